@@ -1,0 +1,47 @@
+/**
+ * Typed errors. Callers branch on `instanceof` and `kind`/`code`, never on message text.
+ */
+
+/** Why a feed could not be read. Every kind backs the feed off the same way; the kind says what to fix. */
+export type FeedErrorKind =
+  | 'network' // DNS, refused, reset, TLS: the server could not be talked to
+  | 'timeout' // no complete answer in time (includes slow-loris bodies)
+  | 'http-status' // the server answered with a non-2xx/304 status
+  | 'too-many-redirects' // more redirects than allowed, or a loop
+  | 'too-large' // the body passed the size cap
+  | 'not-a-feed' // readable, but not RSS/Atom (an HTML page, JSON, binary)
+  | 'malformed'; // looks like a feed but is too broken to recover
+
+export class FeedError extends Error {
+  override readonly name = 'FeedError';
+  readonly code: `feed/${FeedErrorKind}`;
+
+  constructor(
+    readonly kind: FeedErrorKind,
+    message: string,
+    readonly details: { readonly status?: number; readonly retryAfterSeconds?: number; readonly cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = `feed/${kind}`;
+  }
+}
+
+/** The configuration (file or environment) is invalid. `problems` lists every issue with its path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'config/invalid';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Something the process depends on (Redis) is not there and could not be provided. */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  readonly code = 'dependency/unavailable';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
