@@ -1,0 +1,173 @@
+/**
+ * Configuration: the JSON file (feeds, channels, tuning) and the environment, validated once at boot.
+ * Every problem is collected and reported together, each with its path.
+ */
+import { validate as isValidCron } from 'node-cron';
+import { z } from 'zod';
+import { ConfigError } from './domain/errors.js';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'use letters, digits, "-" or "_" (max 64)');
+const keywords = z.array(z.string().trim().min(1)).default([]);
+
+const firstRun = z.union([
+  z.literal('baseline'),
+  z.literal('all'),
+  z.strictObject({ latest: z.int().min(0).max(1000) }),
+]);
+
+const feedSchema = z.strictObject({
+  id,
+  url: z.string().trim().min(1),
+  schedule: z.string().default('*/2 * * * *').refine(isValidCron, 'not a valid cron expression'),
+  firstRun: firstRun.default('baseline'),
+  /** Items older than this are never posted (0 = no limit). */
+  maxAgeHours: z.number().min(0).default(72),
+  channels: z.array(id).min(1),
+  include: keywords,
+  exclude: keywords,
+});
+
+const newsletterId = /^\d{6,}@newsletter$/;
+const inviteLink = /^(https:\/\/(www\.)?whatsapp\.com\/channel\/)?[A-Za-z0-9]{16,40}$/;
+
+const channelSchema = z.strictObject({
+  id,
+  /** `…@newsletter` id or channel invite link/code; null until the operator fills it in. */
+  whatsappId: z
+    .string()
+    .trim()
+    .refine((v) => newsletterId.test(v) || inviteLink.test(v), 'expected "<digits>@newsletter" or a channel invite link')
+    .nullable()
+    .default(null),
+  template: z.string().min(1).optional(),
+  timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('Asia/Karachi'),
+  pacing: z
+    .strictObject({
+      minGapSeconds: z.number().min(0).default(0),
+      maxPerHour: z.int().min(0).default(0),
+      digestThreshold: z.int().min(0).default(0),
+      quietHours: z.union([z.literal(0), z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'expected "HH:MM-HH:MM"')]).default(0),
+    })
+    .prefault({}),
+});
+
+const fileSchema = z
+  .strictObject({
+    feeds: z.array(feedSchema).min(1),
+    channels: z.array(channelSchema).min(1),
+    fetch: z
+      .strictObject({
+        timeoutSeconds: z.number().positive().max(300).default(15),
+        maxBytes: z.int().positive().default(5 * 1024 * 1024),
+        maxRedirects: z.int().min(0).max(20).default(5),
+      })
+      .prefault({}),
+    /** How long a channel remembers an item it has seen (key and canonical link). */
+    seenTtlDays: z.number().positive().max(3650).default(90),
+  })
+  .superRefine((cfg, ctx) => {
+    const channelIds = new Set(cfg.channels.map((c) => c.id));
+    reportDuplicates(cfg.feeds.map((f) => f.id), ['feeds'], ctx);
+    reportDuplicates(cfg.channels.map((c) => c.id), ['channels'], ctx);
+    cfg.feeds.forEach((feed, i) =>
+      feed.channels.forEach((ch, j) => {
+        if (!channelIds.has(ch)) ctx.addIssue({ code: 'custom', path: ['feeds', i, 'channels', j], message: `no channel with id "${ch}"` });
+      }),
+    );
+  });
+
+const unset = (v: unknown): unknown => (v === '' ? undefined : v);
+const envSchema = z.object({
+  REDIS_URL: z.preprocess(unset, z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379')),
+  REDIS_PREFIX: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, {}, ".", "_", "-" only').default('channelcast')),
+  CHANNELCAST_CONFIG: z.preprocess(unset, z.string().optional()),
+  PUBLISHER: z.preprocess(unset, z.string().regex(/^(whatsapp|console|file:.+)$/, 'expected "whatsapp", "console" or "file:PATH"').default('whatsapp')),
+  ADMIN_TOKEN: z.preprocess(unset, z.string().min(16, 'use at least 16 characters').optional()),
+  HTTP_HOST: z.preprocess(unset, z.string().default('127.0.0.1')),
+  HTTP_PORT: z.preprocess(unset, z.coerce.number().int().min(0).max(65535).default(8080)),
+  LOG_LEVEL: z.preprocess(unset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  CHROME_PATH: z.preprocess(unset, z.string().optional()),
+  WHATSAPP_AUTH_DIR: z.preprocess(unset, z.string().default('./data/whatsapp')),
+});
+
+export type FileConfig = z.infer<typeof fileSchema>;
+export type FeedConfig = FileConfig['feeds'][number];
+export type ChannelConfig = FileConfig['channels'][number];
+export type FirstRunPolicy = FeedConfig['firstRun'];
+export type EnvConfig = z.infer<typeof envSchema>;
+export interface Config extends FileConfig {
+  readonly env: EnvConfig;
+  /** The file the feeds and channels came from. */
+  readonly configPath: string;
+}
+
+export const DEFAULT_CONFIG_PATH = 'config/default.json';
+
+/**
+ * Validates the environment and the config file together. `configPath` (from `--config`) wins over
+ * CHANNELCAST_CONFIG. Throws ConfigError listing every problem.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string,
+  configPath?: string,
+  defaultPath: string = DEFAULT_CONFIG_PATH,
+): Config {
+  const problems: string[] = [];
+  const envResult = envSchema.safeParse(env);
+  if (!envResult.success) problems.push(...formatIssues(envResult.error.issues, 'env'));
+  const path = configPath ?? (unset(env.CHANNELCAST_CONFIG) as string | undefined) ?? defaultPath;
+  const fileResult = parseFile(path, readFile);
+  if (typeof fileResult === 'string') problems.push(fileResult);
+  else if (!fileResult.success) problems.push(...formatIssues(fileResult.error.issues, path));
+  if (problems.length > 0 || !envResult.success || typeof fileResult === 'string' || !fileResult.success) {
+    throw new ConfigError(problems);
+  }
+  return deepFreeze({ ...fileResult.data, env: envResult.data, configPath: path });
+}
+
+function parseFile(path: string, readFile: (path: string) => string) {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    return `${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return `${path}: not valid JSON (${(err as Error).message})`;
+  }
+  return fileSchema.safeParse(json);
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], where: string): string[] {
+  return issues.map((issue) => {
+    const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    return `${where}${at}: ${issue.message}`;
+  });
+}
+
+function reportDuplicates(ids: readonly string[], path: string[], ctx: z.RefinementCtx): void {
+  ids.forEach((value, i) => {
+    if (ids.indexOf(value) !== i) ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `duplicate id "${value}"` });
+  });
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
