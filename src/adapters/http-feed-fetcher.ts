@@ -1,0 +1,193 @@
+/**
+ * FeedFetcher over HTTP(S) (Node's global fetch, i.e. undici) and local files.
+ * Polite: conditional GET, a real User-Agent and Accept. Safe: one deadline for the whole operation,
+ * a byte cap on the decoded body, redirects followed by hand so every hop is checked.
+ * Everything it throws is a FeedError.
+ */
+import { FeedError } from '../domain/errors.js';
+import type { FeedFetcher, FetchRequest, FetchResult } from '../ports.js';
+import { concatChunks, isLocalPath, readLocalFeed, tooLarge } from './local-file-fetch.js';
+
+export { isLocalPath } from './local-file-fetch.js';
+
+export interface FeedFetcherOptions {
+  /** Deadline for the whole fetch: every redirect hop and the full body. */
+  timeoutMs: number;
+  /** Cap on the (decoded) body in bytes. */
+  maxBytes: number;
+  maxRedirects: number;
+  userAgent: string;
+}
+
+const ACCEPT =
+  'application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5';
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// undici's own timeouts (defaults far above ours) and the OS's, in case one fires first.
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
+  return {
+    async fetch(request: FetchRequest): Promise<FetchResult> {
+      const controller = new AbortController();
+      // A cleared setTimeout rather than AbortSignal.timeout(): no timer outlives the call.
+      const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+      try {
+        if (isLocalPath(request.url)) return await readLocalFeed(request, options.maxBytes, controller.signal);
+        return await fetchHttp(request, options, controller.signal);
+      } catch (err) {
+        throw toFeedError(err, request.url, controller.signal.aborted, options.timeoutMs);
+      } finally {
+        clearTimeout(timer);
+        // Releases any socket or file still open on an error path; a no-op once the body was fully read.
+        controller.abort();
+      }
+    },
+  };
+}
+
+async function fetchHttp(request: FetchRequest, options: FeedFetcherOptions, signal: AbortSignal): Promise<FetchResult> {
+  let url = parseUrl(request.url, request.url);
+  const seen = new Set([url.href]);
+  const headers = requestHeaders(request, options.userAgent);
+  for (let followed = 0; ; followed++) {
+    const response = await fetch(url, { headers, redirect: 'manual', signal });
+    if (!REDIRECT_STATUSES.has(response.status)) {
+      return await readResponse(response, url.href, request.url, options.maxBytes);
+    }
+    await discard(response);
+    const location = response.headers.get('location');
+    if (location === null) {
+      throw new FeedError('http-status', `${request.url}: HTTP ${response.status} without Location`, {
+        status: response.status,
+      });
+    }
+    const next = parseUrl(location, request.url, url);
+    if (seen.has(next.href)) {
+      throw new FeedError('too-many-redirects', `${request.url}: redirect loop at ${next.href}`);
+    }
+    if (followed >= options.maxRedirects) {
+      throw new FeedError('too-many-redirects', `${request.url}: more than ${options.maxRedirects} redirects`);
+    }
+    seen.add(next.href);
+    url = next;
+  }
+}
+
+/** Parses a URL (relative to `base` for a Location) and refuses anything but http(s): no file: via a redirect. */
+function parseUrl(raw: string, requestUrl: string, base?: URL): URL {
+  let url: URL;
+  try {
+    url = new URL(raw, base);
+  } catch (err) {
+    throw new FeedError('network', `${requestUrl}: invalid URL ${JSON.stringify(raw)}`, { cause: err });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FeedError('network', `${requestUrl}: refusing to follow a redirect to ${url.protocol}`);
+  }
+  return url;
+}
+
+function requestHeaders(request: FetchRequest, userAgent: string): Headers {
+  // No Accept-Encoding: undici adds its own (gzip, deflate; br over https) and decodes what it asked for.
+  const headers = new Headers({ 'User-Agent': userAgent, Accept: ACCEPT });
+  if (request.etag) headers.set('If-None-Match', request.etag);
+  if (request.lastModified) headers.set('If-Modified-Since', request.lastModified);
+  return headers;
+}
+
+async function readResponse(response: Response, finalUrl: string, requestUrl: string, maxBytes: number): Promise<FetchResult> {
+  if (response.status === 304) {
+    await discard(response);
+    return { kind: 'not-modified' };
+  }
+  if (response.status < 200 || response.status > 299) {
+    await discard(response);
+    throw httpStatusError(response, requestUrl);
+  }
+  // Content-Length counts the bytes on the wire: with a Content-Encoding it is the compressed size, which
+  // says little about the decoded size we cap, so the early check is for unencoded bodies only.
+  const declared = response.headers.get('content-length');
+  const encoded = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() !== 'identity';
+  if (!encoded && declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
+    await discard(response);
+    throw tooLarge(requestUrl, maxBytes);
+  }
+  const body = await readCapped(response.body, requestUrl, maxBytes);
+  return {
+    kind: 'fetched',
+    body,
+    contentType: response.headers.get('content-type'),
+    etag: response.headers.get('etag'),
+    lastModified: response.headers.get('last-modified'),
+    url: finalUrl,
+  };
+}
+
+/** Streams the (already decoded) body, holding at most maxBytes of it. */
+async function readCapped(stream: ReadableStream<Uint8Array> | null, url: string, maxBytes: number): Promise<Uint8Array> {
+  if (stream === null) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(url, maxBytes);
+      chunks.push(value);
+    }
+  } catch (err) {
+    // Cancelling tears down the connection instead of leaving undici to read the rest.
+    await reader.cancel().catch(() => undefined);
+    throw err;
+  }
+  return concatChunks(chunks, total);
+}
+
+/** Drops a body we do not want, so the socket is released rather than left half-read. */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
+function httpStatusError(response: Response, url: string): FeedError {
+  const { status } = response;
+  const retryAfter = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+  return new FeedError('http-status', `${url}: HTTP ${status}`, {
+    status,
+    ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+  });
+}
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, now: Date = new Date()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
+function toFeedError(err: unknown, url: string, deadlinePassed: boolean, timeoutMs: number): FeedError {
+  if (err instanceof FeedError) return err;
+  const code = errorCode(err);
+  // After our abort, whatever undici or fs threw (AbortError, "terminated", …) is the deadline's doing.
+  if (deadlinePassed || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return new FeedError('timeout', `${url}: no complete answer within ${timeoutMs} ms`, { cause: err });
+  }
+  return new FeedError('network', `${url}: ${code ?? 'network error'}`, { cause: err });
+}
+
+/**
+ * The system error code under fetch's generic TypeError("fetch failed"): ECONNREFUSED, ENOTFOUND,
+ * UND_ERR_SOCKET, CERT_HAS_EXPIRED, … It sits in `cause` (sometimes nested, or in an AggregateError).
+ */
+function errorCode(err: unknown, depth = 0): string | undefined {
+  if (typeof err !== 'object' || err === null || depth > 4) return undefined;
+  const { code, cause, errors } = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  const nested = errorCode(cause, depth + 1);
+  if (nested !== undefined) return nested;
+  return Array.isArray(errors) ? errorCode(errors[0], depth + 1) : undefined;
+}
