@@ -1,0 +1,155 @@
+/**
+ * RawFeed (strings as the XML had them) → FeedDocument (plain text, absolute URLs, ISO dates,
+ * stable keys). Pure: the parser adapter does the I/O and the XML.
+ */
+import { canonicalLink, resolveUrl } from './canonical-link.js';
+import type { FeedDocument, FeedItem, RawFeed, RawFeedItem, RawMedia } from './feed-item.js';
+import { firstImageSrc, htmlToText, mapUrlAttributes, toPlainLine } from './html-text.js';
+import { itemKey } from './item-key.js';
+import { parseFeedDate } from './parse-date.js';
+
+const IMAGE_EXTENSION = /\.(?:jpe?g|png|gif|webp|avif|bmp)$/i;
+
+/** `url`'s path ends like an image file (query strings and fragments ignored). */
+function hasImageExtension(url: string): boolean {
+  try {
+    return IMAGE_EXTENSION.test(new URL(url).pathname);
+  } catch {
+    return false;
+  }
+}
+
+/** media:content: the declared medium wins, then the MIME type, then the file extension. */
+function isImageMedia(m: RawMedia, url: string): boolean {
+  if (m.medium) return m.medium.trim().toLowerCase() === 'image';
+  if (m.type) return m.type.trim().toLowerCase().startsWith('image/');
+  return hasImageExtension(url);
+}
+
+/** Enclosures often carry a generic or empty type: an image extension is enough unless the type says otherwise. */
+function isImageEnclosure(m: RawMedia, url: string): boolean {
+  const type = m.type?.trim().toLowerCase() ?? '';
+  return type.startsWith('image/') || (!/^(?:audio|video|text)\//.test(type) && hasImageExtension(url));
+}
+
+/** The widest resolvable candidate; the first wins ties (and when no widths are given). */
+function widest(media: readonly RawMedia[] | undefined, base: string | null, accept: (m: RawMedia, url: string) => boolean): string | null {
+  let best: { url: string; width: number } | null = null;
+  for (const m of media ?? []) {
+    const url = resolveUrl(m.url, base);
+    if (url === null || !accept(m, url)) continue;
+    const width = m.width !== undefined && Number.isFinite(m.width) ? m.width : 0;
+    if (best === null || width > best.width) best = { url, width };
+  }
+  return best?.url ?? null;
+}
+
+function bestImage(item: RawFeedItem, base: string | null): string | null {
+  const first = (media: readonly RawMedia[] | undefined, accept: (m: RawMedia, url: string) => boolean): string | null => {
+    for (const m of media ?? []) {
+      const url = resolveUrl(m.url, base);
+      if (url !== null && accept(m, url)) return url;
+    }
+    return null;
+  };
+  const fromHtml = (html: string | undefined): string | null => {
+    const src = html ? firstImageSrc(html) : null;
+    return src === null ? null : resolveUrl(src, base);
+  };
+  return (
+    widest(item.mediaContent, base, isImageMedia) ??
+    widest(item.thumbnails, base, () => true) ??
+    first(item.enclosures, isImageEnclosure) ??
+    fromHtml(item.contentHtml) ??
+    fromHtml(item.summaryHtml)
+  );
+}
+
+/**
+ * Author as a display name. RSS <author> is meant to be an e-mail address ("nobody@x.com (John)"):
+ * keep the name, and never publish a bare address.
+ */
+function authorName(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  let text = toPlainLine(raw);
+  const email = '[^\\s@()<>]+@[^\\s@()<>]+';
+  text = text
+    .replace(new RegExp(`^${email}\\s*\\((.*)\\)$`), '$1') // nobody@x.com (John)
+    .replace(new RegExp(`^(.*?)\\s*<${email}>$`), '$1') // John <john@x.com>
+    .replace(/^\((.*)\)$/, '$1')
+    .trim();
+  if (new RegExp(`^(?:mailto:)?${email}$`, 'i').test(text)) return null;
+  return text === '' ? null : text;
+}
+
+function categoriesOf(raw: readonly string[] | undefined): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const c of raw ?? []) {
+    const text = toPlainLine(c);
+    const folded = text.toLowerCase();
+    if (text === '' || seen.has(folded)) continue;
+    seen.add(folded);
+    out.push(text);
+  }
+  return out;
+}
+
+const nonBlank = (s: string | undefined): s is string => s !== undefined && s.trim() !== '';
+
+/** Relative URLs in the body made absolute; absolute ones, fragments and other schemes left alone. */
+function absolutiseHtml(html: string, base: string | null): string {
+  return mapUrlAttributes(html, (url) => (url === '' || url.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(url) ? null : resolveUrl(url, base)));
+}
+
+/** xml:base on `own`, resolved against `outer`; an unusable xml:base falls back to `outer`. */
+const withBase = (own: string | undefined, outer: string | null): string | null => (own ? (resolveUrl(own, outer) ?? outer) : outer);
+
+function normaliseItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null, now: Date): FeedItem {
+  const base = withBase(item.xmlBase, feedBase);
+  let link = resolveUrl(item.link, base);
+  // RSS guids are permalinks by default; when the <link> is missing an http(s) guid is the best link there is.
+  if (link === null && raw.format !== 'atom' && item.guid !== undefined && /^\s*https?:\/\//i.test(item.guid)) {
+    link = resolveUrl(item.guid, null);
+  }
+  const canonical = link === null ? null : canonicalLink(link);
+  const title = toPlainLine(item.title ?? '');
+  const publishedAt = parseFeedDate(item.date, now)?.toISOString() ?? null;
+  const summaryText = nonBlank(item.summaryHtml) ? htmlToText(item.summaryHtml) : '';
+  const body = [item.contentHtml, item.summaryHtml].find(nonBlank) ?? '';
+  return {
+    key: itemKey({ guid: item.guid, canonicalLink: canonical, title, publishedAt }),
+    link,
+    canonicalLink: canonical,
+    title,
+    text: summaryText !== '' || !nonBlank(item.contentHtml) ? summaryText : htmlToText(item.contentHtml),
+    bodyHtml: absolutiseHtml(body, base),
+    publishedAt,
+    author: authorName(item.author),
+    categories: categoriesOf(item.categories),
+    imageUrl: bestImage(item, base),
+  };
+}
+
+/**
+ * Normalises a parsed feed. Relative links resolve against item xml:base → feed xml:base → the
+ * feed's own link → `feedUrl`; a `feedUrl` that is a local path contributes no base, so only
+ * links that are already absolute http(s) survive. Items that repeat an earlier item's key or
+ * canonical link are dropped (first one wins). `now` anchors two-digit years in dates.
+ */
+export function normaliseFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedDocument {
+  const documentBase = resolveUrl(feedUrl, null);
+  const feedLink = resolveUrl(raw.link, withBase(raw.xmlBase, documentBase));
+  const feedBase = withBase(raw.xmlBase, feedLink ?? documentBase);
+  const items: FeedItem[] = [];
+  const seenKeys = new Set<string>();
+  const seenLinks = new Set<string>();
+  for (const rawItem of raw.items) {
+    const item = normaliseItem(raw, rawItem, feedBase, now);
+    if (seenKeys.has(item.key) || (item.canonicalLink !== null && seenLinks.has(item.canonicalLink))) continue;
+    seenKeys.add(item.key);
+    if (item.canonicalLink !== null) seenLinks.add(item.canonicalLink);
+    items.push(item);
+  }
+  return { title: toPlainLine(raw.title ?? ''), link: feedLink, items };
+}
