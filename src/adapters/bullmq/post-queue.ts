@@ -1,0 +1,51 @@
+/**
+ * The `posts` queue in BullMQ. Job id = post id, plus a deduplication key with a long TTL: the job id alone
+ * stops blocking once a finished job is removed, the dedup key survives that (see docs/adr/0001).
+ */
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { FeedPostJob, PostQueue } from '../../ports.js';
+
+export const POSTS_QUEUE = 'posts';
+
+/** BullMQ runs unprioritised jobs before prioritised ones, so feed items get a priority too (lower = sooner). */
+export const PRIORITY = { manual: 1, feed: 10 } as const;
+
+export interface BullmqPostQueue extends PostQueue {
+  readonly queue: Queue;
+  close(): Promise<void>;
+}
+
+export function createBullmqPostQueue(options: {
+  connection: ConnectionOptions;
+  prefix: string;
+  dedupTtlMs: number;
+}): BullmqPostQueue {
+  const queue = new Queue(POSTS_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 30_000, jitter: 0.5 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  });
+  return {
+    queue,
+    async enqueueFeedPosts(jobs: readonly FeedPostJob[]) {
+      if (jobs.length === 0) return;
+      await queue.addBulk(
+        jobs.map((job) => ({
+          name: job.kind,
+          data: job,
+          opts: {
+            jobId: job.postId,
+            deduplication: { id: job.postId, ttl: options.dedupTtlMs },
+            priority: PRIORITY.feed,
+          },
+        })),
+      );
+    },
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Every application key in Redis, in one place. BullMQ keeps its own keys under the same prefix
+ * (`<prefix>:<queue>:…`); ours never collide with a queue name because queue names have no ':'.
+ */
+import { createHash } from 'node:crypto';
+
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+export function createRedisKeys(prefix: string) {
+  return {
+    prefix,
+    feedState: (feedId: string) => `${prefix}:feed:${feedId}:state`,
+    /** ZSET item key → last time the feed listed it. */
+    feedItems: (feedId: string) => `${prefix}:feed:${feedId}:items`,
+    /** ZSET `k:<feedId>:<key>` / `l:<canonical link>` → when it reached the channel. */
+    channelSeen: (channelId: string) => `${prefix}:channel:${channelId}:seen`,
+    /** LIST of JSON decisions about one article (by canonical link, else by feed + key). */
+    decisions: (ref: string) => `${prefix}:decisions:${digest(ref)}`,
+    /** STRING: item key → the decisions ref, so `explain <key>` finds link-keyed records. */
+    decisionAlias: (itemKey: string) => `${prefix}:decision-alias:${digest(itemKey)}`,
+    lease: (name: string) => `${prefix}:lease:${name}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof createRedisKeys>;

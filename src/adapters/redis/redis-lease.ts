@@ -1,0 +1,20 @@
+/** Exclusive, expiring claims shared by every replica: SET NX PX, released only by the holder's token. */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Lease } from '../../ports.js';
+import type { RedisKeys } from './redis-keys.js';
+
+const RELEASE_IF_HOLDER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export function createRedisLease(redis: Redis, keys: RedisKeys): Lease {
+  return {
+    async acquire(name, ttlMs) {
+      const token = randomUUID();
+      const ok = await redis.set(keys.lease(name), token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+      return ok === 'OK' ? token : null;
+    },
+    async release(name, token) {
+      await redis.eval(RELEASE_IF_HOLDER, 1, keys.lease(name), token);
+    },
+  };
+}

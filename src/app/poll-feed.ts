@@ -1,0 +1,135 @@
+/**
+ * One poll of one feed: fetch politely, skip unchanged bodies, find items the feed never listed before,
+ * decide for each (first-run policy, age, keywords, per-channel duplicates), queue the rest, and record
+ * every decision. Order matters for crash safety: items are queued before they are remembered, and the
+ * feed's validators/body hash are saved last, so a crash mid-poll means the next poll redoes the work
+ * (queueing is idempotent by post id).
+ */
+import { createHash } from 'node:crypto';
+import { FeedError } from '../domain/errors.js';
+import type { FeedItem } from '../domain/feed-item.js';
+import type { ItemDecision } from '../domain/item-decision.js';
+import { backoffDelayMs, judgeItem, postIdFor, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
+import type { Clock, DecisionLog, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, PostQueue, SeenStore } from '../ports.js';
+import { parseFeedBody } from './read-feed.js';
+
+export interface PolledFeed extends ItemRules {
+  readonly id: string;
+  readonly url: string;
+  readonly firstRun: FirstRunPolicy;
+  readonly channels: readonly string[];
+}
+
+export interface PollFeedDeps {
+  readonly fetcher: FeedFetcher;
+  readonly parser: FeedParser;
+  readonly state: FeedStateStore;
+  readonly seen: SeenStore;
+  readonly decisions: DecisionLog;
+  readonly queue: PostQueue;
+  readonly clock: Clock;
+}
+
+export type PollOutcome =
+  | { readonly result: 'backing-off'; readonly until: string }
+  | { readonly result: 'not-modified' | 'unchanged' }
+  | { readonly result: 'processed'; readonly items: number; readonly newItems: number; readonly queued: number; readonly firstRun: boolean }
+  | { readonly result: 'failed'; readonly error: FeedError; readonly consecutiveFailures: number; readonly nextAttemptAt: string };
+
+/** Never throws for feed problems (they are recorded and backed off); Redis failures propagate. */
+export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<PollOutcome> {
+  const state = await deps.state.get(feed.id);
+  const startedAt = deps.clock.now();
+  if (state.nextAttemptAt && Date.parse(state.nextAttemptAt) > startedAt.getTime()) {
+    return { result: 'backing-off', until: state.nextAttemptAt };
+  }
+  try {
+    const fetched = await deps.fetcher.fetch({ url: feed.url, etag: state.etag, lastModified: state.lastModified });
+    if (fetched.kind === 'not-modified') {
+      await deps.state.recordSuccess(feed.id, { result: 'not-modified' }, deps.clock.now());
+      return { result: 'not-modified' };
+    }
+    const bodyHash = createHash('sha256').update(fetched.body).digest('hex');
+    if (state.initialised && bodyHash === state.bodyHash) {
+      await deps.state.recordSuccess(feed.id, { result: 'unchanged' }, deps.clock.now());
+      return { result: 'unchanged' };
+    }
+    const document = await parseFeedBody(fetched.body, fetched, deps.parser);
+    const counts = await processItems(feed, document.items, !state.initialised, deps);
+    const success = { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash } as const;
+    await deps.state.recordSuccess(feed.id, success, deps.clock.now());
+    return { result: 'processed', items: document.items.length, ...counts, firstRun: !state.initialised };
+  } catch (err) {
+    if (!(err instanceof FeedError)) throw err;
+    const failures = state.consecutiveFailures + 1;
+    const nextAttemptAt = new Date(deps.clock.now().getTime() + backoffDelayMs(failures, err.details.retryAfterSeconds));
+    await deps.state.recordFailure(feed.id, { kind: err.kind, message: err.message }, deps.clock.now(), nextAttemptAt);
+    return { result: 'failed', error: err, consecutiveFailures: failures, nextAttemptAt: nextAttemptAt.toISOString() };
+  }
+}
+
+async function processItems(
+  feed: PolledFeed,
+  items: readonly FeedItem[],
+  firstRun: boolean,
+  deps: PollFeedDeps,
+): Promise<{ newItems: number; queued: number }> {
+  const now = deps.clock.now();
+  const unknown = await deps.seen.unknownToFeed(feed.id, items.map((i) => i.key));
+  const fresh = items.filter((i) => unknown.has(i.key));
+  const { post, baseline } = firstRun ? splitFirstRun(fresh, feed.firstRun) : { post: fresh, baseline: [] };
+  const decisions: ItemDecision[] = baseline.map((item) =>
+    decide(feed, item, now, 'baseline', null, firstRunReason(feed.firstRun)),
+  );
+  const jobs: FeedPostJob[] = [];
+  const toMark: { channelId: string; item: FeedItem }[] = [];
+  for (const item of post) {
+    const verdict = judgeItem(item, feed, now);
+    if (verdict) {
+      decisions.push(decide(feed, item, now, verdict.decision, null, verdict.reason));
+      continue;
+    }
+    for (const channelId of feed.channels) {
+      if (await deps.seen.seenByChannel(channelId, feed.id, item)) {
+        decisions.push(decide(feed, item, now, 'duplicate', channelId, 'this item or its link already reached the channel'));
+        continue;
+      }
+      const postId = postIdFor(channelId, feed.id, item);
+      jobs.push({ kind: 'feed-item', postId, feedId: feed.id, channelId, item, firstSeenAt: now.toISOString() });
+      toMark.push({ channelId, item });
+      decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item'), postId });
+    }
+  }
+  await deps.queue.enqueueFeedPosts(jobs);
+  for (const { channelId, item } of toMark) await deps.seen.markSeenByChannel(channelId, feed.id, item, now);
+  await deps.decisions.record(decisions);
+  await deps.seen.rememberInFeed(feed.id, items.map((i) => i.key), now);
+  return { newItems: fresh.length, queued: jobs.length };
+}
+
+function decide(
+  feed: PolledFeed,
+  item: FeedItem,
+  now: Date,
+  decision: ItemDecision['decision'],
+  channelId: string | null,
+  reason: string,
+): ItemDecision {
+  return {
+    at: now.toISOString(),
+    decision,
+    reason,
+    feedId: feed.id,
+    channelId,
+    itemKey: item.key,
+    link: item.link,
+    canonicalLink: item.canonicalLink,
+    title: item.title,
+  };
+}
+
+function firstRunReason(policy: FirstRunPolicy): string {
+  if (policy === 'baseline') return 'present at the first poll (firstRun "baseline" posts nothing old)';
+  if (policy === 'all') return 'present at the first poll';
+  return `present at the first poll and not among the ${policy.latest} newest (firstRun {"latest": ${policy.latest}})`;
+}

@@ -1,0 +1,22 @@
+/** Why an item was or was not sent on to a channel: recorded for every item so `explain` can answer. */
+export type ItemDecisionKind =
+  | 'queued' // new, passed every check, queued for the channel
+  | 'duplicate' // the channel already saw this item or its link (maybe via another feed)
+  | 'filtered' // an include/exclude keyword rule said no
+  | 'too-old' // published before the feed's maxAgeHours window
+  | 'baseline'; // present at the feed's first poll; the first-run policy says not to post it
+
+export interface ItemDecision {
+  readonly at: string; // ISO 8601
+  readonly decision: ItemDecisionKind;
+  readonly reason: string;
+  readonly feedId: string;
+  /** null for feed-level decisions (baseline, too-old, filtered apply to every channel of the feed). */
+  readonly channelId: string | null;
+  readonly itemKey: string;
+  readonly link: string | null;
+  readonly canonicalLink: string | null;
+  readonly title: string;
+  /** Set when the item was queued: the post's id (also the BullMQ job id). */
+  readonly postId?: string | undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * The poller's pure decisions: what the first run posts, which items the filters and age limit keep,
+ * how long a failing feed waits, and which post id an item gets.
+ */
+import { createHash } from 'node:crypto';
+import type { FeedItem } from './feed-item.js';
+
+export type FirstRunPolicy = 'baseline' | 'all' | { readonly latest: number };
+
+/** On a feed's first successful poll: which items may be posted, and which are only remembered. */
+export function splitFirstRun(
+  items: readonly FeedItem[],
+  policy: FirstRunPolicy,
+): { post: FeedItem[]; baseline: FeedItem[] } {
+  if (policy === 'all') return { post: [...items], baseline: [] };
+  const latest = policy === 'baseline' ? 0 : policy.latest;
+  const newestFirst = sortNewestFirst(items);
+  const post = new Set(newestFirst.slice(0, latest));
+  return { post: items.filter((i) => post.has(i)), baseline: items.filter((i) => !post.has(i)) };
+}
+
+/** Newest first by publishedAt; undated items keep their feed position (feeds list newest first). */
+export function sortNewestFirst(items: readonly FeedItem[]): FeedItem[] {
+  return items
+    .map((item, index) => ({ item, index, time: item.publishedAt ? Date.parse(item.publishedAt) : null }))
+    .sort((a, b) => (a.time !== null && b.time !== null && a.time !== b.time ? b.time - a.time : a.index - b.index))
+    .map((x) => x.item);
+}
+
+export interface ItemRules {
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  /** 0 = no limit. */
+  readonly maxAgeHours: number;
+}
+
+/** Null when the item may go on; otherwise the decision and a reason a person can read. */
+export function judgeItem(
+  item: FeedItem,
+  rules: ItemRules,
+  now: Date,
+): { decision: 'too-old' | 'filtered'; reason: string } | null {
+  if (rules.maxAgeHours > 0 && item.publishedAt) {
+    const ageHours = (now.getTime() - Date.parse(item.publishedAt)) / 3_600_000;
+    if (ageHours > rules.maxAgeHours) {
+      return { decision: 'too-old', reason: `published ${Math.floor(ageHours)} h ago, older than maxAgeHours ${rules.maxAgeHours}` };
+    }
+  }
+  const haystack = searchableText(item);
+  const excluded = rules.exclude.find((word) => haystack.includes(fold(word)));
+  if (excluded) return { decision: 'filtered', reason: `matches exclude keyword "${excluded}"` };
+  if (rules.include.length > 0 && !rules.include.some((word) => haystack.includes(fold(word)))) {
+    return { decision: 'filtered', reason: `matches none of the include keywords (${rules.include.join(', ')})` };
+  }
+  return null;
+}
+
+function searchableText(item: FeedItem): string {
+  return fold([item.title, item.text, ...item.categories].join('\n'));
+}
+
+/** Case- and accent-insensitive form for keyword matching ("Résumé" matches "resume"). */
+function fold(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
+}
+
+const BACKOFF_BASE_MS = 60_000;
+export const BACKOFF_CAP_MS = 3_600_000;
+
+/** Wait before the next attempt after `failures` consecutive failures: 1, 2, 4 … minutes, capped at 1 hour. */
+export function backoffDelayMs(failures: number, retryAfterSeconds?: number): number {
+  const doubling = BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 20));
+  return Math.min(BACKOFF_CAP_MS, Math.max(doubling, (retryAfterSeconds ?? 0) * 1000));
+}
+
+/**
+ * The post's id (and BullMQ job id): one per article per channel. Keyed by the canonical link when there is
+ * one, so the same article in two feeds of a channel is one post; hex keeps it free of ':' and non-numeric.
+ */
+export function postIdFor(channelId: string, feedId: string, item: Pick<FeedItem, 'key' | 'canonicalLink'>): string {
+  const identity = item.canonicalLink ? `link\n${item.canonicalLink}` : `item\n${feedId}\n${item.key}`;
+  return `p-${createHash('sha256').update(`${channelId}\n${identity}`).digest('hex').slice(0, 40)}`;
+}

@@ -1,0 +1,123 @@
+/**
+ * The poller role: one node-cron task per feed. Replicas agree through leases: each cron slot runs on one
+ * replica only (node-cron's run coordinator), and a per-feed lock keeps a slow poll from overlapping the
+ * next slot on another replica.
+ */
+import { createTask, type RunCoordinator, type ScheduledTask } from 'node-cron';
+import { pollFeed, type PolledFeed, type PollFeedDeps, type PollOutcome } from '../app/poll-feed.js';
+import type { Logger } from '../lib/logger.js';
+import type { Lease } from '../ports.js';
+
+export interface PollerFeed extends PolledFeed {
+  readonly schedule: string;
+}
+
+export interface PollerOptions {
+  readonly feeds: readonly PollerFeed[];
+  readonly deps: PollFeedDeps;
+  readonly lease: Lease;
+  readonly log: Logger;
+  /** Longest a poll may take (fetch timeout plus processing): the per-feed lock's lifetime. */
+  readonly pollLockMs: number;
+  /** Poll every feed once right away instead of waiting for the first cron slot. */
+  readonly pollOnStart?: boolean;
+}
+
+export interface Poller {
+  /** Polls one feed now (under its lock); null when another replica is polling it. */
+  pollNow(feedId: string): Promise<PollOutcome | null>;
+  stop(): Promise<void>;
+}
+
+export function startPoller(options: PollerOptions): Poller {
+  const { lease, log } = options;
+  const coordinator: RunCoordinator = {
+    // The key names the task and the slot, so exactly one replica wins each slot; the lease just expires.
+    shouldRun: async (key, ttlMs) => (await lease.acquire(`cron:${key}`, ttlMs)) !== null,
+  };
+  const byId = new Map(options.feeds.map((feed) => [feed.id, feed]));
+  const inFlight = new Set<Promise<unknown>>();
+
+  const pollNow = async (feedId: string): Promise<PollOutcome | null> => {
+    const feed = byId.get(feedId);
+    if (!feed) throw new Error(`unknown feed "${feedId}"`);
+    const feedLog = log.child({ feedId });
+    const token = await lease.acquire(`poll:${feedId}`, options.pollLockMs);
+    if (!token) {
+      feedLog.debug('poll skipped: another replica is polling this feed');
+      return null;
+    }
+    const started = Date.now();
+    try {
+      const outcome = await pollFeed(feed, options.deps);
+      logOutcome(feedLog, outcome, Date.now() - started);
+      return outcome;
+    } finally {
+      await lease.release(`poll:${feedId}`, token);
+    }
+  };
+
+  const track = (feedId: string): Promise<void> => {
+    const run = pollNow(feedId).then(
+      () => undefined,
+      (err: unknown) => log.error({ err, feedId }, 'poll crashed'),
+    );
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+    return run;
+  };
+
+  const tasks: ScheduledTask[] = options.feeds.map((feed) =>
+    createTask(feed.schedule, () => track(feed.id), {
+      name: `poll-${feed.id}`,
+      noOverlap: true,
+      distributed: true,
+      runCoordinator: coordinator,
+      distributedLease: 60_000,
+      logger: cronLogger(log),
+    }),
+  );
+  for (const task of tasks) void task.start();
+  log.info({ feeds: options.feeds.map((f) => ({ feedId: f.id, schedule: f.schedule })) }, 'poller started');
+  if (options.pollOnStart ?? true) for (const feed of options.feeds) void track(feed.id);
+
+  return {
+    pollNow,
+    async stop() {
+      for (const task of tasks) await Promise.resolve(task.destroy());
+      await Promise.allSettled([...inFlight]);
+      log.info('poller stopped');
+    },
+  };
+}
+
+function logOutcome(log: Logger, outcome: PollOutcome, durationMs: number): void {
+  switch (outcome.result) {
+    case 'failed':
+      log.warn(
+        { durationMs, errorKind: outcome.error.kind, err: outcome.error, consecutiveFailures: outcome.consecutiveFailures, nextAttemptAt: outcome.nextAttemptAt },
+        'poll failed; feed backs off',
+      );
+      return;
+    case 'processed':
+      log.info({ durationMs, ...outcome }, 'feed polled');
+      return;
+    case 'backing-off':
+      log.debug({ until: outcome.until }, 'poll skipped: feed is backing off');
+      return;
+    case 'not-modified':
+    case 'unchanged':
+      log.debug({ durationMs, result: outcome.result }, 'feed unchanged');
+      return;
+  }
+}
+
+function cronLogger(log: Logger) {
+  const cron = log.child({ module: 'node-cron' });
+  return {
+    info: (message: string) => cron.debug(message),
+    warn: (message: string) => cron.warn(message),
+    error: (message: string | Error, err?: Error) => cron.error({ err: err ?? message }, String(message)),
+    debug: (message: string | Error) => cron.debug(String(message)),
+  };
+}

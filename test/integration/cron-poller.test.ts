@@ -1,0 +1,71 @@
+// Two poller replicas (own Redis connections, shared prefix) on one feed: each item is queued once,
+// and each cron slot polls the feed once however many replicas run.
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startPoller, type Poller, type PollerFeed } from '../../src/entrypoints/cron-poller.js';
+import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
+import { rssFeed, startFeedServer, type FeedServer } from '../helpers/feed-server.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+
+const silent = pino({ level: 'silent' });
+let server: FeedServer;
+let prefix: string;
+const harnesses: Harness[] = [];
+const pollers: Poller[] = [];
+
+beforeAll(async () => {
+  server = await startFeedServer();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  prefix = uniquePrefix();
+});
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop()));
+  await Promise.all(harnesses.splice(0).map((h) => h.close()));
+  const redis = connectRedis();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+function replica(feed: PollerFeed, pollOnStart = false): { poller: Poller; harness: Harness } {
+  const harness = createHarness(prefix, new TestClock(new Date()));
+  const poller = startPoller({ feeds: [feed], deps: harness.deps, lease: harness.lease, log: silent, pollLockMs: 10_000, pollOnStart });
+  harnesses.push(harness);
+  pollers.push(poller);
+  return { poller, harness };
+}
+
+const feedAt = (path: string, schedule = '0 0 1 1 *'): PollerFeed => ({
+  id: 'shared', url: server.url(path), schedule, firstRun: 'all', channels: ['main'], include: [], exclude: [], maxAgeHours: 0,
+});
+
+const tenItems = Array.from({ length: 10 }, (_, i) => ({ guid: `g${i}`, title: `Item ${i}`, link: `https://news.example/${i}` }));
+
+describe('startPoller with two replicas', () => {
+  it('queues each item once when both poll at the same moment', async () => {
+    server.set('/race', { body: rssFeed(tenItems) });
+    const a = replica(feedAt('/race'));
+    const b = replica(feedAt('/race'));
+    const outcomes = await Promise.all([a.poller.pollNow('shared'), b.poller.pollNow('shared'), a.poller.pollNow('shared')]);
+    expect(outcomes.filter((o) => o?.result === 'processed')).toHaveLength(1);
+    // Polled again one after the other: still ten jobs, never twenty.
+    server.set('/race', { body: rssFeed(tenItems, 2) });
+    await a.poller.pollNow('shared');
+    await b.poller.pollNow('shared');
+    expect(await a.harness.jobs()).toHaveLength(10);
+  });
+
+  it('polls on start and on schedule, one replica per cron slot', async () => {
+    server.set('/cron', { body: rssFeed(tenItems) });
+    const started = Date.now();
+    replica(feedAt('/cron', '* * * * * *'), true);
+    const b = replica(feedAt('/cron', '* * * * * *'), true);
+    await new Promise((r) => setTimeout(r, 3500));
+    const slots = Math.ceil((Date.now() - started) / 1000);
+    // Two start-up polls at most, then one per elapsed second; without coordination it would be twice that.
+    expect(server.requests('/cron')).toBeGreaterThanOrEqual(3);
+    expect(server.requests('/cron')).toBeLessThanOrEqual(slots + 2);
+    expect(await b.harness.jobs()).toHaveLength(10);
+  });
+});

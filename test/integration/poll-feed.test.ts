@@ -1,0 +1,184 @@
+// pollFeed on real Redis + BullMQ + a local HTTP feed server: first-run policies, filters, dedupe, backoff.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pollFeed, type PolledFeed } from '../../src/app/poll-feed.js';
+import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
+import { startFeedServer, rssFeed, type FeedServer, type TestItem } from '../helpers/feed-server.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+
+const HOUR = 3_600_000;
+let server: FeedServer;
+let prefix: string;
+let clock: TestClock;
+let h: Harness;
+
+beforeAll(async () => {
+  server = await startFeedServer();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  prefix = uniquePrefix();
+  clock = new TestClock();
+  h = createHarness(prefix, clock);
+});
+afterEach(async () => {
+  await h.close();
+  const redis = connectRedis();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+const items = (n: number, from = 1): TestItem[] =>
+  Array.from({ length: n }, (_, i) => ({
+    guid: `post-${from + i}`,
+    title: `Story ${from + i}`,
+    link: `https://news.example/story-${from + i}?utm_source=rss`,
+    pubDate: new Date(Date.parse('2026-11-20T09:00:00Z') - (from + i) * 60_000),
+  }));
+
+function feed(path: string, overrides: Partial<PolledFeed> = {}): PolledFeed {
+  return { id: path.slice(1), url: server.url(path), firstRun: 'all', channels: ['main'], include: [], exclude: [], maxAgeHours: 0, ...overrides };
+}
+
+describe('pollFeed first-run policies', () => {
+  it('baseline queues nothing from the first poll, then queues only what is new', async () => {
+    server.set('/baseline', { body: rssFeed(items(5)) });
+    const first = await pollFeed(feed('/baseline', { firstRun: 'baseline' }), h.deps);
+    expect(first).toMatchObject({ result: 'processed', items: 5, newItems: 5, queued: 0, firstRun: true });
+    expect(await h.jobs()).toHaveLength(0);
+    expect((await h.deps.decisions.explain({ key: 'guid:post-3' }))[0]?.decision).toBe('baseline');
+
+    server.set('/baseline', { body: rssFeed([...items(1, 0), ...items(5)], 2) });
+    const second = await pollFeed(feed('/baseline', { firstRun: 'baseline' }), h.deps);
+    expect(second).toMatchObject({ result: 'processed', newItems: 1, queued: 1, firstRun: false });
+    expect((await h.jobs()).map((j) => j.item.key)).toEqual(['guid:post-0']);
+  });
+
+  it('{"latest": 2} queues the two newest of the first poll', async () => {
+    // Feed order is shuffled on purpose: "newest" comes from the dates, not the position.
+    const list = items(5);
+    server.set('/latest', { body: rssFeed([list[3]!, list[0]!, list[4]!, list[1]!, list[2]!]) });
+    await pollFeed(feed('/latest', { firstRun: { latest: 2 } }), h.deps);
+    expect((await h.jobs()).map((j) => j.item.key).sort()).toEqual(['guid:post-1', 'guid:post-2']);
+  });
+
+  it('maxAgeHours keeps old items out and says so', async () => {
+    const old = { guid: 'old', title: 'Old news', link: 'https://news.example/old', pubDate: new Date(clock.now().getTime() - 30 * HOUR) };
+    const fresh = { guid: 'fresh', title: 'Fresh news', link: 'https://news.example/fresh', pubDate: new Date(clock.now().getTime() - 2 * HOUR) };
+    server.set('/age', { body: rssFeed([fresh, old]) });
+    await pollFeed(feed('/age', { maxAgeHours: 24 }), h.deps);
+    expect((await h.jobs()).map((j) => j.item.key)).toEqual(['guid:fresh']);
+    const why = await h.deps.decisions.explain({ url: 'https://news.example/old' });
+    expect(why[0]).toMatchObject({ decision: 'too-old', feedId: 'age' });
+  });
+
+  it('include/exclude keywords filter, case- and accent-insensitively', async () => {
+    server.set('/kw', {
+      body: rssFeed([
+        { guid: 'a', title: 'Fintech raises seed round', link: 'https://news.example/a' },
+        { guid: 'b', title: 'Cricket scores', link: 'https://news.example/b' },
+        { guid: 'c', title: 'FINTÉCH sponsored post', link: 'https://news.example/c' },
+      ]),
+    });
+    await pollFeed(feed('/kw', { include: ['fintech'], exclude: ['Sponsored'] }), h.deps);
+    expect((await h.jobs()).map((j) => j.item.key)).toEqual(['guid:a']);
+    expect((await h.deps.decisions.explain({ key: 'guid:b' }))[0]?.reason).toMatch(/include/);
+    expect((await h.deps.decisions.explain({ key: 'guid:c' }))[0]?.reason).toMatch(/exclude keyword "Sponsored"/);
+  });
+});
+
+describe('pollFeed deduplication', () => {
+  it('a restarted poller queues nothing again, even with memory or jobs lost', async () => {
+    server.set('/restart', { body: rssFeed(items(4)) });
+    await pollFeed(feed('/restart'), h.deps);
+    expect(await h.jobs()).toHaveLength(4);
+
+    // A new process over the same Redis; the body changed (lastBuildDate) so it is parsed again.
+    const restarted = createHarness(prefix, clock);
+    server.set('/restart', { body: rssFeed(items(4), 2) });
+    expect(await pollFeed(feed('/restart'), restarted.deps)).toMatchObject({ result: 'processed', newItems: 0, queued: 0 });
+
+    // Even if the feed's own memory is lost, the channel's seen record stops a repeat…
+    await restarted.redis.del(`${prefix}:feed:restart:items`);
+    server.set('/restart', { body: rssFeed(items(4), 3) });
+    expect(await pollFeed(feed('/restart'), restarted.deps)).toMatchObject({ newItems: 4, queued: 0 });
+    expect((await restarted.deps.decisions.explain({ key: 'guid:post-2' }))[0]?.decision).toBe('duplicate');
+
+    // …and with both memories and the finished job gone, BullMQ's dedup key still holds.
+    await restarted.redis.del(`${prefix}:feed:restart:items`, `${prefix}:channel:main:seen`);
+    // Retention (removeOnComplete) deletes a finished job's hash but keeps its dedup key; do the same here.
+    // (job.remove() would also drop the dedup key: that is the admin's "allow a re-post" lever.)
+    const job = (await restarted.queue.queue.getJobs(['prioritized', 'waiting']))[0]!;
+    await restarted.redis.multi().del(`${prefix}:posts:${job.id}`).zrem(`${prefix}:posts:prioritized`, job.id!).exec();
+    server.set('/restart', { body: rssFeed(items(4), 4) });
+    await pollFeed(feed('/restart'), restarted.deps);
+    expect(await restarted.jobs()).toHaveLength(3);
+    await restarted.close();
+  });
+
+  it('the same article in two feeds reaches a channel once (tracking parameters ignored)', async () => {
+    server.set('/cat-a', { body: rssFeed([{ guid: 'a-1', title: 'Budget 2027', link: 'https://news.example/budget?utm_source=a' }]) });
+    server.set('/cat-b', { body: rssFeed([{ guid: 'b-9', title: 'Budget 2027', link: 'https://news.example/budget?utm_source=b#top' }]) });
+    await pollFeed(feed('/cat-a'), h.deps);
+    await pollFeed(feed('/cat-b'), h.deps);
+    const jobs = await h.jobs();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ feedId: 'cat-a', channelId: 'main' });
+    const why = await h.deps.decisions.explain({ url: 'https://news.example/budget?fbclid=x' });
+    expect(why.map((d) => `${d.feedId}:${d.decision}`)).toEqual(['cat-b:duplicate', 'cat-a:queued']);
+  });
+
+  it('routes one feed to several channels: one post per channel', async () => {
+    server.set('/multi', { body: rssFeed(items(2)) });
+    await pollFeed(feed('/multi', { channels: ['main', 'second'] }), h.deps);
+    const jobs = await h.jobs();
+    expect(jobs.map((j) => `${j.channelId}:${j.item.key}`).sort()).toEqual([
+      'main:guid:post-1', 'main:guid:post-2', 'second:guid:post-1', 'second:guid:post-2',
+    ]);
+    expect(new Set(jobs.map((j) => j.postId)).size).toBe(4);
+  });
+});
+
+describe('pollFeed politeness and failures', () => {
+  it('a 304 or an identical body is not parsed again', async () => {
+    server.set('/etag', { body: rssFeed(items(2)) });
+    await pollFeed(feed('/etag'), h.deps);
+    expect(h.parses()).toBe(1);
+    expect(await pollFeed(feed('/etag'), h.deps)).toEqual({ result: 'not-modified' });
+    server.set('/etag', { body: rssFeed(items(2)), etag: false });
+    expect(await pollFeed(feed('/etag'), h.deps)).toEqual({ result: 'unchanged' });
+    expect(h.parses()).toBe(1);
+  });
+
+  it('a failing feed backs off (doubling, capped at an hour) and recovers by itself', async () => {
+    const f = feed('/flaky');
+    server.set('/flaky', { status: 500, body: 'oops' });
+    const first = await pollFeed(f, h.deps);
+    expect(first).toMatchObject({ result: 'failed', consecutiveFailures: 1 });
+    expect(first.result === 'failed' && first.error.kind).toBe('http-status');
+    expect(await pollFeed(f, h.deps)).toMatchObject({ result: 'backing-off' });
+    expect(server.requests('/flaky')).toBe(1);
+
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const state = await h.deps.state.get('flaky');
+      delays.push(Date.parse(state.nextAttemptAt!) - clock.now().getTime());
+      clock.advance(delays.at(-1)!);
+      await pollFeed(f, h.deps);
+    }
+    expect(delays.map((d) => d / 60_000)).toEqual([1, 2, 4, 8, 16, 32, 60, 60]);
+    const failing = await h.deps.state.get('flaky');
+    expect(failing).toMatchObject({ consecutiveFailures: 9, lastError: { kind: 'http-status' } });
+
+    server.set('/flaky', { body: rssFeed(items(1)) });
+    clock.advance(HOUR);
+    expect(await pollFeed(f, h.deps)).toMatchObject({ result: 'processed', queued: 1 });
+    expect(await h.deps.state.get('flaky')).toMatchObject({ consecutiveFailures: 0, nextAttemptAt: null });
+  });
+
+  it('a page that is not a feed is recorded as such', async () => {
+    server.set('/html', { body: '<!DOCTYPE html><html><head><title>Moved</title></head><body>Document moved</body></html>' });
+    const outcome = await pollFeed(feed('/html'), h.deps);
+    expect(outcome.result === 'failed' && outcome.error.kind).toBe('not-a-feed');
+    expect((await h.deps.state.get('html')).lastError?.kind).toBe('not-a-feed');
+  });
+});
