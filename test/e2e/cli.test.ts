@@ -1,0 +1,121 @@
+// The real CLI as a user runs it (through tsx, so no build is needed): preview, config errors, start, explain.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const fixture = (name: string) => path.join(root, 'test/fixtures/feeds', name);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'cc-e2e-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('channelcast preview', () => {
+  it('prints one JSON object per item, newest first, with the post text', () => {
+    const run = cli(['preview', fixture('spin-style.xml'), '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(Object.keys(lines[0])).toEqual(['key', 'title', 'link', 'publishedAt', 'imageUrl', 'text']);
+    expect(lines[0]).toMatchObject({
+      key: 'guid:https://tech.example.pk/?p=9101',
+      title: 'Lahore’s Solar Co-op Signs 40 MW Deal – What It Means',
+      publishedAt: '2026-11-19T09:00:00.000Z',
+      imageUrl: 'https://tech.example.pk/wp-content/uploads/2026/11/solar-1200.jpg',
+    });
+    expect(lines[0].text).toBe(
+      '*Lahore’s Solar Co-op Signs 40 MW Deal – What It Means*\n\n' +
+        'A Lahore co-operative has signed a 40 MW agreement with Dr. Imran of Sunrise Pvt. Ltd. to supply rooftop power to 12,000 homes by 2027.\n\n' +
+        'https://tech.example.pk/lahores-solar-coop-40mw/?utm_source=rss&utm_medium=rss',
+    );
+    expect(lines[1].title).toBe('کراچی میں نئی ٹیک کانفرنس');
+    expect(lines[2].imageUrl).toBe('https://tech.example.pk/wp-content/uploads/2026/11/towers.png');
+  });
+
+  it('honours --limit and prints readable posts without --json', () => {
+    const run = cli(['preview', fixture('spin-style.xml'), '--limit', '1']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Example Tech Insights: 3 items, showing 1');
+    expect(run.stdout).toContain('*Lahore’s Solar Co-op Signs 40 MW Deal – What It Means*');
+    expect(run.stdout).not.toContain('Telecom Regulator');
+  });
+
+  it('fails with exit 1 and one line naming the source when it is not a feed', () => {
+    const run = cli(['preview', fixture('not-a-feed.html')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('not-a-feed.html');
+    expect(lines[0]).toMatch(/not a feed|not-a-feed/);
+  });
+
+  it('fails the same way for a file that does not exist', () => {
+    const run = cli(['preview', path.join(tmp, 'missing.xml')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('missing.xml');
+  });
+});
+
+describe('channelcast start', () => {
+  it('exits 2 listing every problem when the config is bad', () => {
+    const bad = path.join(tmp, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ feeds: [{ id: 'x', url: '', channels: ['nope'] }], channels: [] }));
+    const run = cli(['start', '--config', bad], { HTTP_PORT: 'abc' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('env.HTTP_PORT');
+    expect(run.stderr).toContain(`${bad}.feeds[0].url`);
+    expect(run.stderr).toContain(`${bad}.channels`);
+    expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('polls a feed into the queue, explains its decisions, and stops cleanly on SIGTERM', async () => {
+    const prefix = uniquePrefix();
+    const config = path.join(tmp, 'bot.json');
+    writeFileSync(config, JSON.stringify({
+      feeds: [{ id: 'local', url: fixture('spin-style.xml'), schedule: '0 0 1 1 *', firstRun: { latest: 2 }, maxAgeHours: 0, channels: ['news'] }],
+      channels: [{ id: 'news' }],
+    }));
+    const env = { ...process.env, REDIS_PREFIX: prefix, REDIS_URL: redisUrl(), LOG_LEVEL: 'info' };
+    const bot = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), 'start', '--config', config], { cwd: root, env });
+    let logs = '';
+    bot.stdout.on('data', (d: Buffer) => (logs += d.toString()));
+    bot.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+    const redis = connectRedis();
+    try {
+      await expect.poll(() => logs, { timeout: 15_000, interval: 200 }).toContain('"msg":"feed polled"');
+      const polled = JSON.parse(logs.split('\n').find((l) => l.includes('"feed polled"'))!);
+      expect(polled).toMatchObject({ feedId: 'local', module: 'poller', items: 3, queued: 2, firstRun: true });
+      expect(await redis.zcard(`${prefix}:posts:prioritized`)).toBe(2);
+
+      bot.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => bot.on('exit', resolve));
+      expect(code).toBe(0);
+      expect(logs).toContain('"msg":"poller stopped"');
+
+      const explained = cli(['explain', 'https://tech.example.pk/telecom-q3-numbers/?utm_source=x', '--config', config], { REDIS_PREFIX: prefix });
+      expect(explained.code).toBe(0);
+      expect(explained.stdout).toContain('Telecom Regulator Publishes Q3 Numbers');
+      expect(explained.stdout).toMatch(/baseline\s+feed local: present at the first poll and not among the 2 newest/);
+      const unknown = cli(['explain', 'https://tech.example.pk/never-seen/', '--config', config], { REDIS_PREFIX: prefix });
+      expect(unknown.code).toBe(1);
+    } finally {
+      bot.kill('SIGKILL');
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+    }
+  });
+});
