@@ -35,7 +35,7 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
         if (isLocalPath(request.url)) return await readLocalFeed(request, options.maxBytes, controller.signal);
         return await fetchHttp(request, options, controller.signal);
       } catch (err) {
-        throw toFeedError(err, request.url, controller.signal.aborted, options.timeoutMs);
+        throw toFeedError(err, controller.signal.aborted, options.timeoutMs);
       } finally {
         clearTimeout(timer);
         // Releases any socket or file still open on an error path; a no-op once the body was fully read.
@@ -46,27 +46,27 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
 }
 
 async function fetchHttp(request: FetchRequest, options: FeedFetcherOptions, signal: AbortSignal): Promise<FetchResult> {
-  let url = parseUrl(request.url, request.url);
+  let url = parseUrl(request.url);
   const seen = new Set([url.href]);
   const headers = requestHeaders(request, options.userAgent);
   for (let followed = 0; ; followed++) {
     const response = await fetch(url, { headers, redirect: 'manual', signal });
     if (!REDIRECT_STATUSES.has(response.status)) {
-      return await readResponse(response, url.href, request.url, options.maxBytes);
+      return await readResponse(response, url.href, options.maxBytes);
     }
     await discard(response);
     const location = response.headers.get('location');
     if (location === null) {
-      throw new FeedError('http-status', `${request.url}: HTTP ${response.status} without Location`, {
+      throw new FeedError('http-status', `HTTP ${response.status} without Location`, {
         status: response.status,
       });
     }
-    const next = parseUrl(location, request.url, url);
+    const next = parseUrl(location, url);
     if (seen.has(next.href)) {
-      throw new FeedError('too-many-redirects', `${request.url}: redirect loop at ${next.href}`);
+      throw new FeedError('too-many-redirects', `redirect loop at ${next.href}`);
     }
     if (followed >= options.maxRedirects) {
-      throw new FeedError('too-many-redirects', `${request.url}: more than ${options.maxRedirects} redirects`);
+      throw new FeedError('too-many-redirects', `more than ${options.maxRedirects} redirects`);
     }
     seen.add(next.href);
     url = next;
@@ -74,15 +74,15 @@ async function fetchHttp(request: FetchRequest, options: FeedFetcherOptions, sig
 }
 
 /** Parses a URL (relative to `base` for a Location) and refuses anything but http(s): no file: via a redirect. */
-function parseUrl(raw: string, requestUrl: string, base?: URL): URL {
+function parseUrl(raw: string, base?: URL): URL {
   let url: URL;
   try {
     url = new URL(raw, base);
   } catch (err) {
-    throw new FeedError('network', `${requestUrl}: invalid URL ${JSON.stringify(raw)}`, { cause: err });
+    throw new FeedError('network', `invalid URL ${JSON.stringify(raw)}`, { cause: err });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FeedError('network', `${requestUrl}: refusing to follow a redirect to ${url.protocol}`);
+    throw new FeedError('network', `refusing to follow a redirect to ${url.protocol}`);
   }
   return url;
 }
@@ -95,14 +95,14 @@ function requestHeaders(request: FetchRequest, userAgent: string): Headers {
   return headers;
 }
 
-async function readResponse(response: Response, finalUrl: string, requestUrl: string, maxBytes: number): Promise<FetchResult> {
+async function readResponse(response: Response, finalUrl: string, maxBytes: number): Promise<FetchResult> {
   if (response.status === 304) {
     await discard(response);
     return { kind: 'not-modified' };
   }
   if (response.status < 200 || response.status > 299) {
     await discard(response);
-    throw httpStatusError(response, requestUrl);
+    throw httpStatusError(response);
   }
   // Content-Length counts the bytes on the wire: with a Content-Encoding it is the compressed size, which
   // says little about the decoded size we cap, so the early check is for unencoded bodies only.
@@ -110,9 +110,9 @@ async function readResponse(response: Response, finalUrl: string, requestUrl: st
   const encoded = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() !== 'identity';
   if (!encoded && declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
     await discard(response);
-    throw tooLarge(requestUrl, maxBytes);
+    throw tooLarge(maxBytes);
   }
-  const body = await readCapped(response.body, requestUrl, maxBytes);
+  const body = await readCapped(response.body, maxBytes);
   return {
     kind: 'fetched',
     body,
@@ -124,7 +124,7 @@ async function readResponse(response: Response, finalUrl: string, requestUrl: st
 }
 
 /** Streams the (already decoded) body, holding at most maxBytes of it. */
-async function readCapped(stream: ReadableStream<Uint8Array> | null, url: string, maxBytes: number): Promise<Uint8Array> {
+async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
   if (stream === null) return new Uint8Array(0);
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -134,7 +134,7 @@ async function readCapped(stream: ReadableStream<Uint8Array> | null, url: string
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
-      if (total > maxBytes) throw tooLarge(url, maxBytes);
+      if (total > maxBytes) throw tooLarge(maxBytes);
       chunks.push(value);
     }
   } catch (err) {
@@ -150,10 +150,10 @@ async function discard(response: Response): Promise<void> {
   await response.body?.cancel().catch(() => undefined);
 }
 
-function httpStatusError(response: Response, url: string): FeedError {
+function httpStatusError(response: Response): FeedError {
   const { status } = response;
   const retryAfter = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
-  return new FeedError('http-status', `${url}: HTTP ${status}`, {
+  return new FeedError('http-status', `HTTP ${status}`, {
     status,
     ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
   });
@@ -169,14 +169,14 @@ export function parseRetryAfter(value: string | null, now: Date = new Date()): n
   return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
-function toFeedError(err: unknown, url: string, deadlinePassed: boolean, timeoutMs: number): FeedError {
+function toFeedError(err: unknown, deadlinePassed: boolean, timeoutMs: number): FeedError {
   if (err instanceof FeedError) return err;
   const code = errorCode(err);
   // After our abort, whatever undici or fs threw (AbortError, "terminated", …) is the deadline's doing.
   if (deadlinePassed || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    return new FeedError('timeout', `${url}: no complete answer within ${timeoutMs} ms`, { cause: err });
+    return new FeedError('timeout', `no complete answer within ${timeoutMs} ms`, { cause: err });
   }
-  return new FeedError('network', `${url}: ${code ?? 'network error'}`, { cause: err });
+  return new FeedError('network', code ?? 'connection failed', { cause: err });
 }
 
 /**

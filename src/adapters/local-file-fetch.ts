@@ -26,7 +26,7 @@ export function isLocalPath(url: string): boolean {
 }
 
 function unsupportedScheme(url: string, scheme: string): never {
-  throw new FeedError('network', `${url}: unsupported scheme "${scheme}:"`);
+  throw new FeedError('network', `unsupported scheme "${scheme}:"`);
 }
 
 /** Reads a local feed; `signal` is the fetcher's overall deadline. Throws FeedError or a raw I/O error. */
@@ -35,20 +35,20 @@ export async function readLocalFeed(request: FetchRequest, maxBytes: number, sig
   const info = await stat(path).catch((err: unknown) => {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new FeedError('network', `${request.url}: file does not exist`, { cause: err });
+      throw new FeedError('network', 'file does not exist', { cause: err });
     }
     throw err;
   });
   // A FIFO or device could block forever or never end; only regular files are feeds.
-  if (!info.isFile()) throw new FeedError('network', `${request.url}: not a regular file`);
+  if (!info.isFile()) throw new FeedError('network', 'not a regular file');
 
   // HTTP dates have one-second precision, so compare at that precision.
   const mtimeSeconds = Math.floor(info.mtimeMs / 1000);
   const given = request.lastModified ? Date.parse(request.lastModified) : Number.NaN;
   if (given === mtimeSeconds * 1000) return { kind: 'not-modified' };
 
-  if (info.size > maxBytes) throw tooLarge(request.url, maxBytes);
-  const body = await readCapped(path, request.url, maxBytes, signal);
+  if (info.size > maxBytes) throw tooLarge(maxBytes);
+  const body = await readCapped(path, maxBytes, signal);
   return {
     kind: 'fetched',
     body,
@@ -66,19 +66,19 @@ function toPath(url: string): string {
     return fileURLToPath(url);
   } catch (err) {
     // e.g. file://remote-host/x on POSIX, or an encoded "/" in the path.
-    throw new FeedError('network', `${url}: not a usable file URL`, { cause: err });
+    throw new FeedError('network', 'not a usable file URL', { cause: err });
   }
 }
 
 /** The file may have grown since stat(): read at most maxBytes + 1 bytes so growth past the cap is seen. */
-async function readCapped(path: string, url: string, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+async function readCapped(path: string, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
   const stream = createReadStream(path, { end: maxBytes, signal });
   const chunks: Buffer[] = [];
   let total = 0;
   // Leaving the loop early (throw) destroys the stream, which closes the file descriptor.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(url, maxBytes);
+    if (total > maxBytes) throw tooLarge(maxBytes);
     chunks.push(chunk);
   }
   return concatChunks(chunks, total);
@@ -95,6 +95,6 @@ export function concatChunks(chunks: readonly Uint8Array[], total: number): Uint
   return body;
 }
 
-export function tooLarge(url: string, maxBytes: number): FeedError {
-  return new FeedError('too-large', `${url}: larger than ${maxBytes} bytes`);
+export function tooLarge(maxBytes: number): FeedError {
+  return new FeedError('too-large', `larger than ${maxBytes} bytes`);
 }

@@ -106,6 +106,11 @@ function fromCodePoint(cp: number): string {
   return invalid ? '' : String.fromCodePoint(cp);
 }
 
+/** The text an HTML named reference stands for (case-sensitive name, without `&` and `;`), or undefined. */
+export function namedEntity(name: string): string | undefined {
+  return NAMED_ENTITIES.get(name);
+}
+
 function isKnownRef(ref: string): boolean {
   if (ref.startsWith('#x') || ref.startsWith('#X')) return fromCodePoint(parseInt(ref.slice(2), 16)) !== '';
   if (ref.startsWith('#')) return fromCodePoint(Number(ref.slice(1))) !== '';

@@ -41,7 +41,7 @@ export function startPoller(options: PollerOptions): Poller {
   const pollNow = async (feedId: string): Promise<PollOutcome | null> => {
     const feed = byId.get(feedId);
     if (!feed) throw new Error(`unknown feed "${feedId}"`);
-    const feedLog = log.child({ feedId });
+    const feedLog = log.child({ feedId, url: feed.url });
     const token = await lease.acquire(`poll:${feedId}`, options.pollLockMs);
     if (!token) {
       feedLog.debug('poll skipped: another replica is polling this feed');

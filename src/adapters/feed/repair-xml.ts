@@ -3,7 +3,7 @@
  * (sax/xml2js, as used by rss-parser) accepts. Well-formed input comes back unchanged; CDATA sections
  * are copied as they are (a truncated one is closed).
  */
-import { htmlEntityCodePoint } from './html-entities.js';
+import { namedEntity } from '../../domain/html-entities.js';
 import { doctypeEnd } from './xml-prolog.js';
 
 /** Items never nest and losing half of one is worse than losing it: truncation cuts back to whole ones. */
@@ -213,9 +213,9 @@ function fixReference(match: string, reference: string | undefined): string {
     return isXmlChar(codePoint) ? match : ''; // `&#0;`, `&#xD800;`… cannot be represented: dropped
   }
   if (XML_ENTITIES.has(reference)) return match;
-  const codePoint = htmlEntityCodePoint(reference);
-  // An HTML entity becomes a numeric reference; a name nobody knows was text that happened to hold `&`.
-  return codePoint === undefined ? `&amp;${reference};` : `&#${codePoint};`;
+  const text = namedEntity(reference);
+  // An HTML entity becomes numeric references; a name nobody knows was text that happened to hold `&`.
+  return text === undefined ? `&amp;${reference};` : [...text].map((ch) => `&#${ch.codePointAt(0)};`).join('');
 }
 
 function isXmlChar(c: number): boolean {
