@@ -105,13 +105,15 @@ const actions: CliActions = {
 
 /** Stops in reverse order of start on SIGTERM/SIGINT; a second signal or a 25 s deadline forces exit. */
 function onShutdown(log: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince: number | null = null;
   const handle = (signal: NodeJS.Signals): void => {
-    if (stopping) {
+    if (stoppingSince !== null) {
+      // npm and scripts/run.mjs may both relay one Ctrl-C/SIGTERM: only a later signal means "force".
+      if (Date.now() - stoppingSince < 1000) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info({ signal }, 'shutting down');
     setTimeout(() => {
       log.error('shutdown took longer than 25 s: exiting');

@@ -95,7 +95,15 @@ function logOutcome(log: Logger, outcome: PollOutcome, durationMs: number): void
   switch (outcome.result) {
     case 'failed':
       log.warn(
-        { durationMs, errorKind: outcome.error.kind, err: outcome.error, consecutiveFailures: outcome.consecutiveFailures, nextAttemptAt: outcome.nextAttemptAt },
+        // Expected and classified: the kind and message say it all, a stack trace would only be noise.
+        {
+          durationMs,
+          errorKind: outcome.error.kind,
+          error: outcome.error.message,
+          status: outcome.error.details.status,
+          consecutiveFailures: outcome.consecutiveFailures,
+          nextAttemptAt: outcome.nextAttemptAt,
+        },
         'poll failed; feed backs off',
       );
       return;
