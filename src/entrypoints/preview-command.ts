@@ -1,12 +1,14 @@
 /** `channelcast preview`: read a feed and print the newest items as posts. No Redis, no WhatsApp. */
 import { readFeed, type ReadFeedDeps } from '../app/read-feed.js';
-import { draftPostText } from '../domain/draft-post.js';
 import type { FeedItem } from '../domain/feed-item.js';
+import { formatPost, type PostFormat } from '../domain/format-post.js';
 import { sortNewestFirst } from '../domain/poll-policy.js';
 
 export interface PreviewOptions {
   readonly limit: number;
   readonly json: boolean;
+  /** The channel's post format: the text printed is exactly what the worker would send. */
+  readonly format: PostFormat;
 }
 
 /** Prints the posts; throws FeedError when the source can't be read or isn't a feed. */
@@ -19,7 +21,7 @@ export async function runPreview(
   const document = await readFeed({ url: source }, deps);
   const items = sortNewestFirst(document.items).slice(0, options.limit);
   if (options.json) {
-    for (const item of items) write(JSON.stringify(previewRecord(item)));
+    for (const item of items) write(JSON.stringify(previewRecord(item, options.format)));
     return;
   }
   write(`${document.title || source}: ${document.items.length} items, showing ${items.length}`);
@@ -28,17 +30,17 @@ export async function runPreview(
     write('');
     write(`── ${meta}`);
     if (item.imageUrl) write(`[image] ${item.imageUrl}`);
-    write(draftPostText(item));
+    write(formatPost(item, options.format));
   });
 }
 
-export function previewRecord(item: FeedItem) {
+export function previewRecord(item: FeedItem, format: PostFormat) {
   return {
     key: item.key,
     title: item.title,
     link: item.link,
     publishedAt: item.publishedAt,
     imageUrl: item.imageUrl,
-    text: draftPostText(item),
+    text: formatPost(item, format),
   };
 }

@@ -27,7 +27,7 @@ describe('channelcast preview', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(5);
     expect(Object.keys(lines[0])).toEqual(['key', 'title', 'link', 'publishedAt', 'imageUrl', 'text']);
     expect(lines[0]).toMatchObject({
       key: 'guid:https://tech.example.pk/?p=9101',
@@ -37,17 +37,19 @@ describe('channelcast preview', () => {
     });
     expect(lines[0].text).toBe(
       '*Lahore’s Solar Co-op Signs 40 MW Deal – What It Means*\n\n' +
-        'A Lahore co-operative has signed a 40 MW agreement with Dr. Imran of Sunrise Pvt. Ltd. to supply rooftop power to 12,000 homes by 2027.\n\n' +
+        'A Lahore co-operative has signed a 40 MW agreement with Dr. Imran of Sunrise Pvt. Ltd. to supply rooftop power to 12,000 homes by 2027. ' +
+        'The deal is the largest of its kind in Punjab 🇵🇰, officials said.\n\n' +
         'https://tech.example.pk/lahores-solar-coop-40mw/?utm_source=rss&utm_medium=rss',
     );
     expect(lines[1].title).toBe('کراچی میں نئی ٹیک کانفرنس');
     expect(lines[2].imageUrl).toBe('https://tech.example.pk/wp-content/uploads/2026/11/towers.png');
+    expect(lines[4].title).toBe('لاہور میں فری لانسرز کے لیے نیا مرکز');
   });
 
   it('honours --limit and prints readable posts without --json', () => {
     const run = cli(['preview', fixture('spin-style.xml'), '--limit', '1']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Example Tech Insights: 3 items, showing 1');
+    expect(run.stdout).toContain('Example Tech Insights: 5 items, showing 1');
     expect(run.stdout).toContain('*Lahore’s Solar Co-op Signs 40 MW Deal – What It Means*');
     expect(run.stdout).not.toContain('Telecom Regulator');
   });
@@ -90,7 +92,7 @@ describe('channelcast start', () => {
       channels: [{ id: 'news' }],
     }));
     const env = { ...process.env, REDIS_PREFIX: prefix, REDIS_URL: redisUrl(), LOG_LEVEL: 'info' };
-    const bot = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), 'start', '--config', config], { cwd: root, env });
+    const bot = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), 'start', '--config', config, '--roles', 'poller'], { cwd: root, env });
     let logs = '';
     bot.stdout.on('data', (d: Buffer) => (logs += d.toString()));
     bot.stderr.on('data', (d: Buffer) => (logs += d.toString()));
@@ -98,7 +100,7 @@ describe('channelcast start', () => {
     try {
       await expect.poll(() => logs, { timeout: 15_000, interval: 200 }).toContain('"msg":"feed polled"');
       const polled = JSON.parse(logs.split('\n').find((l) => l.includes('"feed polled"'))!);
-      expect(polled).toMatchObject({ feedId: 'local', module: 'poller', items: 3, queued: 2, firstRun: true });
+      expect(polled).toMatchObject({ feedId: 'local', module: 'poller', items: 5, queued: 2, firstRun: true });
       expect(await redis.zcard(`${prefix}:posts:prioritized`)).toBe(2);
 
       bot.kill('SIGTERM');
