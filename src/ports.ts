@@ -99,9 +99,101 @@ export interface FeedPostJob {
   readonly firstSeenAt: string;
 }
 
+/** An admin's post: text (and optionally an image), now or at a given time. */
+export interface ManualPostJob {
+  readonly kind: 'manual';
+  readonly postId: string;
+  readonly channelId: string;
+  readonly text: string;
+  readonly imageUrl: string | null;
+  /** ISO 8601; absent = as soon as pacing allows. */
+  readonly at?: string | undefined;
+  readonly createdAt: string;
+}
+
+export type PostJob = FeedPostJob | ManualPostJob;
+
 export interface PostQueue {
   /** Idempotent: a post id that was queued before (within the dedup window) is not queued again. */
   enqueueFeedPosts(jobs: readonly FeedPostJob[]): Promise<void>;
+  /** Queued ahead of every feed item (and delayed until `at`, when given). */
+  enqueueManualPost(job: ManualPostJob): Promise<void>;
+}
+
+export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
+
+export interface DeliveryTransition {
+  readonly state: DeliveryState;
+  readonly at: string;
+  readonly note?: string | undefined;
+}
+
+/** Everything known about one post's delivery. */
+export interface DeliveryRecord {
+  readonly postId: string;
+  readonly kind: 'feed' | 'manual' | 'digest';
+  readonly channelId: string;
+  readonly feedId: string | null;
+  readonly itemKey: string | null;
+  readonly link: string | null;
+  readonly title: string;
+  readonly state: DeliveryState;
+  /** Send attempts made (a wait for pacing or readiness is not an attempt). */
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** When the poller first saw the item (feed posts): the start of item-to-post latency. */
+  readonly firstSeenAt: string | null;
+  readonly history: readonly DeliveryTransition[];
+  readonly messageId: string | null;
+  readonly lastError: string | null;
+  /** The exact text sent (or being sent), and its hash: what reconciliation looks for in the channel. */
+  readonly text: string | null;
+  readonly textHash: string | null;
+  readonly imageUrl: string | null;
+  /** Set on a feed post that went out inside a digest, and on the digest: the digest's post id. */
+  readonly digestId: string | null;
+  /** On a digest: the posts it carries. */
+  readonly members: readonly string[];
+  /** What a person should know (e.g. "image could not be fetched: posted text and link"). */
+  readonly note: string | null;
+  /** Delivery acknowledgements from the platform, as they arrive. */
+  readonly acks: readonly { readonly at: string; readonly ack: string }[];
+}
+
+export type NewDelivery = Pick<DeliveryRecord, 'postId' | 'kind' | 'channelId' | 'feedId' | 'itemKey' | 'link' | 'title' | 'firstSeenAt'> &
+  Partial<Pick<DeliveryRecord, 'text' | 'imageUrl' | 'members'>>;
+
+export type DeliveryPatch = Partial<
+  Pick<DeliveryRecord, 'attempts' | 'messageId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>
+>;
+
+export interface DeliveryStore {
+  get(postId: string): Promise<DeliveryRecord | null>;
+  /** Creates `queued` records; an existing record is left exactly as it is. */
+  createQueued(deliveries: readonly NewDelivery[], at: Date): Promise<void>;
+  /** Moves a record to `state` (recording the transition) and applies `patch`. */
+  transition(postId: string, state: DeliveryState, at: Date, patch?: DeliveryPatch, note?: string): Promise<DeliveryRecord>;
+  /** Newest first. */
+  list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
+  /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */
+  queuedFeedPosts(channelId: string, limit: number): Promise<string[]>;
+  recordAck(postId: string, ack: string, at: Date): Promise<void>;
+}
+
+/** Per-channel send times shared by every worker (read and written under the channel's send lock). */
+export interface ChannelPacer {
+  /** The earliest time the next send may happen given past sends (gap, hourly cap), or null for now. */
+  notBefore(channelId: string, now: Date): Promise<Date | null>;
+  /** Records a send: the next one waits the gap (plus jitter) and counts toward the hourly cap. */
+  recordSend(channelId: string, at: Date): Promise<void>;
+  /** The platform asked us to slow down: nothing goes to this channel before `until`. */
+  holdUntil(channelId: string, until: Date): Promise<void>;
+}
+
+/** Fetches an image for posting. Throws (any error) when it can't: the caller falls back to text. */
+export interface ImageFetcher {
+  fetch(url: string): Promise<PostImage>;
 }
 
 /** A time-limited exclusive claim shared by every replica (Redis SET NX PX). */
@@ -109,6 +201,62 @@ export interface Lease {
   /** A token when acquired, null when someone else holds it. */
   acquire(name: string, ttlMs: number): Promise<string | null>;
   release(name: string, token: string): Promise<void>;
+}
+
+/** Where a post goes: our channel id and its WhatsApp address (null until the operator sets it). */
+export interface ChannelTarget {
+  readonly channelId: string;
+  readonly whatsappId: string | null;
+}
+
+export interface PostImage {
+  /** Where the image came from (kept in logs and the file publisher's record). */
+  readonly url: string;
+  readonly bytes: Uint8Array;
+  readonly mimeType: string;
+}
+
+export type PublisherStatus = 'starting' | 'awaiting-qr' | 'authenticated' | 'ready' | 'disconnected' | 'failed' | 'stopped';
+
+export interface PublisherState {
+  readonly status: PublisherStatus;
+  /** Why it is not ready, for /readyz and logs. */
+  readonly reason?: string | undefined;
+  readonly since: string;
+}
+
+export interface PublishedMessage {
+  /** The platform's id for the message (WhatsApp server id, file publisher's own id). */
+  readonly messageId: string;
+}
+
+export interface RecentPost {
+  readonly messageId: string;
+  readonly text: string;
+  readonly publishedAt: string | null;
+}
+
+/**
+ * The channel publisher: the one thing that talks to WhatsApp (or its stand-ins). Errors are
+ * PublishRejectedError (permanent), PublishUnavailableError (transient; maybe outcome unknown) and
+ * PublishRateLimitedError (retry after); nothing else escapes.
+ */
+export interface Publisher {
+  readonly kind: string;
+  state(): PublisherState;
+  /** Called on every change of state; returns an unsubscribe function. */
+  onStateChange(listener: (state: PublisherState) => void): () => void;
+  /**
+   * Publishes text, or an image with the text as caption. `postId` is our id for the post: publishers
+   * that keep their own record (the file publisher) store it; WhatsApp ignores it.
+   */
+  publish(
+    target: ChannelTarget,
+    post: { readonly text: string; readonly image?: PostImage | undefined; readonly postId?: string | undefined },
+  ): Promise<PublishedMessage>;
+  /** The channel's most recent posts, newest first: what reconciliation compares against after a crash. */
+  listRecent(target: ChannelTarget, limit: number): Promise<RecentPost[]>;
+  close(): Promise<void>;
 }
 
 export type { FeedItem };

@@ -45,3 +45,45 @@ export class DependencyUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/** The channel refused the post for good (bad channel id, not an admin, content refused): do not retry. */
+export class PublishRejectedError extends Error {
+  override readonly name = 'PublishRejectedError';
+  readonly code = 'publish/rejected';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The publisher could not do it now (not ready, disconnected, timed out): retry later. When
+ * `outcomeUnknown` is set the post may have gone out (a send that timed out), so the worker must
+ * reconcile against the channel before sending again.
+ */
+export class PublishUnavailableError extends Error {
+  override readonly name = 'PublishUnavailableError';
+  readonly code = 'publish/unavailable';
+  readonly outcomeUnknown: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; outcomeUnknown?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
+  }
+}
+
+/** The platform asked us to slow down: wait `retryAfterMs`, then try again (not counted as a failure). */
+export class PublishRateLimitedError extends Error {
+  override readonly name = 'PublishRateLimitedError';
+  readonly code = 'publish/rate-limited';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type PublishError = PublishRejectedError | PublishUnavailableError | PublishRateLimitedError;

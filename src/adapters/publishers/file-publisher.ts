@@ -1,0 +1,220 @@
+/**
+ * The file publisher (PUBLISHER=file:PATH): a real publisher for dry runs and tests that appends one JSON
+ * line per post. Each line is written in one append and fsynced before publish resolves, so a resolved
+ * publish survives a crash; a crash mid-write can only leave a partial last line, which readers skip.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { PublishUnavailableError } from '../../domain/errors.js';
+import type { Clock, Publisher, PublisherState, RecentPost } from '../../ports.js';
+
+/** The record, keys in the order INTERFACE.md lists them. */
+interface FileRecord {
+  readonly postId: string | null;
+  readonly channelId: string;
+  readonly messageId: string;
+  readonly text: string;
+  readonly imageUrl: string | null;
+  readonly publishedAt: string;
+}
+
+export interface FilePublisherOptions {
+  readonly path: string;
+  readonly clock?: Clock;
+  /** listRecent reads at most this many bytes from the end of the file (default 4 MiB). */
+  readonly maxTailBytes?: number;
+}
+
+const DEFAULT_TAIL_BYTES = 4 * 1024 * 1024;
+const FIRST_CHUNK_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+
+export function createFilePublisher(options: FilePublisherOptions): Publisher {
+  const { path } = options;
+  const clock = options.clock ?? { now: () => new Date() };
+  const maxTailBytes = options.maxTailBytes ?? DEFAULT_TAIL_BYTES;
+  const listeners = new Set<(state: PublisherState) => void>();
+  let current: PublisherState = { status: 'ready', since: clock.now().toISOString() };
+  // Appends are serialised: the "does the file end with a newline?" check and the write must not interleave.
+  let writes: Promise<unknown> = Promise.resolve();
+
+  const ensureOpen = (): void => {
+    if (current.status === 'stopped') throw new PublishUnavailableError('file publisher is closed');
+  };
+
+  return {
+    kind: 'file',
+    state: () => current,
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async publish(target, post) {
+      ensureOpen();
+      const record: FileRecord = {
+        postId: post.postId ?? null,
+        channelId: target.channelId,
+        messageId: `file-${randomUUID()}`,
+        text: post.text,
+        imageUrl: post.image?.url ?? null,
+        publishedAt: clock.now().toISOString(),
+      };
+      const line = `${JSON.stringify(record)}\n`;
+      const write = writes.then(() => appendLine(path, line));
+      writes = write.catch(() => undefined);
+      await write;
+      return { messageId: record.messageId };
+    },
+
+    async listRecent(target, limit) {
+      ensureOpen();
+      if (limit <= 0) return [];
+      try {
+        return await readRecent(path, target.channelId, limit, maxTailBytes);
+      } catch (error) {
+        throw new PublishUnavailableError(`cannot read ${path}: ${describe(error)}`, { cause: error });
+      }
+    },
+
+    async close() {
+      if (current.status === 'stopped') return;
+      current = { status: 'stopped', reason: 'closed', since: clock.now().toISOString() };
+      for (const listener of [...listeners]) safely(() => listener(current));
+      // Let a write already under way finish, so nothing touches the file once close resolves.
+      await writes;
+    },
+  };
+}
+
+/**
+ * Appends one complete line and fsyncs it. Failures before the write (mkdir, open) leave the file as it
+ * was: the outcome is known. A failure during write or fsync may have left part or all of the line, so
+ * the outcome is unknown and the worker must reconcile through listRecent.
+ */
+async function appendLine(path: string, line: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  let created = false;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    created = await stat(path).then(
+      () => false,
+      () => true,
+    );
+    handle = await open(path, 'a+');
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    throw new PublishUnavailableError(`cannot open ${path}: ${describe(error)}`, { cause: error });
+  }
+  try {
+    // A crash may have left a partial last line: end it, so our line starts on a line of its own.
+    const { size } = await handle.stat();
+    const last = Buffer.alloc(1);
+    if (size > 0) await handle.read(last, 0, 1, size - 1);
+    await handle.appendFile(size > 0 && last[0] !== NEWLINE ? `\n${line}` : line);
+    await handle.sync();
+  } catch (error) {
+    throw new PublishUnavailableError(`write to ${path} failed: ${describe(error)}`, { cause: error, outcomeUnknown: true });
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  if (created) await syncDirectory(dirname(path));
+}
+
+/** A new file's directory entry must reach the disk too, or a power cut can lose the whole file. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    await handle.sync().finally(() => handle.close());
+  } catch {
+    // Some platforms cannot fsync a directory; the line itself is already synced.
+  }
+}
+
+/**
+ * Reads the file backwards in growing chunks until `limit` posts of the channel are found, the file
+ * starts, or `maxTailBytes` have been read: the cost depends on the tail, never on the file's size.
+ * Lines are split on the 0x0A byte, which never occurs inside a multi-byte UTF-8 character.
+ */
+async function readRecent(path: string, channelId: string, limit: number, maxTailBytes: number): Promise<RecentPost[]> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return [];
+    throw error;
+  }
+  try {
+    const found: RecentPost[] = [];
+    let position = (await handle.stat()).size;
+    let budget = maxTailBytes;
+    let chunkSize = FIRST_CHUNK_BYTES;
+    // The start of the oldest line seen so far, whose beginning lies in the part not yet read.
+    let carry: Buffer = Buffer.alloc(0);
+    while (position > 0 && budget > 0 && found.length < limit) {
+      const length = Math.min(chunkSize, position, budget);
+      position -= length;
+      budget -= length;
+      chunkSize *= 2;
+      const chunk = Buffer.alloc(length);
+      await handle.read(chunk, 0, length, position);
+      const lines = splitLines(Buffer.concat([chunk, carry]));
+      // Unless the file's start was reached, the first piece may be cut: keep it for the next round.
+      if (position > 0) carry = lines.shift()!;
+      for (let i = lines.length - 1; i >= 0 && found.length < limit; i--) {
+        const post = parseLine(lines[i]!, channelId);
+        if (post) found.push(post);
+      }
+    }
+    return found;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function splitLines(buffer: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = buffer.indexOf(NEWLINE); i !== -1; i = buffer.indexOf(NEWLINE, start)) {
+    lines.push(buffer.subarray(start, i));
+    start = i + 1;
+  }
+  lines.push(buffer.subarray(start));
+  return lines;
+}
+
+/**
+ * A line that is not a complete record (a crash's partial line, anything hand-edited) is skipped. A
+ * trailing line missing only its newline is a whole record: the next append terminates it, so counting
+ * it keeps listRecent consistent with what the file will hold.
+ */
+function parseLine(line: Buffer, channelId: string): RecentPost | null {
+  if (line.length === 0) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(line.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Partial<Record<keyof FileRecord, unknown>>;
+  if (r.channelId !== channelId || typeof r.messageId !== 'string' || typeof r.text !== 'string') return null;
+  return { messageId: r.messageId, text: r.text, publishedAt: typeof r.publishedAt === 'string' ? r.publishedAt : null };
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // A listener's failure must not stop the others or the state change itself.
+  }
+}
