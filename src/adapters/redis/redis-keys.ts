@@ -19,6 +19,17 @@ export function createRedisKeys(prefix: string) {
     /** STRING: item key → the decisions ref, so `explain <key>` finds link-keyed records. */
     decisionAlias: (itemKey: string) => `${prefix}:decision-alias:${digest(itemKey)}`,
     lease: (name: string) => `${prefix}:lease:${name}`,
+    /** HASH: one post's delivery record. */
+    delivery: (postId: string) => `${prefix}:delivery:${postId}`,
+    /** ZSET postId → last update (ms): every record, newest last. */
+    deliveriesRecent: () => `${prefix}:deliveries:recent`,
+    /** ZSET postId → last update (ms), one per state. */
+    deliveriesByState: (state: string) => `${prefix}:deliveries:state:${state}`,
+    /** ZSET postId → created (ms): a channel's feed posts still queued (digest candidates). */
+    queuedFeedPosts: (channelId: string) => `${prefix}:channel:${channelId}:queued-feed`,
+    /** HASH nextAt; ZSET of send times in the last hour. */
+    pacing: (channelId: string) => `${prefix}:channel:${channelId}:pacing`,
+    pacingSends: (channelId: string) => `${prefix}:channel:${channelId}:sends`,
   };
 }
 

@@ -1,0 +1,67 @@
+// Delivery records on real Redis: creation never overwrites, transitions keep history, indexes are bounded.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
+import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
+import type { DeliveryStore, NewDelivery } from '../../src/ports.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+
+let redis: Redis;
+let prefix: string;
+let store: DeliveryStore;
+const at = (s: number) => new Date(Date.UTC(2026, 10, 20, 12, 0, s));
+const feedPost = (n: number): NewDelivery => ({ postId: `p-${n}`, kind: 'feed', channelId: 'main', feedId: 'f', itemKey: `guid:${n}`, link: `https://x.example/${n}`, title: `Story ${n}`, firstSeenAt: at(0).toISOString() });
+
+beforeEach(() => {
+  redis = connectRedis();
+  prefix = uniquePrefix();
+  store = createRedisDeliveryStore(redis, createRedisKeys(prefix), { ttlMs: 3_600_000 });
+});
+afterEach(async () => {
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+describe('redis delivery store', () => {
+  it('creates queued records once; a second create leaves a sent record alone', async () => {
+    await store.createQueued([feedPost(1)], at(1));
+    await store.transition('p-1', 'sending', at(2), { text: 'hello', textHash: 'h', attempts: 1 });
+    await store.transition('p-1', 'sent', at(3), { messageId: 'm-1' }, 'ok');
+    await store.createQueued([feedPost(1)], at(4));
+    const record = await store.get('p-1');
+    expect(record).toMatchObject({ state: 'sent', messageId: 'm-1', attempts: 1, text: 'hello', title: 'Story 1', feedId: 'f', kind: 'feed' });
+    expect(record!.history).toEqual([
+      { state: 'queued', at: at(1).toISOString() },
+      { state: 'sending', at: at(2).toISOString() },
+      { state: 'sent', at: at(3).toISOString(), note: 'ok' },
+    ]);
+    expect(await redis.pttl(`${prefix}:delivery:p-1`)).toBeGreaterThan(3_500_000);
+  });
+
+  it('lists by state and recency, and tracks a channel’s queued feed posts oldest first', async () => {
+    for (const n of [1, 2, 3]) await store.createQueued([feedPost(n)], at(n));
+    await store.transition('p-2', 'sending', at(10));
+    expect(await store.queuedFeedPosts('main', 10)).toEqual(['p-1', 'p-3']);
+    await store.transition('p-2', 'queued', at(11), {}, 'retry later');
+    expect(await store.queuedFeedPosts('main', 10)).toEqual(['p-1', 'p-3', 'p-2']);
+    await store.transition('p-1', 'failed', at(12), { lastError: 'rejected' });
+    expect((await store.list({ state: 'queued', limit: 10 })).map((r) => r.postId)).toEqual(['p-2', 'p-3']);
+    expect((await store.list({ state: 'failed', limit: 10 }))[0]).toMatchObject({ postId: 'p-1', lastError: 'rejected' });
+    expect((await store.list({ limit: 2 })).map((r) => r.postId)).toEqual(['p-1', 'p-2']);
+  });
+
+  it('keeps the transition history capped', async () => {
+    await store.createQueued([feedPost(9)], at(0));
+    for (let i = 1; i <= 30; i++) await store.transition('p-9', i % 2 ? 'sending' : 'queued', at(i));
+    const record = await store.get('p-9');
+    expect(record!.history).toHaveLength(20);
+    expect(record!.history.at(-1)).toEqual({ state: 'queued', at: at(30).toISOString() });
+  });
+
+  it('records acknowledgements as extra detail', async () => {
+    await store.createQueued([feedPost(5)], at(0));
+    await store.recordAck('p-5', 'server', at(1));
+    await store.recordAck('p-5', 'device', at(2));
+    expect((await store.get('p-5'))!.acks).toEqual([{ at: at(1).toISOString(), ack: 'server' }, { at: at(2).toISOString(), ack: 'device' }]);
+  });
+});
