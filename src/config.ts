@@ -5,6 +5,7 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
+import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE, type PostFormat } from './domain/format-post.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'use letters, digits, "-" or "_" (max 64)');
 const keywords = z.array(z.string().trim().min(1)).default([]);
@@ -30,6 +31,15 @@ const feedSchema = z.strictObject({
 const newsletterId = /^\d{6,}@newsletter$/;
 const inviteLink = /^(https:\/\/(www\.)?whatsapp\.com\/channel\/)?[A-Za-z0-9]{16,40}$/;
 
+const regexSource = z.string().min(1).refine((source) => {
+  try {
+    new RegExp(source, 'iu');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
+
 const channelSchema = z.strictObject({
   id,
   /** `…@newsletter` id or channel invite link/code; null until the operator fills it in. */
@@ -39,14 +49,26 @@ const channelSchema = z.strictObject({
     .refine((v) => newsletterId.test(v) || inviteLink.test(v), 'expected "<digits>@newsletter" or a channel invite link')
     .nullable()
     .default(null),
-  template: z.string().min(1).optional(),
+  /** Placeholders: {title} {summary} {link} {author} {categories} {date}. */
+  template: z.string().min(1).default(DEFAULT_TEMPLATE),
   timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('Asia/Karachi'),
+  summaryMaxChars: z.int().min(40).max(4000).default(400),
+  maxPostLength: z.int().min(100).max(4096).default(1000),
+  /** Render {categories} as hashtags (#Startups) rather than a comma list. */
+  hashtags: z.boolean().default(false),
+  /** Case-insensitive regular expressions: a matching paragraph is dropped from summaries (a match that runs to the paragraph's end strips just that tail). */
+  boilerplate: z.array(regexSource).default([...DEFAULT_BOILERPLATE]),
+  /** Post the item's image with the text as caption. */
+  images: z.boolean().default(true),
   pacing: z
     .strictObject({
-      minGapSeconds: z.number().min(0).default(0),
-      maxPerHour: z.int().min(0).default(0),
-      digestThreshold: z.int().min(0).default(0),
-      quietHours: z.union([z.literal(0), z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'expected "HH:MM-HH:MM"')]).default(0),
+      minGapSeconds: z.number().min(0).default(60),
+      /** Up to this many seconds are added at random to each gap, so posting has no fixed rhythm. */
+      jitterSeconds: z.number().min(0).default(15),
+      maxPerHour: z.int().min(0).default(12),
+      /** More waiting feed items than this go out as one digest (0 = never). */
+      digestThreshold: z.int().min(0).default(5),
+      quietHours: z.union([z.literal(0), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'expected "HH:MM-HH:MM"')]).default(0),
     })
     .prefault({}),
 });
@@ -60,6 +82,19 @@ const fileSchema = z
         timeoutSeconds: z.number().positive().max(300).default(15),
         maxBytes: z.int().positive().default(5 * 1024 * 1024),
         maxRedirects: z.int().min(0).max(20).default(5),
+      })
+      .prefault({}),
+    worker: z
+      .strictObject({
+        concurrency: z.int().min(1).max(32).default(1),
+        /** Send attempts for transient failures (waits for pacing or readiness are not attempts). */
+        attempts: z.int().min(1).max(100).default(8),
+        /** First retry after a transient failure; doubles each attempt, with jitter. */
+        retryDelaySeconds: z.number().positive().default(30),
+        /** A crashed worker's job is picked up again after about this long. */
+        lockSeconds: z.number().min(1).default(30),
+        /** Longest one send may hold its channel (above the publisher's own send timeout). */
+        sendLockSeconds: z.number().min(1).default(120),
       })
       .prefault({}),
     /** How long a channel remembers an item it has seen (key and canonical link). */
@@ -95,6 +130,14 @@ export type FeedConfig = FileConfig['feeds'][number];
 export type ChannelConfig = FileConfig['channels'][number];
 export type FirstRunPolicy = FeedConfig['firstRun'];
 export type EnvConfig = z.infer<typeof envSchema>;
+
+/** The formatter's view of a channel. */
+export function postFormatOf(c: ChannelConfig): PostFormat {
+  return { template: c.template, timezone: c.timezone, summaryMaxChars: c.summaryMaxChars, maxPostLength: c.maxPostLength, hashtags: c.hashtags, boilerplate: c.boilerplate };
+}
+
+/** A channel's post format with every default: what `preview` uses when no channel is named. */
+export const defaultPostFormat = (): PostFormat => postFormatOf(channelSchema.parse({ id: 'default' }));
 export interface Config extends FileConfig {
   readonly env: EnvConfig;
   /** The file the feeds and channels came from. */

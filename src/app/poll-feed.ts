@@ -10,7 +10,8 @@ import { FeedError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
 import { backoffDelayMs, judgeItem, postIdFor, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
-import type { Clock, DecisionLog, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, PostQueue, SeenStore } from '../ports.js';
+import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, PostQueue, SeenStore } from '../ports.js';
+import { deliveryOf } from './publish-post.js';
 import { parseFeedBody } from './read-feed.js';
 
 export interface PolledFeed extends ItemRules {
@@ -27,6 +28,7 @@ export interface PollFeedDeps {
   readonly seen: SeenStore;
   readonly decisions: DecisionLog;
   readonly queue: PostQueue;
+  readonly deliveries: DeliveryStore;
   readonly clock: Clock;
 }
 
@@ -101,6 +103,7 @@ async function processItems(
     }
   }
   await deps.queue.enqueueFeedPosts(jobs);
+  await deps.deliveries.createQueued(jobs.map(deliveryOf), now);
   for (const { channelId, item } of toMark) await deps.seen.markSeenByChannel(channelId, feed.id, item, now);
   await deps.decisions.record(decisions);
   await deps.seen.rememberInFeed(feed.id, items.map((i) => i.key), now);

@@ -1,11 +1,13 @@
 /** The `channelcast` command line: parses arguments and hands them to the actions main.ts wires up. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-export const AVAILABLE_ROLES = ['poller'] as const;
+export const AVAILABLE_ROLES = ['poller', 'worker'] as const;
 export type Role = (typeof AVAILABLE_ROLES)[number];
 
 export interface CliActions {
-  start(options: { config?: string; roles: Role[] }): Promise<void>;
+  start(options: { config?: string; roles: Role[]; dryRun?: string | true }): Promise<void>;
+  post(text: string, options: { image?: string; at?: string; channel?: string; config?: string }): Promise<void>;
+  deliveries(options: { state?: string; limit: number; json: boolean; config?: string }): Promise<void>;
   preview(source: string, options: { limit: number; json: boolean; channel?: string; config?: string }): Promise<void>;
   explain(ref: string, options: { json: boolean; config?: string }): Promise<void>;
 }
@@ -22,7 +24,26 @@ export function buildCli(actions: CliActions, version: string): Command {
     .description('run the bot')
     .addOption(configOption())
     .option('--roles <list>', `comma-separated roles to run (available: ${AVAILABLE_ROLES.join(', ')})`, parseRoles, [...AVAILABLE_ROLES])
-    .action((options: { config?: string; roles: Role[] }) => actions.start(options));
+    .option('--dry-run [file]', 'publish to a JSONL file instead of WhatsApp (default ./data/dry-run.jsonl)')
+    .action((options: { config?: string; roles: Role[]; dryRun?: string | true }) => actions.start(options));
+
+  program
+    .command('post <text>')
+    .description('queue a manual post: ahead of feed items, paced like them')
+    .option('--image <url-or-path>', 'post this image with the text as caption')
+    .option('--at <iso-time>', 'publish at this time (ISO 8601) instead of as soon as pacing allows')
+    .option('--channel <id>', 'channel id from the config (default: the first channel)')
+    .addOption(configOption())
+    .action((text: string, options: { image?: string; at?: string; channel?: string; config?: string }) => actions.post(text, options));
+
+  program
+    .command('deliveries')
+    .description('recent posts and their delivery state, newest first')
+    .addOption(new Option('--state <state>', 'only this state').choices(['queued', 'sending', 'sent', 'failed', 'skipped']))
+    .option('-n, --limit <n>', 'how many', parsePositiveInt, 20)
+    .option('--json', 'one JSON record per line', false)
+    .addOption(configOption())
+    .action((options: { state?: string; limit: number; json: boolean; config?: string }) => actions.deliveries(options));
 
   program
     .command('preview <url-or-file>')

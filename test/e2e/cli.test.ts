@@ -114,6 +114,18 @@ describe('channelcast start', () => {
       expect(explained.stdout).toMatch(/baseline\s+feed local: present at the first poll and not among the 2 newest/);
       const unknown = cli(['explain', 'https://tech.example.pk/never-seen/', '--config', config], { REDIS_PREFIX: prefix });
       expect(unknown.code).toBe(1);
+
+      const posted = cli(['post', 'Office *closed* today', '--config', config], { REDIS_PREFIX: prefix });
+      expect(posted.code).toBe(0);
+      const postId = posted.stdout.trim();
+      expect(postId).toMatch(/^m-[0-9a-f-]{36}$/);
+      const listed = cli(['deliveries', '--json', '--state', 'queued', '--config', config], { REDIS_PREFIX: prefix });
+      const records = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(records[0]).toMatchObject({ postId, kind: 'manual', channelId: 'news', state: 'queued', title: 'Office *closed* today' });
+      expect(records).toHaveLength(3); // the manual post and the two feed posts
+      const tooLong = cli(['post', 'x'.repeat(1001), '--config', config], { REDIS_PREFIX: prefix });
+      expect(tooLong.code).toBe(2);
+      expect(tooLong.stderr).toContain('allows 1000');
     } finally {
       bot.kill('SIGKILL');
       await deleteKeys(redis, prefix);

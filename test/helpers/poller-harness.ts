@@ -4,6 +4,7 @@ import { createBullmqPostQueue, type BullmqPostQueue } from '../../src/adapters/
 import { createRssFeedParser } from '../../src/adapters/feed/rss-feed-parser.js';
 import { createFeedFetcher } from '../../src/adapters/http-feed-fetcher.js';
 import { createRedisDecisionLog } from '../../src/adapters/redis/redis-decision-log.js';
+import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
 import { createRedisFeedStateStore } from '../../src/adapters/redis/redis-feed-state-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
 import { createRedisLease } from '../../src/adapters/redis/redis-lease.js';
@@ -51,6 +52,7 @@ export function createHarness(prefix: string, clock: TestClock): Harness {
     seen: createRedisSeenStore(redis, keys, { ttlMs: TTL_MS }),
     decisions: createRedisDecisionLog(redis, keys, { ttlMs: TTL_MS }),
     queue,
+    deliveries: createRedisDeliveryStore(redis, keys, { ttlMs: TTL_MS }),
     clock,
   };
   return {

@@ -3,7 +3,7 @@
  * stops blocking once a finished job is removed, the dedup key survives that (see docs/adr/0001).
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { FeedPostJob, PostQueue } from '../../ports.js';
+import type { FeedPostJob, ManualPostJob, PostQueue } from '../../ports.js';
 
 export const POSTS_QUEUE = 'posts';
 
@@ -15,21 +15,29 @@ export interface BullmqPostQueue extends PostQueue {
   close(): Promise<void>;
 }
 
-export function createBullmqPostQueue(options: {
-  connection: ConnectionOptions;
-  prefix: string;
-  dedupTtlMs: number;
-}): BullmqPostQueue {
+export interface PostQueueOptions {
+  readonly connection: ConnectionOptions;
+  readonly prefix: string;
+  readonly dedupTtlMs: number;
+  /** Send attempts before a post fails for good (transient errors only; waits are not attempts). */
+  readonly attempts?: number;
+  /** First retry delay; doubles each attempt, with jitter. */
+  readonly retryDelayMs?: number;
+  readonly clock?: { now(): Date };
+}
+
+export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueue {
   const queue = new Queue(POSTS_QUEUE, {
     connection: options.connection,
     prefix: options.prefix,
     defaultJobOptions: {
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 30_000, jitter: 0.5 },
+      attempts: options.attempts ?? 8,
+      backoff: { type: 'exponential', delay: options.retryDelayMs ?? 30_000, jitter: 0.5 },
       removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 30 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
     },
   });
+  const now = () => (options.clock ?? { now: () => new Date() }).now().getTime();
   return {
     queue,
     async enqueueFeedPosts(jobs: readonly FeedPostJob[]) {
@@ -38,13 +46,13 @@ export function createBullmqPostQueue(options: {
         jobs.map((job) => ({
           name: job.kind,
           data: job,
-          opts: {
-            jobId: job.postId,
-            deduplication: { id: job.postId, ttl: options.dedupTtlMs },
-            priority: PRIORITY.feed,
-          },
+          opts: { jobId: job.postId, deduplication: { id: job.postId, ttl: options.dedupTtlMs }, priority: PRIORITY.feed },
         })),
       );
+    },
+    async enqueueManualPost(job: ManualPostJob) {
+      const delay = job.at ? Math.max(0, Date.parse(job.at) - now()) : 0;
+      await queue.add(job.kind, job, { jobId: job.postId, priority: PRIORITY.manual, delay });
     },
     close: () => queue.close(),
   };

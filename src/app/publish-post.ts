@@ -1,0 +1,228 @@
+/**
+ * Publishing one post, exactly once. Under the channel's send lock: skip what is already sent, wait for
+ * quiet hours, pacing and readiness without spending attempts, reconcile a post left `sending` by a crash
+ * against the channel's recent posts, turn a backlog into a digest, then send and record. The worker
+ * entrypoint maps the outcome and the typed errors to BullMQ.
+ */
+import { createHash } from 'node:crypto';
+import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError } from '../domain/errors.js';
+import type { FeedItem } from '../domain/feed-item.js';
+import { formatDigest, formatPost, type PostFormat } from '../domain/format-post.js';
+import { quietUntil } from '../domain/pacing.js';
+import type { ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, Publisher } from '../ports.js';
+
+export interface ChannelSettings {
+  readonly target: ChannelTarget;
+  readonly format: PostFormat;
+  readonly images: boolean;
+  readonly digestThreshold: number;
+  readonly quietHours: string | 0;
+}
+
+export interface PublishDeps {
+  readonly publisher: Publisher;
+  readonly deliveries: DeliveryStore;
+  readonly pacer: ChannelPacer;
+  readonly lease: Lease;
+  readonly images: ImageFetcher;
+  readonly clock: Clock;
+  readonly channel: (channelId: string) => ChannelSettings | undefined;
+  /** How long one send may hold its channel's lock (longer than the publisher's own send timeout). */
+  readonly sendLockMs: number;
+  /** How often a post re-checks a publisher that is not ready (default 5 s). */
+  readonly notReadyRetryMs?: number;
+}
+
+export type PublishOutcome =
+  | { readonly kind: 'sent'; readonly postId: string; readonly messageId: string; readonly via: 'post' | 'digest' | 'reconciled'; readonly note: string | null }
+  | { readonly kind: 'already-done'; readonly state: DeliveryRecord['state'] }
+  | { readonly kind: 'wait'; readonly until: Date; readonly reason: string };
+
+const NOT_READY_RETRY_MS = 5_000;
+const RECONCILE_WINDOW = 50;
+
+export const textHash = (text: string): string => createHash('sha256').update(text.normalize('NFC').trim()).digest('hex');
+
+/**
+ * Throws PublishRejectedError (the post is recorded `failed`) or PublishUnavailableError (recorded and
+ * left to retry; `sending` when the outcome is unknown, so the next attempt reconciles first).
+ */
+export async function publishPost(job: PostJob, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
+  const settings = deps.channel(job.channelId);
+  if (!settings) throw new PublishRejectedError(`channel "${job.channelId}" is not in the configuration`);
+  const existing = await deps.deliveries.get(job.postId);
+  if (existing && (existing.state === 'sent' || existing.state === 'skipped')) return { kind: 'already-done', state: existing.state };
+  const state = deps.publisher.state();
+  if (state.status !== 'ready') {
+    return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `publisher ${state.status}${state.reason ? `: ${state.reason}` : ''}`);
+  }
+  const token = await deps.lease.acquire(`send:${job.channelId}`, deps.sendLockMs);
+  if (!token) return wait(deps, 500 + Math.random() * 1000, 'another worker is sending to this channel');
+  try {
+    return await underLock(job, attempt, settings, deps);
+  } finally {
+    await deps.lease.release(`send:${job.channelId}`, token);
+  }
+}
+
+async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: ChannelSettings, deps: PublishDeps): Promise<PublishOutcome> {
+  const now = deps.clock.now();
+  let record = (await deps.deliveries.get(job.postId)) ?? (await createFromJob(job, deps, now));
+  if (record.state === 'sent' || record.state === 'skipped') return { kind: 'already-done', state: record.state };
+
+  const quiet = quietUntil(now, settings.quietHours, settings.format.timezone);
+  if (quiet) return { kind: 'wait', until: quiet, reason: `quiet hours (${String(settings.quietHours)})` };
+  const notBefore = await deps.pacer.notBefore(job.channelId, now);
+  if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing' };
+
+  if (record.state === 'sending') {
+    const carrier = record.digestId && record.kind !== 'digest' ? await deps.deliveries.get(record.digestId) : record;
+    if (carrier?.state === 'sent') return finish(carrier, carrier.messageId ?? '', 'reconciled', deps);
+    if (carrier?.state === 'sending') return resend(carrier, settings, attempt, deps);
+    // The digest that carried this post was abandoned: the post is plain queued again.
+    record = await deps.deliveries.transition(record.postId, 'queued', now, { digestId: null }, 'digest abandoned');
+  }
+
+  if (job.kind === 'feed-item' && settings.digestThreshold > 0) {
+    const digest = await composeDigest(job.channelId, settings, deps);
+    if (digest) return send(digest, digest.text ?? '', null, settings, attempt, deps);
+  }
+  const text = job.kind === 'manual' ? job.text : formatPost(job.item, settings.format);
+  const imageUrl = job.kind === 'manual' ? job.imageUrl : settings.images ? job.item.imageUrl : null;
+  return send(record, text, imageUrl, settings, attempt, deps);
+}
+
+/** A post found `sending` after a crash: is it already in the channel? Only if not, send the same text again. */
+async function resend(record: DeliveryRecord, settings: ChannelSettings, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
+  const recent = await deps.publisher.listRecent(settings.target, RECONCILE_WINDOW);
+  const match = recent.find((post) => textHash(post.text) === record.textHash);
+  if (match) return finish(record, match.messageId, 'reconciled', deps, 'found in the channel after a restart');
+  return send(record, record.text ?? '', record.imageUrl, settings, attempt, deps);
+}
+
+async function send(
+  record: DeliveryRecord,
+  text: string,
+  imageUrl: string | null,
+  settings: ChannelSettings,
+  attempt: { isFinal: boolean },
+  deps: PublishDeps,
+): Promise<PublishOutcome> {
+  let note: string | null = null;
+  let image: PostImage | undefined;
+  if (imageUrl) {
+    try {
+      image = await deps.images.fetch(imageUrl);
+    } catch (err) {
+      note = `image could not be fetched (${errorText(err)}): posted text and link`;
+    }
+  }
+  const sending = await deps.deliveries.transition(record.postId, 'sending', deps.clock.now(), {
+    text,
+    textHash: textHash(text),
+    imageUrl: image?.url ?? null,
+    attempts: record.attempts + 1,
+  });
+  try {
+    let published;
+    try {
+      published = await deps.publisher.publish(settings.target, { text, image, postId: record.postId });
+    } catch (err) {
+      // An image that will not go through must not hold the post back: send text and link instead.
+      if (!image || err instanceof PublishRateLimitedError || (err instanceof PublishUnavailableError && err.outcomeUnknown)) throw err;
+      note = `image could not be sent (${errorText(err)}): posted text and link`;
+      await deps.deliveries.transition(record.postId, 'sending', deps.clock.now(), { imageUrl: null }, note);
+      published = await deps.publisher.publish(settings.target, { text, postId: record.postId });
+    }
+    return await finish(sending, published.messageId, record.kind === 'digest' ? 'digest' : 'post', deps, note);
+  } catch (err) {
+    return failed(sending, err, attempt, deps);
+  }
+}
+
+async function finish(
+  record: DeliveryRecord,
+  messageId: string,
+  via: 'post' | 'digest' | 'reconciled',
+  deps: PublishDeps,
+  note: string | null = null,
+): Promise<PublishOutcome> {
+  const now = deps.clock.now();
+  const alreadySent = record.state === 'sent';
+  if (!alreadySent) await deps.deliveries.transition(record.postId, 'sent', now, { messageId, lastError: null, note }, note ?? undefined);
+  for (const member of record.members) {
+    const m = await deps.deliveries.get(member);
+    if (m && m.state !== 'sent') {
+      await deps.deliveries.transition(member, 'sent', now, { messageId, digestId: record.postId, lastError: null }, `sent in digest ${record.postId}`);
+    }
+  }
+  if (!alreadySent) await deps.pacer.recordSend(record.channelId, now);
+  return { kind: 'sent', postId: record.postId, messageId, via, note };
+}
+
+async function failed(record: DeliveryRecord, err: unknown, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
+  const now = deps.clock.now();
+  const lastError = errorText(err);
+  if (err instanceof PublishUnavailableError && err.outcomeUnknown) {
+    // It may have gone out: stay `sending`, so the next attempt looks in the channel before resending.
+    await deps.deliveries.transition(record.postId, 'sending', now, { lastError }, 'outcome unknown; will reconcile');
+    throw err;
+  }
+  const permanent = err instanceof PublishRejectedError || (attempt.isFinal && !(err instanceof PublishRateLimitedError));
+  await deps.deliveries.transition(record.postId, permanent ? 'failed' : 'queued', now, { lastError }, lastError);
+  for (const member of record.members) {
+    await deps.deliveries.transition(member, 'queued', now, { digestId: null }, `digest ${record.postId} not sent: ${lastError}`);
+  }
+  if (err instanceof PublishRateLimitedError) {
+    const until = new Date(now.getTime() + err.retryAfterMs);
+    await deps.pacer.holdUntil(record.channelId, until);
+    return { kind: 'wait', until, reason: `rate limited: ${lastError}` };
+  }
+  throw err instanceof PublishRejectedError || err instanceof PublishUnavailableError ? err : new PublishUnavailableError(lastError, { cause: err });
+}
+
+/** When more feed posts wait for the channel than its threshold, they go out as one digest. */
+async function composeDigest(channelId: string, settings: ChannelSettings, deps: PublishDeps): Promise<DeliveryRecord | null> {
+  const queuedIds = await deps.deliveries.queuedFeedPosts(channelId, 100);
+  if (queuedIds.length <= settings.digestThreshold) return null;
+  const records = (await Promise.all(queuedIds.map((id) => deps.deliveries.get(id)))).filter(
+    (r): r is DeliveryRecord => r !== null && r.state === 'queued',
+  );
+  if (records.length <= settings.digestThreshold) return null;
+  const { text, included } = formatDigest(records.map(asDigestItem), settings.format);
+  const members = records.slice(0, included).map((r) => r.postId);
+  const digestId = `d-${createHash('sha256').update(members.join('\n')).digest('hex').slice(0, 40)}`;
+  const now = deps.clock.now();
+  await deps.deliveries.createQueued(
+    [{ postId: digestId, kind: 'digest', channelId, feedId: null, itemKey: null, link: null, title: `Digest of ${members.length} posts`, firstSeenAt: null, text, members }],
+    now,
+  );
+  for (const id of members) await deps.deliveries.transition(id, 'sending', now, { digestId }, `in digest ${digestId}`);
+  return deps.deliveries.get(digestId);
+}
+
+function asDigestItem(record: DeliveryRecord): FeedItem {
+  return { key: record.itemKey ?? record.postId, link: record.link, canonicalLink: record.link, title: record.title, text: '', bodyHtml: '', publishedAt: null, author: null, categories: [], imageUrl: null };
+}
+
+async function createFromJob(job: PostJob, deps: PublishDeps, now: Date): Promise<DeliveryRecord> {
+  // The poller records deliveries right after queueing; a crash in between leaves a job without one.
+  await deps.deliveries.createQueued([deliveryOf(job)], now);
+  const created = await deps.deliveries.get(job.postId);
+  if (!created) throw new PublishUnavailableError(`delivery record for ${job.postId} could not be created`);
+  return created;
+}
+
+export function deliveryOf(job: PostJob) {
+  return job.kind === 'manual'
+    ? { postId: job.postId, kind: 'manual' as const, channelId: job.channelId, feedId: null, itemKey: null, link: null, title: job.text.split('\n')[0]?.slice(0, 120) ?? '', firstSeenAt: null, imageUrl: job.imageUrl }
+    : { postId: job.postId, kind: 'feed' as const, channelId: job.channelId, feedId: job.feedId, itemKey: job.item.key, link: job.item.link, title: job.item.title, firstSeenAt: job.firstSeenAt };
+}
+
+function wait(deps: PublishDeps, ms: number, reason: string): PublishOutcome {
+  return { kind: 'wait', until: new Date(deps.clock.now().getTime() + ms), reason };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

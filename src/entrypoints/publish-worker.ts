@@ -1,0 +1,79 @@
+/**
+ * The worker role: a BullMQ Worker on the `posts` queue running publishPost. This is the one place where
+ * outcomes and typed errors become BullMQ behaviour:
+ *   wait (pacing, quiet hours, not ready, rate limited) → moved to delayed, no attempt spent;
+ *   PublishRejectedError → UnrecoverableError (fails now, reason kept);
+ *   anything else → thrown, retried with exponential backoff and jitter.
+ */
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { publishPost, type PublishDeps } from '../app/publish-post.js';
+import { PublishRejectedError } from '../domain/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { PostJob } from '../ports.js';
+
+export interface PublishWorkerOptions {
+  readonly connection: ConnectionOptions;
+  readonly prefix: string;
+  readonly queueName: string;
+  readonly deps: PublishDeps;
+  readonly log: Logger;
+  readonly concurrency?: number;
+  /** BullMQ job lock: a crashed worker's job is picked up again after about this long. */
+  readonly lockDurationMs?: number;
+}
+
+export interface PublishWorker {
+  readonly worker: Worker;
+  /** Waits for the job in hand to finish (no post left half-done), then stops. */
+  close(): Promise<void>;
+}
+
+export function startPublishWorker(options: PublishWorkerOptions): PublishWorker {
+  const { deps, log } = options;
+  const processor = async (job: Job<PostJob>, token?: string): Promise<unknown> => {
+    const jobLog = log.child({ jobId: job.id, postId: job.data.postId, channelId: job.data.channelId, attempt: job.attemptsMade + 1 });
+    const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    try {
+      const outcome = await publishPost(job.data, { isFinal }, deps);
+      if (outcome.kind === 'wait') {
+        jobLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
+        await job.moveToDelayed(outcome.until.getTime(), token);
+        throw new DelayedError();
+      }
+      if (outcome.kind === 'sent') jobLog.info({ messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, note: outcome.note ?? undefined }, 'post published');
+      else jobLog.info({ state: outcome.state }, 'post already done; nothing sent');
+      return outcome;
+    } catch (err) {
+      if (err instanceof DelayedError) throw err;
+      if (err instanceof PublishRejectedError) {
+        jobLog.warn({ err }, 'post rejected; not retrying');
+        throw new UnrecoverableError(err.message);
+      }
+      jobLog.warn({ err, final: isFinal }, isFinal ? 'post failed; no attempts left' : 'post failed; will retry');
+      throw err;
+    }
+  };
+
+  const worker = new Worker<PostJob>(options.queueName, processor, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? 2,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.lockDurationMs ?? 30_000,
+    // Replays are harmless (the delivery record guards the send), so a job that stalls in several crashes
+    // must not be failed for it: losing a post would be worse.
+    maxStalledCount: 1000,
+  });
+  worker.on('error', (err) => log.warn({ err }, 'worker error'));
+  const unsubscribe = deps.publisher.onStateChange((state) =>
+    log.info({ publisherStatus: state.status, reason: state.reason }, state.status === 'ready' ? 'publisher ready; posting resumes' : 'publisher not ready; posts wait'),
+  );
+
+  return {
+    worker,
+    async close() {
+      unsubscribe();
+      await worker.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// A real BullMQ worker on real Redis (unique prefix), publishing through a scriptable fake.
+import { pino } from 'pino';
+import { createBullmqPostQueue, POSTS_QUEUE, type BullmqPostQueue } from '../../src/adapters/bullmq/post-queue.js';
+import { createRedisChannelPacer } from '../../src/adapters/redis/redis-channel-pacer.js';
+import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
+import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
+import { createRedisLease } from '../../src/adapters/redis/redis-lease.js';
+import type { ChannelSettings, PublishDeps } from '../../src/app/publish-post.js';
+import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE } from '../../src/domain/format-post.js';
+import type { FeedItem } from '../../src/domain/feed-item.js';
+import type { PacingRules } from '../../src/domain/pacing.js';
+import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
+import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage } from '../../src/ports.js';
+import { FakePublisher } from '../fakes/fake-publisher.js';
+import { connectRedis, redisUrl } from './redis.js';
+
+export interface ChannelOptions {
+  pacing?: Partial<PacingRules>;
+  digestThreshold?: number;
+  images?: boolean;
+}
+
+export interface WorkerHarness {
+  readonly publisher: FakePublisher;
+  readonly queue: BullmqPostQueue;
+  readonly deliveries: DeliveryStore;
+  readonly deps: PublishDeps;
+  startWorker(concurrency?: number): PublishWorker;
+  enqueueFeed(items: FeedItem[], channelId?: string): Promise<FeedPostJob[]>;
+  close(): Promise<void>;
+}
+
+export const noPacing: PacingRules = { minGapSeconds: 0, jitterSeconds: 0, maxPerHour: 0, quietHours: 0 };
+
+export function makeFeedItem(n: number, overrides: Partial<FeedItem> = {}): FeedItem {
+  return {
+    key: `guid:${n}`, link: `https://news.example/${n}`, canonicalLink: `https://news.example/${n}`, title: `Story ${n}`,
+    text: `Body of story ${n}.`, bodyHtml: `<p>Body of story ${n}.</p>`, publishedAt: null, author: null, categories: [], imageUrl: null,
+    ...overrides,
+  };
+}
+
+export function createWorkerHarness(
+  prefix: string,
+  options: { channels?: Record<string, ChannelOptions>; clock?: { now(): Date }; images?: ImageFetcher; publisher?: FakePublisher } = {},
+): WorkerHarness {
+  const redis = connectRedis();
+  const keys = createRedisKeys(prefix);
+  const clock = options.clock ?? { now: () => new Date() };
+  const publisher = options.publisher ?? new FakePublisher();
+  const channels = options.channels ?? { main: {} };
+  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000, attempts: 4, retryDelayMs: 100 });
+  const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs: 86_400_000 });
+  const settings = (id: string): ChannelSettings | undefined => {
+    const c = channels[id];
+    if (!c) return undefined;
+    return {
+      target: { channelId: id, whatsappId: '120363000000000000@newsletter' },
+      format: { template: DEFAULT_TEMPLATE, timezone: 'Asia/Karachi', summaryMaxChars: 400, maxPostLength: 1000, hashtags: false, boilerplate: DEFAULT_BOILERPLATE },
+      images: c.images ?? true,
+      digestThreshold: c.digestThreshold ?? 0,
+      quietHours: c.pacing?.quietHours ?? 0,
+    };
+  };
+  const images: ImageFetcher = options.images ?? {
+    fetch: (url): Promise<PostImage> => Promise.resolve({ url, bytes: new Uint8Array([0xff, 0xd8, 0xff]), mimeType: 'image/jpeg' }),
+  };
+  const deps: PublishDeps = {
+    publisher,
+    deliveries,
+    pacer: createRedisChannelPacer(redis, keys, (id) => ({ ...noPacing, ...channels[id]?.pacing })),
+    lease: createRedisLease(redis, keys),
+    images,
+    clock,
+    channel: settings,
+    sendLockMs: 3000,
+    notReadyRetryMs: 300,
+  };
+  const workers: PublishWorker[] = [];
+  return {
+    publisher,
+    queue,
+    deliveries,
+    deps,
+    startWorker(concurrency = 1) {
+      const worker = startPublishWorker({ connection: { url: redisUrl() }, prefix, queueName: POSTS_QUEUE, deps, log: pino({ level: 'silent' }), concurrency, lockDurationMs: 2000 });
+      workers.push(worker);
+      return worker;
+    },
+    async enqueueFeed(items, channelId = 'main') {
+      const jobs: FeedPostJob[] = items.map((item) => ({
+        kind: 'feed-item', postId: `p-${channelId}-${item.key.replace(/[^a-z0-9]/gi, '')}`, feedId: 'feed', channelId, item, firstSeenAt: clock.now().toISOString(),
+      }));
+      await queue.enqueueFeedPosts(jobs);
+      await deliveries.createQueued(jobs.map((j) => ({ postId: j.postId, kind: 'feed', channelId, feedId: 'feed', itemKey: j.item.key, link: j.item.link, title: j.item.title, firstSeenAt: j.firstSeenAt })), clock.now());
+      return jobs;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await queue.close();
+      await redis.quit();
+    },
+  };
+}

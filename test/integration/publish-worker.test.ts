@@ -1,0 +1,237 @@
+// The publish worker on real Redis + BullMQ with a scriptable fake publisher.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Job } from 'bullmq';
+import { createManualPost } from '../../src/app/manual-post.js';
+import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
+import { FakePublisher } from '../fakes/fake-publisher.js';
+import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+
+let prefix: string;
+const harnesses: WorkerHarness[] = [];
+const harness = (...args: Parameters<typeof createWorkerHarness> extends [string, ...infer R] ? R : never) => {
+  const h = createWorkerHarness(prefix, ...args);
+  harnesses.push(h);
+  return h;
+};
+
+beforeEach(() => {
+  prefix = uniquePrefix();
+});
+afterEach(async () => {
+  await Promise.all(harnesses.splice(0).map((h) => h.close()));
+  const redis = connectRedis();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+const jobOf = async (h: WorkerHarness, id: string): Promise<Job> => (await h.queue.queue.getJob(id))!;
+
+describe('publish worker: delivery and retries', () => {
+  it('publishes a feed item once and records every transition', async () => {
+    const h = harness();
+    const [job] = await h.enqueueFeed([makeFeedItem(1)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(h.publisher.sent).toHaveLength(1);
+    expect(h.publisher.sent[0]!.text).toBe('*Story 1*\n\nBody of story 1.\n\nhttps://news.example/1');
+    expect(record).toMatchObject({ state: 'sent', attempts: 1, messageId: h.publisher.sent[0]!.messageId, feedId: 'feed', itemKey: 'guid:1', link: 'https://news.example/1' });
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sent']);
+    expect((await h.deliveries.list({ state: 'sent', limit: 10 })).map((r) => r.postId)).toEqual([job!.postId]);
+  });
+
+  it('retries transient failures with backoff, then sends exactly once', async () => {
+    const h = harness();
+    h.publisher.failNext(new PublishUnavailableError('socket closed'), 2);
+    const [job] = await h.enqueueFeed([makeFeedItem(2)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    expect(h.publisher.sent).toHaveLength(1);
+    expect(h.publisher.publishCalls).toBe(3);
+    expect((await h.deliveries.get(job!.postId))!.attempts).toBe(3);
+    // BullMQ counts the run that succeeded too: two failures + one success.
+    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'completed');
+    expect((await jobOf(h, job!.postId)).attemptsMade).toBe(3);
+  });
+
+  it('fails a rejected post at once, keeping the reason, and never sends it', async () => {
+    const h = harness();
+    h.publisher.failNext(new PublishRejectedError('not an admin of this channel'));
+    const [job] = await h.enqueueFeed([makeFeedItem(3)]);
+    h.startWorker();
+    await until(async () => (await jobOf(h, job!.postId)).failedReason !== undefined);
+    const failed = await jobOf(h, job!.postId);
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toBe('not an admin of this channel');
+    expect(await h.deliveries.get(job!.postId)).toMatchObject({ state: 'failed', lastError: 'not an admin of this channel', attempts: 1 });
+    expect(h.publisher.sent).toHaveLength(0);
+  });
+
+  it('waits without spending attempts while the publisher is not ready, then resumes by itself', async () => {
+    const h = harness();
+    h.publisher.setState('awaiting-qr', 'scan the QR code');
+    const [job] = await h.enqueueFeed([makeFeedItem(4)]);
+    h.startWorker();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.publisher.publishCalls).toBe(0);
+    const waiting = await jobOf(h, job!.postId);
+    expect(waiting.attemptsMade).toBe(0);
+    expect(await h.deliveries.get(job!.postId)).toMatchObject({ state: 'queued', attempts: 0 });
+    h.publisher.setState('ready');
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    expect(h.publisher.sent).toHaveLength(1);
+  });
+
+  it('honours a rate limit: holds the channel for retry-after, no attempt spent, no post lost', async () => {
+    const h = harness();
+    h.publisher.failNext(new PublishRateLimitedError('slow down', 700));
+    const [job] = await h.enqueueFeed([makeFeedItem(5)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    // Only the successful run counts (BullMQ counts completions): the rate-limited wait spent nothing.
+    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'completed');
+    expect((await jobOf(h, job!.postId)).attemptsMade).toBe(1);
+    expect((await h.deliveries.get(job!.postId))!.history.map((t) => t.state)).toEqual(['queued', 'sending', 'queued', 'sending', 'sent']);
+    expect(h.publisher.sent).toHaveLength(1);
+  });
+});
+
+describe('publish worker: exactly once across crashes', () => {
+  it('a send whose outcome is unknown is reconciled against the channel, not sent again', async () => {
+    const h = harness();
+    let first = true;
+    h.publisher.onPublish = () => {
+      if (!first) return;
+      first = false;
+      throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
+    };
+    const [job] = await h.enqueueFeed([makeFeedItem(6)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    expect(h.publisher.sent).toHaveLength(1);
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record.messageId).toBe(h.publisher.sent[0]!.messageId);
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sending', 'sent']);
+    expect(record.note).toBe('found in the channel after a restart');
+  });
+
+  it('a worker that dies between publishing and recording leaves no duplicate', async () => {
+    const publisher = new FakePublisher();
+    const crashed = harness({ publisher });
+    publisher.hangNext({ afterSend: true }); // the channel has it; the worker never hears back
+    const [job] = await crashed.enqueueFeed([makeFeedItem(7)]);
+    const dying = crashed.startWorker();
+    await until(() => publisher.sent.length === 1);
+    void dying.worker.close(true); // no graceful finish: the job is left active with a lock that expires
+
+    const restarted = harness({ publisher });
+    restarted.startWorker();
+    await until(async () => (await restarted.deliveries.get(job!.postId))?.state === 'sent', 15_000);
+    expect(publisher.sent).toHaveLength(1);
+    expect((await restarted.deliveries.get(job!.postId))?.messageId).toBe(publisher.sent[0]!.messageId);
+  });
+
+  it('a post recorded as sent is never sent again, whatever BullMQ replays', async () => {
+    const h = harness();
+    const [job] = await h.enqueueFeed([makeFeedItem(8)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    await (await jobOf(h, job!.postId)).retry('completed');
+    await until(async () => (await jobOf(h, job!.postId)).finishedOn !== undefined && (await jobOf(h, job!.postId)).returnvalue?.kind === 'already-done');
+    expect(h.publisher.sent).toHaveLength(1);
+  });
+});
+
+describe('publish worker: pacing, digest, priority, images', () => {
+  it('keeps the minimum gap between posts and the hourly cap', async () => {
+    const h = harness({ channels: { main: { pacing: { minGapSeconds: 0.5, maxPerHour: 3 } } } });
+    await h.enqueueFeed([1, 2, 3, 4].map((n) => makeFeedItem(10 + n)));
+    h.startWorker();
+    await until(() => h.publisher.sent.length === 3);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(h.publisher.sent).toHaveLength(3); // the fourth waits for the hour to roll over
+    const gaps = h.publisher.sent.slice(1).map((s, i) => s.at.getTime() - h.publisher.sent[i]!.at.getTime());
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500);
+    const fourth = (await h.queue.queue.getJobs(['delayed']))[0]!;
+    expect(fourth.attemptsMade).toBe(0);
+    expect(fourth.timestamp + fourth.delay).toBeGreaterThan(Date.now() + 50 * 60_000);
+  });
+
+  it('holds posts during quiet hours in the channel time zone', async () => {
+    const quietNight = { now: () => new Date('2026-11-20T20:30:00Z') }; // 01:30 in Karachi
+    const h = harness({ clock: quietNight, channels: { main: { pacing: { quietHours: '23:00-07:00' } } } });
+    const [job] = await h.enqueueFeed([makeFeedItem(20)]);
+    h.startWorker();
+    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'delayed');
+    const delayed = await jobOf(h, job!.postId);
+    // 07:00 Karachi = 02:00Z, 5.5 h after the injected "now"; BullMQ counts the delay from real time.
+    expect(delayed.attemptsMade).toBe(0);
+    expect(h.publisher.sent).toHaveLength(0);
+    expect(await h.deliveries.get(job!.postId)).toMatchObject({ state: 'queued' });
+  });
+
+  it('turns a backlog above the threshold into one digest post', async () => {
+    const h = harness({ channels: { main: { digestThreshold: 2 } } });
+    const jobs = await h.enqueueFeed([1, 2, 3, 4].map((n) => makeFeedItem(30 + n)));
+    h.startWorker();
+    await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'));
+    expect(h.publisher.sent).toHaveLength(1);
+    const digest = h.publisher.sent[0]!.text;
+    for (const n of [31, 32, 33, 34]) expect(digest).toContain(`https://news.example/${n}`);
+    const records = await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)));
+    const digestId = records[0]!.digestId!;
+    expect(records.every((r) => r!.digestId === digestId && r!.messageId === h.publisher.sent[0]!.messageId)).toBe(true);
+    expect(await h.deliveries.get(digestId)).toMatchObject({ kind: 'digest', state: 'sent', members: jobs.map((j) => j.postId) });
+  });
+
+  it('a manual post overtakes queued feed items', async () => {
+    const h = harness();
+    await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(40 + n)));
+    const manual = await createManualPost(
+      { text: 'Breaking: *office closed* today' },
+      { queue: h.queue, deliveries: h.deliveries, clock: { now: () => new Date() }, channels: [{ id: 'main', maxPostLength: 1000 }] },
+    );
+    h.startWorker();
+    await until(() => h.publisher.sent.length === 4);
+    expect(h.publisher.sent[0]!.text).toBe('Breaking: *office closed* today');
+    expect(await h.deliveries.get(manual.postId)).toMatchObject({ kind: 'manual', state: 'sent' });
+  });
+
+  it('posts the image with the text as caption, and text and link when the image cannot be fetched', async () => {
+    const h = harness({
+      images: {
+        fetch: (url) =>
+          url.includes('broken') ? Promise.reject(new Error('HTTP 404')) : Promise.resolve({ url, bytes: new Uint8Array([0xff, 0xd8, 0xff]), mimeType: 'image/jpeg' }),
+      },
+    });
+    const [ok, broken] = await h.enqueueFeed([
+      makeFeedItem(50, { imageUrl: 'https://img.example/ok.jpg' }),
+      makeFeedItem(51, { imageUrl: 'https://img.example/broken.jpg' }),
+    ]);
+    h.startWorker();
+    await until(async () => (await Promise.all([ok, broken].map((j) => h.deliveries.get(j!.postId)))).every((r) => r?.state === 'sent'));
+    expect(h.publisher.sent.map((s) => s.image?.url)).toEqual(['https://img.example/ok.jpg', undefined]);
+    expect((await h.deliveries.get(broken!.postId))!.note).toBe('image could not be fetched (HTTP 404): posted text and link');
+  });
+
+  it('falls back to text and link when the channel refuses the image', async () => {
+    const h = harness();
+    h.publisher.failNext(new PublishRejectedError('media too large'));
+    const [job] = await h.enqueueFeed([makeFeedItem(52, { imageUrl: 'https://img.example/huge.jpg' })]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    expect(h.publisher.sent).toHaveLength(1);
+    expect(h.publisher.sent[0]!.image).toBeUndefined();
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record.note).toBe('image could not be sent (media too large): posted text and link');
+    expect(record.imageUrl).toBeNull();
+  });
+});
