@@ -139,6 +139,24 @@ describe('publish worker: exactly once across crashes', () => {
     expect((await restarted.deliveries.get(job!.postId))?.messageId).toBe(publisher.sent[0]!.messageId);
   });
 
+  it('a digest interrupted between publishing and recording is reconciled, members and all', async () => {
+    const publisher = new FakePublisher();
+    const channels = { main: { digestThreshold: 2 } };
+    const crashed = harness({ publisher, channels });
+    publisher.hangNext({ afterSend: true });
+    const jobs = await crashed.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(70 + n)));
+    const dying = crashed.startWorker();
+    await until(() => publisher.sent.length === 1);
+    void dying.worker.close(true);
+
+    const restarted = harness({ publisher, channels });
+    restarted.startWorker();
+    await until(async () => (await Promise.all(jobs.map((j) => restarted.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'), 15_000);
+    expect(publisher.sent).toHaveLength(1);
+    const records = await Promise.all(jobs.map((j) => restarted.deliveries.get(j.postId)));
+    expect(new Set(records.map((r) => r!.messageId))).toEqual(new Set([publisher.sent[0]!.messageId]));
+  });
+
   it('a post recorded as sent is never sent again, whatever BullMQ replays', async () => {
     const h = harness();
     const [job] = await h.enqueueFeed([makeFeedItem(8)]);
@@ -163,6 +181,20 @@ describe('publish worker: pacing, digest, priority, images', () => {
     const fourth = (await h.queue.queue.getJobs(['delayed']))[0]!;
     expect(fourth.attemptsMade).toBe(0);
     expect(fourth.timestamp + fourth.delay).toBeGreaterThan(Date.now() + 50 * 60_000);
+  });
+
+  it('holds the gap for the channel as a whole when several workers run', async () => {
+    const publisher = new FakePublisher();
+    const channels = { main: { pacing: { minGapSeconds: 0.4 } } };
+    const a = harness({ publisher, channels });
+    const b = harness({ publisher, channels });
+    await a.enqueueFeed([1, 2, 3, 4, 5].map((n) => makeFeedItem(60 + n)));
+    a.startWorker(2);
+    b.startWorker(2);
+    await until(() => publisher.sent.length === 5);
+    const gaps = publisher.sent.slice(1).map((s, i) => s.at.getTime() - publisher.sent[i]!.at.getTime());
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(400);
+    expect(new Set(publisher.sent.map((s) => s.postId)).size).toBe(5);
   });
 
   it('holds posts during quiet hours in the channel time zone', async () => {
