@@ -178,7 +178,8 @@ export interface DeliveryStore {
   list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
   /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */
   queuedFeedPosts(channelId: string, limit: number): Promise<string[]>;
-  recordAck(postId: string, ack: string, at: Date): Promise<void>;
+  /** Appends an acknowledgement to the post that got this message id (ignored when unknown). */
+  recordAck(messageId: string, ack: string, at: Date): Promise<void>;
 }
 
 /** Per-channel send times shared by every worker (read and written under the channel's send lock). */
@@ -200,6 +201,8 @@ export interface ImageFetcher {
 export interface Lease {
   /** A token when acquired, null when someone else holds it. */
   acquire(name: string, ttlMs: number): Promise<string | null>;
+  /** Extends a lease we still hold; false when it was lost (expired and taken by someone else). */
+  renew(name: string, token: string, ttlMs: number): Promise<boolean>;
   release(name: string, token: string): Promise<void>;
 }
 
@@ -256,6 +259,8 @@ export interface Publisher {
   ): Promise<PublishedMessage>;
   /** The channel's most recent posts, newest first: what reconciliation compares against after a crash. */
   listRecent(target: ChannelTarget, limit: number): Promise<RecentPost[]>;
+  /** Delivery acknowledgements as the platform reports them (telemetry only; optional). */
+  onAck?(listener: (messageId: string, ack: string) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -69,10 +69,15 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     log.info({ publisherStatus: state.status, reason: state.reason }, state.status === 'ready' ? 'publisher ready; posting resumes' : 'publisher not ready; posts wait'),
   );
 
+  const unsubscribeAcks = deps.publisher.onAck?.((messageId, ack) => {
+    deps.deliveries.recordAck(messageId, ack, deps.clock.now()).catch((err: unknown) => log.warn({ err, messageId }, 'ack not recorded'));
+  });
+
   return {
     worker,
     async close() {
       unsubscribe();
+      unsubscribeAcks?.();
       await worker.close();
     },
   };

@@ -48,6 +48,18 @@ export class FakePublisher implements Publisher {
     return () => this.listeners.delete(listener);
   }
 
+  private readonly ackListeners = new Set<(messageId: string, ack: string) => void>();
+
+  onAck(listener: (messageId: string, ack: string) => void): () => void {
+    this.ackListeners.add(listener);
+    return () => this.ackListeners.delete(listener);
+  }
+
+  /** Reports an acknowledgement as the platform would. */
+  emitAck(messageId: string, ack: string): void {
+    for (const listener of [...this.ackListeners]) listener(messageId, ack);
+  }
+
   setState(status: PublisherStatus, reason?: string): void {
     this.current = { status, reason, since: this.clock.now().toISOString() };
     for (const listener of [...this.listeners]) listener(this.current);

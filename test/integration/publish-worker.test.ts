@@ -48,6 +48,16 @@ describe('publish worker: delivery and retries', () => {
     expect((await h.deliveries.list({ state: 'sent', limit: 10 })).map((r) => r.postId)).toEqual([job!.postId]);
   });
 
+  it('records acknowledgements the publisher reports for a sent post', async () => {
+    const h = harness();
+    const [job] = await h.enqueueFeed([makeFeedItem(9)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    h.publisher.emitAck(h.publisher.sent[0]!.messageId, 'server');
+    await until(async () => ((await h.deliveries.get(job!.postId))?.acks.length ?? 0) === 1);
+    expect((await h.deliveries.get(job!.postId))!.acks[0]!.ack).toBe('server');
+  });
+
   it('retries transient failures with backoff, then sends exactly once', async () => {
     const h = harness();
     h.publisher.failNext(new PublishUnavailableError('socket closed'), 2);

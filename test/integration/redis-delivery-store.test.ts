@@ -58,10 +58,12 @@ describe('redis delivery store', () => {
     expect(record!.history.at(-1)).toEqual({ state: 'queued', at: at(30).toISOString() });
   });
 
-  it('records acknowledgements as extra detail', async () => {
+  it('records acknowledgements, found by message id, as extra detail', async () => {
     await store.createQueued([feedPost(5)], at(0));
-    await store.recordAck('p-5', 'server', at(1));
-    await store.recordAck('p-5', 'device', at(2));
+    await store.transition('p-5', 'sent', at(1), { messageId: 'true_1@newsletter_ABC' });
+    await store.recordAck('true_1@newsletter_ABC', 'server', at(1));
+    await store.recordAck('true_1@newsletter_ABC', 'device', at(2));
+    await store.recordAck('unknown-message', 'server', at(3));
     expect((await store.get('p-5'))!.acks).toEqual([{ at: at(1).toISOString(), ack: 'server' }, { at: at(2).toISOString(), ack: 'device' }]);
   });
 });

@@ -87,6 +87,7 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
         .zremrangebyrank(keys.deliveriesRecent(), 0, -(INDEX_CAP + 1));
       for (const s of STATES) if (s !== state) tx.zrem(keys.deliveriesByState(s), postId);
       tx.zadd(keys.deliveriesByState(state), score, postId).zremrangebyrank(keys.deliveriesByState(state), 0, -(INDEX_CAP + 1));
+      if (patch.messageId) tx.set(keys.deliveryByMessage(patch.messageId), postId, 'PX', options.ttlMs);
       if (current.kind === 'feed') {
         if (state === 'queued') tx.zadd(keys.queuedFeedPosts(current.channelId), 'NX', String(score), postId);
         else tx.zrem(keys.queuedFeedPosts(current.channelId), postId);
@@ -106,11 +107,12 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       return redis.zrange(keys.queuedFeedPosts(channelId), '0', String(Math.max(0, limit - 1)));
     },
 
-    async recordAck(postId, ack, at) {
-      const current = await read(postId);
+    async recordAck(messageId, ack, at) {
+      const postId = await redis.get(keys.deliveryByMessage(messageId));
+      const current = postId ? await read(postId) : null;
       if (!current) return;
       const acks = [...current.acks, { at: at.toISOString(), ack }].slice(-HISTORY_CAP);
-      await redis.hset(keys.delivery(postId), 'acks', JSON.stringify(acks));
+      await redis.hset(keys.delivery(current.postId), 'acks', JSON.stringify(acks));
     },
   };
 }

@@ -21,6 +21,8 @@ export function createRedisKeys(prefix: string) {
     lease: (name: string) => `${prefix}:lease:${name}`,
     /** HASH: one post's delivery record. */
     delivery: (postId: string) => `${prefix}:delivery:${postId}`,
+    /** STRING: platform message id → post id, for acknowledgements. */
+    deliveryByMessage: (messageId: string) => `${prefix}:delivery-by-message:${messageId}`,
     /** ZSET postId → last update (ms): every record, newest last. */
     deliveriesRecent: () => `${prefix}:deliveries:recent`,
     /** ZSET postId → last update (ms), one per state. */

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Lease } from '../../ports.js';
 import type { RedisKeys } from './redis-keys.js';
 
+const RENEW_IF_HOLDER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_IF_HOLDER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 export function createRedisLease(redis: Redis, keys: RedisKeys): Lease {
@@ -12,6 +13,9 @@ export function createRedisLease(redis: Redis, keys: RedisKeys): Lease {
       const token = randomUUID();
       const ok = await redis.set(keys.lease(name), token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
       return ok === 'OK' ? token : null;
+    },
+    async renew(name, token, ttlMs) {
+      return (await redis.eval(RENEW_IF_HOLDER, 1, keys.lease(name), token, Math.max(1, Math.round(ttlMs)))) === 1;
     },
     async release(name, token) {
       await redis.eval(RELEASE_IF_HOLDER, 1, keys.lease(name), token);
