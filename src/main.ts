@@ -6,24 +6,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { createBullmqPostQueue, POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
-import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
-import { createFeedFetcher } from './adapters/http-feed-fetcher.js';
-import { createImageFetcher } from './adapters/image-fetcher.js';
-import { createConsolePublisher } from './adapters/publishers/console-publisher.js';
-import { createFilePublisher } from './adapters/publishers/file-publisher.js';
-import { createUnavailablePublisher } from './adapters/publishers/unavailable-publisher.js';
-import { createRedisChannelPacer } from './adapters/redis/redis-channel-pacer.js';
-import { createRedisDeliveryStore } from './adapters/redis/redis-delivery-store.js';
-import { ensureRedis, redactUrl } from './adapters/redis/local-redis-server.js';
-import { createRedisDecisionLog } from './adapters/redis/redis-decision-log.js';
-import { createRedisFeedStateStore } from './adapters/redis/redis-feed-state-store.js';
-import { createRedisKeys } from './adapters/redis/redis-keys.js';
-import { createRedisLease } from './adapters/redis/redis-lease.js';
-import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
+import { POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
+import { redactUrl } from './adapters/redis/local-redis-server.js';
+import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
 import { createManualPost, InvalidPostError } from './app/manual-post.js';
-import type { ChannelSettings } from './app/publish-post.js';
 import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './config.js';
 import { ConfigError, DependencyUnavailableError, FeedError } from './domain/errors.js';
 import { buildCli, type CliActions } from './entrypoints/cli.js';
@@ -32,8 +18,10 @@ import { printDeliveries } from './entrypoints/deliveries-command.js';
 import { runExplain } from './entrypoints/explain-command.js';
 import { startPublishWorker } from './entrypoints/publish-worker.js';
 import { runPreview } from './entrypoints/preview-command.js';
+import { printStatus, type StatusReport } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, Publisher } from './ports.js';
+import { createUnavailablePublisher, feedReader, openBackend, pollerDeps, simplePublisher, workerDeps, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -43,71 +31,13 @@ const clock = { now: () => new Date() };
 const config = (configPath?: string): Config =>
   loadConfig(process.env, (p) => readFileSync(p, 'utf8'), configPath, path.join(packageRoot, 'config/default.json'));
 
-const feedReader = (cfg?: Config['fetch']) => ({
-  fetcher: createFeedFetcher({
-    timeoutMs: (cfg?.timeoutSeconds ?? 15) * 1000,
-    maxBytes: cfg?.maxBytes ?? 5 * 1024 * 1024,
-    maxRedirects: cfg?.maxRedirects ?? 5,
-    userAgent,
-  }),
-  parser: createRssFeedParser(),
-});
-
-async function connectRedis(cfg: Config, log: Logger): Promise<Redis> {
-  await ensureRedis({ url: cfg.env.REDIS_URL, dataDir: 'data', allowInstall: true, searchPath: process.env.PATH, log });
-  const redis = new Redis(cfg.env.REDIS_URL, { maxRetriesPerRequest: 20 });
-  redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
-  return redis;
-}
-
-/** Redis, the queue and the stores every role shares. */
-async function openBackend(cfg: Config, log: Logger) {
-  const redis = await connectRedis(cfg, log);
-  const keys = createRedisKeys(cfg.env.REDIS_PREFIX);
-  const ttlMs = cfg.seenTtlDays * 86_400_000;
-  const queue = createBullmqPostQueue({
-    connection: { url: cfg.env.REDIS_URL },
-    prefix: cfg.env.REDIS_PREFIX,
-    dedupTtlMs: ttlMs,
-    attempts: cfg.worker.attempts,
-    retryDelayMs: cfg.worker.retryDelaySeconds * 1000,
-  });
-  queue.queue.on('error', (err) => log.warn({ err }, 'queue error'));
-  const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs });
-  return {
-    redis, keys, ttlMs, queue, deliveries,
-    lease: createRedisLease(redis, keys),
-    close: async () => {
-      await queue.close();
-      await redis.quit();
-    },
-  };
-}
+const runtime: Runtime = { userAgent, clock, searchPath: process.env.PATH };
 
 function createPublisher(cfg: Config, dryRun: string | true | undefined): Publisher {
-  const choice = dryRun === undefined ? cfg.env.PUBLISHER : `file:${dryRun === true ? 'data/dry-run.jsonl' : dryRun}`;
-  if (choice === 'console') return createConsolePublisher({});
-  if (choice.startsWith('file:')) return createFilePublisher({ path: choice.slice('file:'.length) });
-  return createUnavailablePublisher(
-    'the WhatsApp publisher is not part of this build yet; posts wait in the queue (use --dry-run or PUBLISHER=console to see them)',
+  return (
+    simplePublisher(cfg, dryRun) ??
+    createUnavailablePublisher('the WhatsApp publisher is not part of this build yet; posts wait in the queue (use --dry-run or PUBLISHER=console to see them)')
   );
-}
-
-
-function channelSettings(cfg: Config, publisher: Publisher) {
-  const byId = new Map<string, ChannelSettings>(
-    cfg.channels.map((c) => [
-      c.id,
-      {
-        target: { channelId: c.id, whatsappId: c.whatsappId },
-        format: postFormatOf(c),
-        images: c.images && publisher.kind !== 'console',
-        digestThreshold: c.pacing.digestThreshold,
-        quietHours: c.pacing.quietHours,
-      },
-    ]),
-  );
-  return (id: string) => byId.get(id);
 }
 
 const actions: CliActions = {
@@ -115,11 +45,10 @@ const actions: CliActions = {
     const cfg = config(options.config);
     const log = createLogger({ level: cfg.env.LOG_LEVEL });
     log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
-    const backend = await openBackend(cfg, log);
+    const backend = await openBackend(cfg, log, runtime);
     const stops: (() => Promise<void>)[] = [];
     if (options.roles.includes('worker')) {
       const publisher = createPublisher(cfg, options.dryRun);
-      const pacingOf = new Map(cfg.channels.map((c) => [c.id, c.pacing]));
       const worker = startPublishWorker({
         connection: { url: cfg.env.REDIS_URL },
         prefix: cfg.env.REDIS_PREFIX,
@@ -127,16 +56,7 @@ const actions: CliActions = {
         log: log.child({ module: 'worker', publisher: publisher.kind }),
         concurrency: cfg.worker.concurrency,
         lockDurationMs: cfg.worker.lockSeconds * 1000,
-        deps: {
-          publisher,
-          deliveries: backend.deliveries,
-          pacer: createRedisChannelPacer(backend.redis, backend.keys, (id) => pacingOf.get(id) ?? { minGapSeconds: 60, jitterSeconds: 0, maxPerHour: 12, quietHours: 0 }),
-          lease: backend.lease,
-          images: createImageFetcher({ timeoutMs: cfg.fetch.timeoutSeconds * 1000, maxBytes: 5 * 1024 * 1024, userAgent }),
-          clock,
-          channel: channelSettings(cfg, publisher),
-          sendLockMs: cfg.worker.sendLockSeconds * 1000,
-        },
+        deps: workerDeps(cfg, backend, publisher, runtime),
       });
       if (publisher.state().status !== 'ready') log.warn({ publisher: publisher.kind, reason: publisher.state().reason }, 'publisher not ready; posts wait');
       stops.push(async () => {
@@ -147,15 +67,7 @@ const actions: CliActions = {
     if (options.roles.includes('poller')) {
       const poller = startPoller({
         feeds: cfg.feeds,
-        deps: {
-          ...feedReader(cfg.fetch),
-          state: createRedisFeedStateStore(backend.redis, backend.keys),
-          seen: createRedisSeenStore(backend.redis, backend.keys, { ttlMs: backend.ttlMs }),
-          decisions: createRedisDecisionLog(backend.redis, backend.keys, { ttlMs: backend.ttlMs }),
-          queue: backend.queue,
-          deliveries: backend.deliveries,
-          clock,
-        },
+        deps: pollerDeps(cfg, backend, runtime),
         lease: backend.lease,
         log: log.child({ module: 'poller' }),
         pollLockMs: cfg.fetch.timeoutSeconds * 1000 + 60_000,
@@ -171,7 +83,7 @@ const actions: CliActions = {
 
   async post(text, options) {
     const cfg = config(options.config);
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }));
+    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
       const job = await createManualPost(
         { text, imageUrl: options.image, at: options.at, channel: options.channel },
@@ -185,11 +97,40 @@ const actions: CliActions = {
 
   async deliveries(options) {
     const cfg = config(options.config);
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }));
+    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
       const state = options.state as DeliveryState | undefined;
       const records = await backend.deliveries.list({ ...(state ? { state } : {}), limit: options.limit });
       printDeliveries(records, options.json, (line) => process.stdout.write(`${line}\n`));
+    } finally {
+      await backend.close();
+    }
+  },
+
+  async status(options) {
+    const cfg = config(options.config);
+    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
+    try {
+      const report: StatusReport = {
+        feeds: await Promise.all(cfg.feeds.map(async (f) => ({ feedId: f.id, url: f.url, ...(await backend.feedState.get(f.id)) }))),
+        channels: await Promise.all(cfg.channels.map(async (c) => ({ channelId: c.id, pausedSince: await backend.control.pausedSince(c.id) }))),
+        queue: await backend.queue.counts(),
+        deliveries: await backend.deliveries.countByState(),
+      };
+      printStatus(report, options.json, (line) => process.stdout.write(`${line}\n`));
+    } finally {
+      await backend.close();
+    }
+  },
+
+  async admin(action, target, options) {
+    const cfg = config(options.config);
+    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
+    try {
+      const run = { retry: retryPost, cancel: cancelPost, pause: pauseChannels, resume: resumeChannels }[action];
+      const result = await run(target as string, backend.admin);
+      (result.ok ? process.stdout : process.stderr).write(`${result.message}\n`);
+      process.exitCode = result.ok ? 0 : 1;
     } finally {
       await backend.close();
     }
@@ -200,15 +141,14 @@ const actions: CliActions = {
     const channel = cfg && options.channel ? cfg.channels.find((c) => c.id === options.channel) : cfg?.channels[0];
     if (cfg && !channel) throw new ConfigError([`--channel: no channel "${options.channel ?? ''}" in ${cfg.configPath}`]);
     const format = channel ? postFormatOf(channel) : defaultPostFormat();
-    await runPreview(source, { ...options, format }, feedReader(cfg?.fetch), (line) => process.stdout.write(`${line}\n`));
+    await runPreview(source, { ...options, format }, feedReader(cfg?.fetch, runtime), (line) => process.stdout.write(`${line}\n`));
   },
 
   async explain(ref, options) {
     const cfg = config(options.config);
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }));
+    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
-      const decisions = createRedisDecisionLog(backend.redis, backend.keys, { ttlMs: backend.ttlMs });
-      const found = await runExplain(ref, options, decisions, (line) => process.stdout.write(`${line}\n`));
+      const found = await runExplain(ref, options, backend.decisions, (line) => process.stdout.write(`${line}\n`));
       process.exitCode = found ? 0 : 1;
     } finally {
       await backend.close();

@@ -118,6 +118,20 @@ export interface PostQueue {
   enqueueFeedPosts(jobs: readonly FeedPostJob[]): Promise<void>;
   /** Queued ahead of every feed item (and delayed until `at`, when given). */
   enqueueManualPost(job: ManualPostJob): Promise<void>;
+  /** Puts a failed post's job back in the queue; false when there is no failed job for it. */
+  retry(postId: string): Promise<boolean>;
+  /** Removes a post's job that has not started (waiting, scheduled); false when it can't be cancelled. */
+  cancel(postId: string): Promise<boolean>;
+  /** Job counts by BullMQ state. */
+  counts(): Promise<Record<string, number>>;
+}
+
+/** Admins can hold a channel's posts (they wait, nothing is dropped) and let them go again. */
+export interface ChannelControl {
+  pause(channelId: string, at: Date): Promise<void>;
+  resume(channelId: string): Promise<void>;
+  /** When the channel was paused, or null when it is not. */
+  pausedSince(channelId: string): Promise<string | null>;
 }
 
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
@@ -176,6 +190,8 @@ export interface DeliveryStore {
   transition(postId: string, state: DeliveryState, at: Date, patch?: DeliveryPatch, note?: string): Promise<DeliveryRecord>;
   /** Newest first. */
   list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
+  /** How many records are in each state (within the bounded indexes). */
+  countByState(): Promise<Record<DeliveryState, number>>;
   /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */
   queuedFeedPosts(channelId: string, limit: number): Promise<string[]>;
   /** Appends an acknowledgement to the post that got this message id (ignored when unknown). */

@@ -9,7 +9,7 @@ import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError 
 import type { FeedItem } from '../domain/feed-item.js';
 import { formatDigest, formatPost, type PostFormat } from '../domain/format-post.js';
 import { quietUntil } from '../domain/pacing.js';
-import type { ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, Publisher } from '../ports.js';
+import type { ChannelControl, ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, Publisher } from '../ports.js';
 
 export interface ChannelSettings {
   readonly target: ChannelTarget;
@@ -23,6 +23,7 @@ export interface PublishDeps {
   readonly publisher: Publisher;
   readonly deliveries: DeliveryStore;
   readonly pacer: ChannelPacer;
+  readonly control: ChannelControl;
   readonly lease: Lease;
   readonly images: ImageFetcher;
   readonly clock: Clock;
@@ -52,6 +53,8 @@ export async function publishPost(job: PostJob, attempt: { isFinal: boolean }, d
   if (!settings) throw new PublishRejectedError(`channel "${job.channelId}" is not in the configuration`);
   const existing = await deps.deliveries.get(job.postId);
   if (existing && (existing.state === 'sent' || existing.state === 'skipped')) return { kind: 'already-done', state: existing.state };
+  const pausedSince = await deps.control.pausedSince(job.channelId);
+  if (pausedSince) return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `channel paused by an admin since ${pausedSince}`);
   const state = deps.publisher.state();
   if (state.status !== 'ready') {
     return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `publisher ${state.status}${state.reason ? `: ${state.reason}` : ''}`);

@@ -8,6 +8,8 @@ export interface CliActions {
   start(options: { config?: string; roles: Role[]; dryRun?: string | true }): Promise<void>;
   post(text: string, options: { image?: string; at?: string; channel?: string; config?: string }): Promise<void>;
   deliveries(options: { state?: string; limit: number; json: boolean; config?: string }): Promise<void>;
+  status(options: { json: boolean; config?: string }): Promise<void>;
+  admin(action: 'retry' | 'cancel' | 'pause' | 'resume', target: string | undefined, options: { config?: string }): Promise<void>;
   preview(source: string, options: { limit: number; json: boolean; channel?: string; config?: string }): Promise<void>;
   explain(ref: string, options: { json: boolean; config?: string }): Promise<void>;
 }
@@ -62,6 +64,35 @@ export function buildCli(actions: CliActions, version: string): Command {
     .option('--json', 'one JSON object per decision', false)
     .addOption(configOption())
     .action((ref: string, options: { json: boolean; config?: string }) => actions.explain(ref, options));
+
+  program
+    .command('status')
+    .description('feeds, channels, queue and deliveries at a glance')
+    .option('--json', 'one JSON object', false)
+    .addOption(configOption())
+    .action((options: { json: boolean; config?: string }) => actions.status(options));
+
+  for (const [name, description] of [
+    ['retry', 'put a failed post back in the queue'],
+    ['cancel', 'drop a post that has not gone out yet (e.g. a scheduled one)'],
+  ] as const) {
+    program
+      .command(`${name} <post-id>`)
+      .description(description)
+      .addOption(configOption())
+      .action((postId: string, options: { config?: string }) => actions.admin(name, postId, options));
+  }
+  for (const [name, description] of [
+    ['pause', 'hold posts (they wait; nothing is dropped)'],
+    ['resume', 'let held posts go again'],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .option('--channel <id>', 'only this channel (default: every channel)')
+      .addOption(configOption())
+      .action((options: { channel?: string; config?: string }) => actions.admin(name, options.channel, options));
+  }
 
   return program;
 }

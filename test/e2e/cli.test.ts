@@ -123,6 +123,19 @@ describe('channelcast start', () => {
       const records = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
       expect(records[0]).toMatchObject({ postId, kind: 'manual', channelId: 'news', state: 'queued', title: 'Office *closed* today' });
       expect(records).toHaveLength(3); // the manual post and the two feed posts
+      const paused = cli(['pause', '--channel', 'news', '--config', config], { REDIS_PREFIX: prefix });
+      expect(paused).toMatchObject({ code: 0, stdout: 'paused: news\n' });
+      const status = JSON.parse(cli(['status', '--json', '--config', config], { REDIS_PREFIX: prefix }).stdout);
+      expect(status.feeds[0]).toMatchObject({ feedId: 'local', consecutiveFailures: 0, initialised: true });
+      expect(status.channels[0].pausedSince).toMatch(/^\d{4}-/);
+      expect(status.queue).toMatchObject({ prioritized: 3 });
+      expect(status.deliveries).toMatchObject({ queued: 3, sent: 0 });
+      const human = cli(['status', '--config', config], { REDIS_PREFIX: prefix }).stdout;
+      expect(human).toMatch(/^FEEDS\nID\s+LAST POLL/);
+      expect(cli(['resume', '--config', config], { REDIS_PREFIX: prefix }).stdout).toBe('resumed: news\n');
+      const retry = cli(['retry', postId, '--config', config], { REDIS_PREFIX: prefix });
+      expect(retry).toMatchObject({ code: 1, stderr: `post ${postId} is queued, not failed\n` });
+      expect(cli(['cancel', postId, '--config', config], { REDIS_PREFIX: prefix })).toMatchObject({ code: 0, stdout: `post ${postId} cancelled\n` });
       const tooLong = cli(['post', 'x'.repeat(1001), '--config', config], { REDIS_PREFIX: prefix });
       expect(tooLong.code).toBe(2);
       expect(tooLong.stderr).toContain('allows 1000');

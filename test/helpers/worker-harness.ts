@@ -1,6 +1,7 @@
 // A real BullMQ worker on real Redis (unique prefix), publishing through a scriptable fake.
 import { pino } from 'pino';
 import { createBullmqPostQueue, POSTS_QUEUE, type BullmqPostQueue } from '../../src/adapters/bullmq/post-queue.js';
+import { createRedisChannelControl } from '../../src/adapters/redis/redis-channel-control.js';
 import { createRedisChannelPacer } from '../../src/adapters/redis/redis-channel-pacer.js';
 import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
@@ -69,6 +70,7 @@ export function createWorkerHarness(
     publisher,
     deliveries,
     pacer: createRedisChannelPacer(redis, keys, (id) => ({ ...noPacing, ...channels[id]?.pacing })),
+    control: createRedisChannelControl(redis, keys),
     lease: createRedisLease(redis, keys),
     images,
     clock,

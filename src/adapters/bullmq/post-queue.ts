@@ -54,6 +54,23 @@ export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueu
       const delay = job.at ? Math.max(0, Date.parse(job.at) - now()) : 0;
       await queue.add(job.kind, job, { jobId: job.postId, priority: PRIORITY.manual, delay });
     },
+    async retry(postId) {
+      const job = await queue.getJob(postId);
+      if (!job || (await job.getState()) !== 'failed') return false;
+      await job.retry('failed');
+      return true;
+    },
+    async cancel(postId) {
+      const job = await queue.getJob(postId);
+      if (!job) return false;
+      const state = await job.getState();
+      if (state !== 'delayed' && state !== 'waiting' && state !== 'prioritized') return false;
+      await job.remove();
+      return true;
+    },
+    async counts() {
+      return queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+    },
     close: () => queue.close(),
   };
 }

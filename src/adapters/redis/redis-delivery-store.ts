@@ -103,6 +103,11 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       return records.filter((r): r is DeliveryRecord => r !== null);
     },
 
+    async countByState() {
+      const counts = await Promise.all(STATES.map((state) => redis.zcard(keys.deliveriesByState(state))));
+      return Object.fromEntries(STATES.map((state, i) => [state, counts[i] ?? 0])) as Record<DeliveryState, number>;
+    },
+
     async queuedFeedPosts(channelId, limit) {
       return redis.zrange(keys.queuedFeedPosts(channelId), '0', String(Math.max(0, limit - 1)));
     },

@@ -29,6 +29,8 @@ export function createRedisKeys(prefix: string) {
     deliveriesByState: (state: string) => `${prefix}:deliveries:state:${state}`,
     /** ZSET postId → created (ms): a channel's feed posts still queued (digest candidates). */
     queuedFeedPosts: (channelId: string) => `${prefix}:channel:${channelId}:queued-feed`,
+    /** STRING: set while an admin has paused the channel (value: since when). */
+    channelPaused: (channelId: string) => `${prefix}:channel:${channelId}:paused`,
     /** HASH nextAt; ZSET of send times in the last hour. */
     pacing: (channelId: string) => `${prefix}:channel:${channelId}:pacing`,
     pacingSends: (channelId: string) => `${prefix}:channel:${channelId}:sends`,

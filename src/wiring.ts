@@ -1,0 +1,134 @@
+/**
+ * Part of the composition root: builds adapters from the validated Config. main.ts (the only reader of
+ * process.env) passes in what comes from the environment and hands the results to entrypoints.
+ */
+import { Redis } from 'ioredis';
+import { createBullmqPostQueue } from './adapters/bullmq/post-queue.js';
+import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
+import { createFeedFetcher } from './adapters/http-feed-fetcher.js';
+import { createImageFetcher } from './adapters/image-fetcher.js';
+import { createConsolePublisher } from './adapters/publishers/console-publisher.js';
+import { createFilePublisher } from './adapters/publishers/file-publisher.js';
+import { createUnavailablePublisher } from './adapters/publishers/unavailable-publisher.js';
+import { createRedisChannelControl } from './adapters/redis/redis-channel-control.js';
+import { createRedisChannelPacer } from './adapters/redis/redis-channel-pacer.js';
+import { createRedisDecisionLog } from './adapters/redis/redis-decision-log.js';
+import { createRedisDeliveryStore } from './adapters/redis/redis-delivery-store.js';
+import { createRedisFeedStateStore } from './adapters/redis/redis-feed-state-store.js';
+import { createRedisKeys } from './adapters/redis/redis-keys.js';
+import { createRedisLease } from './adapters/redis/redis-lease.js';
+import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
+import { ensureRedis } from './adapters/redis/local-redis-server.js';
+import type { AdminDeps } from './app/admin-actions.js';
+import type { PollFeedDeps } from './app/poll-feed.js';
+import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
+import { postFormatOf, type Config } from './config.js';
+import type { Logger } from './lib/logger.js';
+import type { Clock, Publisher } from './ports.js';
+
+export interface Runtime {
+  readonly userAgent: string;
+  readonly clock: Clock;
+  /** process.env.PATH, to find redis-server. */
+  readonly searchPath: string | undefined;
+}
+
+export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Runtime, 'userAgent'>) {
+  return {
+    fetcher: createFeedFetcher({
+      timeoutMs: (fetch?.timeoutSeconds ?? 15) * 1000,
+      maxBytes: fetch?.maxBytes ?? 5 * 1024 * 1024,
+      maxRedirects: fetch?.maxRedirects ?? 5,
+      userAgent: runtime.userAgent,
+    }),
+    parser: createRssFeedParser(),
+  };
+}
+
+export type Backend = Awaited<ReturnType<typeof openBackend>>;
+
+/** Redis (started locally when none answers), the queue and the stores every role shares. */
+export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
+  await ensureRedis({ url: cfg.env.REDIS_URL, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log });
+  const redis = new Redis(cfg.env.REDIS_URL, { maxRetriesPerRequest: 20 });
+  redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
+  const keys = createRedisKeys(cfg.env.REDIS_PREFIX);
+  const ttlMs = cfg.seenTtlDays * 86_400_000;
+  const queue = createBullmqPostQueue({
+    connection: { url: cfg.env.REDIS_URL },
+    prefix: cfg.env.REDIS_PREFIX,
+    dedupTtlMs: ttlMs,
+    attempts: cfg.worker.attempts,
+    retryDelayMs: cfg.worker.retryDelaySeconds * 1000,
+    clock: runtime.clock,
+  });
+  queue.queue.on('error', (err) => log.warn({ err }, 'queue error'));
+  const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs });
+  const control = createRedisChannelControl(redis, keys);
+  return {
+    redis,
+    keys,
+    ttlMs,
+    queue,
+    deliveries,
+    control,
+    lease: createRedisLease(redis, keys),
+    decisions: createRedisDecisionLog(redis, keys, { ttlMs }),
+    feedState: createRedisFeedStateStore(redis, keys),
+    admin: { queue, deliveries, control, clock: runtime.clock, channelIds: cfg.channels.map((c) => c.id) } satisfies AdminDeps,
+    close: async () => {
+      await queue.close();
+      await redis.quit();
+    },
+  };
+}
+
+export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime): PollFeedDeps {
+  return {
+    ...feedReader(cfg.fetch, runtime),
+    state: backend.feedState,
+    seen: createRedisSeenStore(backend.redis, backend.keys, { ttlMs: backend.ttlMs }),
+    decisions: backend.decisions,
+    queue: backend.queue,
+    deliveries: backend.deliveries,
+    clock: runtime.clock,
+  };
+}
+
+export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {
+  const pacingOf = new Map(cfg.channels.map((c) => [c.id, c.pacing]));
+  const settings = new Map<string, ChannelSettings>(
+    cfg.channels.map((c) => [
+      c.id,
+      {
+        target: { channelId: c.id, whatsappId: c.whatsappId },
+        format: postFormatOf(c),
+        images: c.images && publisher.kind !== 'console',
+        digestThreshold: c.pacing.digestThreshold,
+        quietHours: c.pacing.quietHours,
+      },
+    ]),
+  );
+  return {
+    publisher,
+    deliveries: backend.deliveries,
+    // Every channel id the worker sees comes from this config, so the fallback is never used in practice.
+    pacer: createRedisChannelPacer(backend.redis, backend.keys, (id) => pacingOf.get(id) ?? { minGapSeconds: 60, jitterSeconds: 15, maxPerHour: 12, quietHours: 0 }),
+    control: backend.control,
+    lease: backend.lease,
+    images: createImageFetcher({ timeoutMs: cfg.fetch.timeoutSeconds * 1000, maxBytes: 5 * 1024 * 1024, userAgent: runtime.userAgent }),
+    clock: runtime.clock,
+    channel: (id) => settings.get(id),
+    sendLockMs: cfg.worker.sendLockSeconds * 1000,
+  };
+}
+
+/** `--dry-run[=FILE]` wins over PUBLISHER; `whatsapp` is built by the caller (it needs more wiring). */
+export function simplePublisher(cfg: Config, dryRun: string | true | undefined): Publisher | null {
+  const choice = dryRun === undefined ? cfg.env.PUBLISHER : `file:${dryRun === true ? 'data/dry-run.jsonl' : dryRun}`;
+  if (choice === 'console') return createConsolePublisher({});
+  if (choice.startsWith('file:')) return createFilePublisher({ path: choice.slice('file:'.length) });
+  return null;
+}
+
+export { createUnavailablePublisher };

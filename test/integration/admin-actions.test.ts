@@ -1,0 +1,68 @@
+// Admin actions against a running worker: pause/resume, retry a failed post, cancel a scheduled one.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cancelPost, pauseChannels, resumeChannels, retryPost, type AdminDeps } from '../../src/app/admin-actions.js';
+import { createManualPost } from '../../src/app/manual-post.js';
+import { PublishRejectedError } from '../../src/domain/errors.js';
+import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+
+let prefix: string;
+let h: WorkerHarness;
+let admin: AdminDeps;
+const clock = { now: () => new Date() };
+
+beforeEach(() => {
+  prefix = uniquePrefix();
+  h = createWorkerHarness(prefix);
+  admin = { queue: h.queue, deliveries: h.deliveries, control: h.deps.control, clock, channelIds: ['main'] };
+});
+afterEach(async () => {
+  await h.close();
+  const redis = connectRedis();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+const until = async (check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('admin actions', () => {
+  it('pause holds a channel’s posts without spending attempts; resume lets them go', async () => {
+    expect(await pauseChannels(undefined, admin)).toEqual({ ok: true, message: 'paused: main' });
+    const [job] = await h.enqueueFeed([makeFeedItem(1)]);
+    h.startWorker();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(h.publisher.publishCalls).toBe(0);
+    expect((await h.queue.queue.getJob(job!.postId))!.attemptsMade).toBe(0);
+    expect(await resumeChannels('main', admin)).toEqual({ ok: true, message: 'resumed: main' });
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    expect(await pauseChannels('nope', admin)).toEqual({ ok: false, message: 'no channel "nope"' });
+  });
+
+  it('retry puts a failed post back and it is sent once', async () => {
+    h.publisher.failNext(new PublishRejectedError('temporarily refused by a moderator'));
+    const [job] = await h.enqueueFeed([makeFeedItem(2)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'failed');
+    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'failed');
+    expect(await retryPost(job!.postId, admin)).toMatchObject({ ok: true });
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    expect(h.publisher.sent).toHaveLength(1);
+    expect(await retryPost(job!.postId, admin)).toEqual({ ok: false, message: `post ${job!.postId} is sent, not failed` });
+  });
+
+  it('cancel drops a scheduled post before it goes out', async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const post = await createManualPost({ text: 'Tomorrow’s event', at }, { queue: h.queue, deliveries: h.deliveries, clock, channels: [{ id: 'main', maxPostLength: 1000 }] });
+    expect(await h.queue.queue.getJobState(post.postId)).toBe('delayed');
+    expect(await cancelPost(post.postId, admin)).toEqual({ ok: true, message: `post ${post.postId} cancelled` });
+    expect(await h.deliveries.get(post.postId)).toMatchObject({ state: 'skipped' });
+    expect(await h.queue.queue.getJob(post.postId)).toBeUndefined();
+    expect(await cancelPost(post.postId, admin)).toMatchObject({ ok: false });
+  });
+});
