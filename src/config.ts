@@ -97,6 +97,42 @@ const fileSchema = z
         sendLockSeconds: z.number().min(1).default(120),
       })
       .prefault({}),
+    whatsapp: z
+      .strictObject({
+        /** Names the session (LocalAuth clientId) and its lease: one process per account holds it. */
+        clientId: id.default('channelcast'),
+        /** Link by 8-character pairing code on this phone number (digits, country code, no +) instead of a QR. */
+        pairingPhoneNumber: z.string().regex(/^\d{7,15}$/, 'digits with country code, no "+"').optional(),
+        /** Pin a WhatsApp Web build (falls back to the live one when it can't be had). */
+        webVersion: z.string().regex(/^2\.\d+\.\d+$/, 'like "2.3000.1017054665"').optional(),
+        sendTimeoutSeconds: z.number().min(5).default(60),
+        readyTimeoutSeconds: z.number().min(10).default(180),
+        watchdogMinutes: z.number().min(0.1).default(3),
+        /** Restart Chromium when its memory passes this (0 = never). */
+        memoryLimitMb: z.int().min(0).default(1500),
+        /** Numbers (digits with country code) told by WhatsApp message when the link was lost and restored. */
+        adminNumbers: z.array(z.string().regex(/^\d{7,15}$/, 'digits with country code, no "+"')).default([]),
+      })
+      .prefault({}),
+    http: z
+      .strictObject({
+        bodyLimitBytes: z.int().min(1024).default(1_048_576),
+        /** Failed logins allowed per client address per minute. */
+        loginAttemptsPerMinute: z.int().min(1).default(5),
+        sessionHours: z.number().positive().default(12),
+      })
+      .prefault({}),
+    alerts: z
+      .strictObject({
+        /** Alert when a feed has failed this many polls in a row. */
+        feedFailures: z.int().min(1).default(5),
+        /** Alert when the publisher has not been ready for this long (awaiting QR included). */
+        publisherNotReadyMinutes: z.number().positive().default(10),
+        /** Alert when the oldest post waiting to go out is older than this. */
+        queueAgeMinutes: z.number().positive().default(60),
+        checkIntervalSeconds: z.number().min(1).default(30),
+      })
+      .prefault({}),
     /** How long a channel remembers an item it has seen (key and canonical link). */
     seenTtlDays: z.number().positive().max(3650).default(90),
   })
@@ -122,6 +158,7 @@ const envSchema = z.object({
   HTTP_PORT: z.preprocess(unset, z.coerce.number().int().min(0).max(65535).default(8080)),
   LOG_LEVEL: z.preprocess(unset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   CHROME_PATH: z.preprocess(unset, z.string().optional()),
+  PUPPETEER_EXECUTABLE_PATH: z.preprocess(unset, z.string().optional()),
   WHATSAPP_AUTH_DIR: z.preprocess(unset, z.string().default('./data/whatsapp')),
 });
 

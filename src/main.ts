@@ -18,10 +18,10 @@ import { printDeliveries } from './entrypoints/deliveries-command.js';
 import { runExplain } from './entrypoints/explain-command.js';
 import { startPublishWorker } from './entrypoints/publish-worker.js';
 import { runPreview } from './entrypoints/preview-command.js';
-import { printStatus, type StatusReport } from './entrypoints/status-command.js';
+import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, Publisher } from './ports.js';
-import { createUnavailablePublisher, feedReader, openBackend, pollerDeps, simplePublisher, workerDeps, type Runtime } from './wiring.js';
+import { createUnavailablePublisher, feedReader, openBackend, opsFor, pollerDeps, simplePublisher, workerDeps, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -111,13 +111,8 @@ const actions: CliActions = {
     const cfg = config(options.config);
     const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
-      const report: StatusReport = {
-        feeds: await Promise.all(cfg.feeds.map(async (f) => ({ feedId: f.id, url: f.url, ...(await backend.feedState.get(f.id)) }))),
-        channels: await Promise.all(cfg.channels.map(async (c) => ({ channelId: c.id, pausedSince: await backend.control.pausedSince(c.id) }))),
-        queue: await backend.queue.counts(),
-        deliveries: await backend.deliveries.countByState(),
-      };
-      printStatus(report, options.json, (line) => process.stdout.write(`${line}\n`));
+      const ops = opsFor(cfg, backend, null);
+      printStatus(await ops.status(), options.json, (line) => process.stdout.write(`${line}\n`));
     } finally {
       await backend.close();
     }
@@ -148,7 +143,8 @@ const actions: CliActions = {
     const cfg = config(options.config);
     const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
-      const found = await runExplain(ref, options, backend.decisions, (line) => process.stdout.write(`${line}\n`));
+      const ops = opsFor(cfg, backend, null);
+      const found = await runExplain(ref, options, (r) => ops.explain(r), (line) => process.stdout.write(`${line}\n`));
       process.exitCode = found ? 0 : 1;
     } finally {
       await backend.close();

@@ -280,4 +280,22 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
+/**
+ * Counters and histograms the poller and the worker feed as things happen (Prometheus in production).
+ * Gauges (queue depth, publisher state, time since last poll) are read at scrape time instead.
+ */
+export interface Metrics {
+  pollFinished(feedId: string, result: string, durationMs: number): void;
+  /** `decision` is an ItemDecisionKind, or 'discovered' for items new to the feed. */
+  itemsDecided(feedId: string, decision: string, count: number): void;
+  /** A post reached a final state; latencies in ms when known (item-to-post: first sighting → sent). */
+  postFinished(channelId: string, state: 'sent' | 'failed' | 'skipped', publishMs: number | null, itemToPostMs: number | null): void;
+  alertRaised(alert: string): void;
+}
+
+/** Sends a short plain-text message to the admins (WhatsApp DMs); best effort, never throws. */
+export interface AdminNotifier {
+  notify(text: string): Promise<void>;
+}
+
 export type { FeedItem };

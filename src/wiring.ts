@@ -20,11 +20,12 @@ import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
 import { ensureRedis } from './adapters/redis/local-redis-server.js';
 import type { AdminDeps } from './app/admin-actions.js';
-import type { PollFeedDeps } from './app/poll-feed.js';
+import { createOps } from './app/ops.js';
+import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
 import { postFormatOf, type Config } from './config.js';
 import type { Logger } from './lib/logger.js';
-import type { Clock, Publisher } from './ports.js';
+import type { Clock, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
   readonly userAgent: string;
@@ -121,6 +122,28 @@ export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, 
     channel: (id) => settings.get(id),
     sendLockMs: cfg.worker.sendLockSeconds * 1000,
   };
+}
+
+/** The admin/ops facade over this process's backend (and its publisher and poller, when it runs them). */
+export function opsFor(
+  cfg: Config,
+  backend: Backend,
+  publisher: { state(): PublisherState; link?: () => { qr: string | null; pairingCode: string | null } } | null,
+  pollNow?: (feedId: string) => Promise<PollOutcome | null>,
+) {
+  return createOps({
+    config: { feeds: cfg.feeds, channels: cfg.channels },
+    queue: backend.queue,
+    deliveries: backend.deliveries,
+    decisions: backend.decisions,
+    feedState: backend.feedState,
+    control: backend.control,
+    clock: backend.admin.clock,
+    redisReady: async () => (await backend.redis.ping()) === 'PONG',
+    publisherState: () => publisher?.state() ?? null,
+    link: () => publisher?.link?.() ?? null,
+    pollNow,
+  });
 }
 
 /** `--dry-run[=FILE]` wins over PUBLISHER; `whatsapp` is built by the caller (it needs more wiring). */

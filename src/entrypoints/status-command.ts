@@ -1,15 +1,9 @@
 /** `channelcast status`: feeds, channels, queue and deliveries at a glance, in aligned columns. */
-import type { DeliveryState, FeedState } from '../ports.js';
+import type { OpsStatus } from '../app/ops.js';
 
-export interface StatusReport {
-  readonly feeds: readonly (FeedState & { readonly feedId: string; readonly url: string })[];
-  readonly channels: readonly { readonly channelId: string; readonly pausedSince: string | null }[];
-  readonly queue: Record<string, number>;
-  readonly deliveries: Record<DeliveryState, number>;
-}
-
-export function printStatus(report: StatusReport, json: boolean, write: (line: string) => void): void {
+export function printStatus(report: OpsStatus, json: boolean, write: (line: string) => void): void {
   if (json) return write(JSON.stringify(report));
+  if (report.publisher) write(`PUBLISHER   ${report.publisher.status}${report.publisher.reason ? ` (${report.publisher.reason})` : ''}`);
   write('FEEDS');
   table(
     ['id', 'last poll', 'last success', 'failures', 'next attempt', 'last error'],

@@ -1,0 +1,95 @@
+/**
+ * The admin and ops surface in one place: what the HTTP API, the dashboard and WhatsApp admin commands
+ * can ask and do. Each entrypoint translates requests into these calls; none reaches an adapter itself.
+ */
+import type { ItemDecision } from '../domain/item-decision.js';
+import type {
+  ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, ManualPostJob, PostQueue, PublisherState,
+} from '../ports.js';
+import { cancelPost, pauseChannels, resumeChannels, retryPost, type AdminResult } from './admin-actions.js';
+import { createManualPost, type ManualPostInput } from './manual-post.js';
+import type { PollOutcome } from './poll-feed.js';
+
+export interface OpsConfig {
+  readonly feeds: readonly { readonly id: string; readonly url: string }[];
+  readonly channels: readonly { readonly id: string; readonly maxPostLength: number }[];
+}
+
+export interface OpsDeps {
+  readonly config: OpsConfig;
+  readonly queue: PostQueue;
+  readonly deliveries: DeliveryStore;
+  readonly decisions: DecisionLog;
+  readonly feedState: FeedStateStore;
+  readonly control: ChannelControl;
+  readonly clock: Clock;
+  /** True when Redis answers. */
+  readonly redisReady: () => Promise<boolean>;
+  /** The publisher's state in this process, or null when this process runs no worker. */
+  readonly publisherState: () => PublisherState | null;
+  /** The QR / pairing code while linking WhatsApp. */
+  readonly link: () => { readonly qr: string | null; readonly pairingCode: string | null } | null;
+  /** Polls a feed now; null when another replica is polling it, undefined when no poller runs here. */
+  readonly pollNow?: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
+}
+
+export interface Explanation {
+  readonly decisions: readonly ItemDecision[];
+  /** The delivery record of every post a decision queued. */
+  readonly deliveries: readonly DeliveryRecord[];
+}
+
+export interface OpsStatus {
+  readonly feeds: readonly (FeedState & { readonly feedId: string; readonly url: string })[];
+  readonly channels: readonly { readonly channelId: string; readonly pausedSince: string | null }[];
+  readonly queue: Record<string, number>;
+  readonly deliveries: Record<DeliveryState, number>;
+  readonly publisher: PublisherState | null;
+}
+
+export function createOps(deps: OpsDeps) {
+  const admin = { queue: deps.queue, deliveries: deps.deliveries, control: deps.control, clock: deps.clock, channelIds: deps.config.channels.map((c) => c.id) };
+  return {
+    createPost: (input: ManualPostInput): Promise<ManualPostJob> =>
+      createManualPost(input, { queue: deps.queue, deliveries: deps.deliveries, clock: deps.clock, channels: deps.config.channels }),
+    delivery: (postId: string) => deps.deliveries.get(postId),
+    deliveries: (filter: { state?: DeliveryState; limit: number }) => deps.deliveries.list(filter),
+    async explain(ref: { url: string } | { key: string }): Promise<Explanation> {
+      const decisions = await deps.decisions.explain(ref);
+      const postIds = [...new Set(decisions.map((d) => d.postId).filter((id): id is string => id !== undefined))];
+      const records = await Promise.all(postIds.map((id) => deps.deliveries.get(id)));
+      return { decisions, deliveries: records.filter((r): r is DeliveryRecord => r !== null) };
+    },
+    retry: (postId: string): Promise<AdminResult> => retryPost(postId, admin),
+    cancel: (postId: string): Promise<AdminResult> => cancelPost(postId, admin),
+    pause: (channelId?: string): Promise<AdminResult> => pauseChannels(channelId, admin),
+    resume: (channelId?: string): Promise<AdminResult> => resumeChannels(channelId, admin),
+    async pollNow(feedId: string): Promise<AdminResult> {
+      if (!deps.config.feeds.some((f) => f.id === feedId)) return { ok: false, message: `no feed "${feedId}"` };
+      if (!deps.pollNow) return { ok: false, message: 'this process runs no poller' };
+      const outcome = await deps.pollNow(feedId);
+      return outcome ? { ok: true, message: `feed ${feedId} polled: ${outcome.result}` } : { ok: false, message: `feed ${feedId} is being polled by another replica` };
+    },
+    async status(): Promise<OpsStatus> {
+      return {
+        feeds: await Promise.all(deps.config.feeds.map(async (f) => ({ feedId: f.id, url: f.url, ...(await deps.feedState.get(f.id)) }))),
+        channels: await Promise.all(admin.channelIds.map(async (id) => ({ channelId: id, pausedSince: await deps.control.pausedSince(id) }))),
+        queue: await deps.queue.counts(),
+        deliveries: await deps.deliveries.countByState(),
+        publisher: deps.publisherState(),
+      };
+    },
+    /** Ready = Redis answers and this process's publisher (if any) is ready; otherwise the reason. */
+    async readiness(): Promise<{ ready: boolean; reasons: string[] }> {
+      const reasons: string[] = [];
+      if (!(await deps.redisReady().catch(() => false))) reasons.push('redis: not reachable');
+      const publisher = deps.publisherState();
+      if (publisher && publisher.status !== 'ready') reasons.push(`publisher: ${publisher.status}${publisher.reason ? ` (${publisher.reason})` : ''}`);
+      return { ready: reasons.length === 0, reasons };
+    },
+    publisherState: deps.publisherState,
+    link: deps.link,
+  };
+}
+
+export type Ops = ReturnType<typeof createOps>;
