@@ -35,7 +35,15 @@ export interface PollFeedDeps {
 export type PollOutcome =
   | { readonly result: 'backing-off'; readonly until: string }
   | { readonly result: 'not-modified' | 'unchanged' }
-  | { readonly result: 'processed'; readonly items: number; readonly newItems: number; readonly queued: number; readonly firstRun: boolean }
+  | {
+      readonly result: 'processed';
+      readonly items: number;
+      readonly newItems: number;
+      readonly queued: number;
+      readonly firstRun: boolean;
+      /** How many decisions of each ItemDecisionKind this poll made, plus 'discovered' (= newItems): for metrics. */
+      readonly decisions: Record<string, number>;
+    }
   | { readonly result: 'failed'; readonly error: FeedError; readonly consecutiveFailures: number; readonly nextAttemptAt: string };
 
 /** Never throws for feed problems (they are recorded and backed off); Redis failures propagate. */
@@ -75,7 +83,7 @@ async function processItems(
   items: readonly FeedItem[],
   firstRun: boolean,
   deps: PollFeedDeps,
-): Promise<{ newItems: number; queued: number }> {
+): Promise<{ newItems: number; queued: number; decisions: Record<string, number> }> {
   const now = deps.clock.now();
   const unknown = await deps.seen.unknownToFeed(feed.id, items.map((i) => i.key));
   const fresh = items.filter((i) => unknown.has(i.key));
@@ -107,7 +115,13 @@ async function processItems(
   for (const { channelId, item } of toMark) await deps.seen.markSeenByChannel(channelId, feed.id, item, now);
   await deps.decisions.record(decisions);
   await deps.seen.rememberInFeed(feed.id, items.map((i) => i.key), now);
-  return { newItems: fresh.length, queued: jobs.length };
+  return { newItems: fresh.length, queued: jobs.length, decisions: countDecisions(decisions, fresh.length) };
+}
+
+function countDecisions(decisions: readonly ItemDecision[], discovered: number): Record<string, number> {
+  const counts: Record<string, number> = { discovered };
+  for (const d of decisions) counts[d.decision] = (counts[d.decision] ?? 0) + 1;
+  return counts;
 }
 
 function decide(

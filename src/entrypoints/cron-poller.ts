@@ -6,7 +6,7 @@
 import { createTask, type RunCoordinator, type ScheduledTask } from 'node-cron';
 import { pollFeed, type PolledFeed, type PollFeedDeps, type PollOutcome } from '../app/poll-feed.js';
 import type { Logger } from '../lib/logger.js';
-import type { Lease } from '../ports.js';
+import type { Lease, Metrics } from '../ports.js';
 
 export interface PollerFeed extends PolledFeed {
   readonly schedule: string;
@@ -21,6 +21,8 @@ export interface PollerOptions {
   readonly pollLockMs: number;
   /** Poll every feed once right away instead of waiting for the first cron slot. */
   readonly pollOnStart?: boolean;
+  /** Poll counts/durations and item decisions go here (Prometheus in production). */
+  readonly metrics?: Metrics | undefined;
 }
 
 export interface Poller {
@@ -50,8 +52,14 @@ export function startPoller(options: PollerOptions): Poller {
     const started = Date.now();
     try {
       const outcome = await pollFeed(feed, options.deps);
-      logOutcome(feedLog, outcome, Date.now() - started);
+      const durationMs = Date.now() - started;
+      logOutcome(feedLog, outcome, durationMs);
+      recordOutcome(options.metrics, feedId, outcome, durationMs);
       return outcome;
+    } catch (err) {
+      // A crash (Redis down, a bug) is not an outcome, but it is exactly what a dashboard must show.
+      options.metrics?.pollFinished(feedId, 'error', Date.now() - started);
+      throw err;
     } finally {
       await lease.release(`poll:${feedId}`, token);
     }
@@ -118,6 +126,13 @@ function logOutcome(log: Logger, outcome: PollOutcome, durationMs: number): void
       log.debug({ durationMs, result: outcome.result }, 'feed unchanged');
       return;
   }
+}
+
+function recordOutcome(metrics: Metrics | undefined, feedId: string, outcome: PollOutcome, durationMs: number): void {
+  if (!metrics) return;
+  metrics.pollFinished(feedId, outcome.result, durationMs);
+  if (outcome.result !== 'processed') return;
+  for (const [decision, count] of Object.entries(outcome.decisions)) metrics.itemsDecided(feedId, decision, count);
 }
 
 function cronLogger(log: Logger) {

@@ -9,7 +9,7 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import { publishPost, type PublishDeps } from '../app/publish-post.js';
 import { PublishRejectedError } from '../domain/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { PostJob } from '../ports.js';
+import type { Metrics, PostJob } from '../ports.js';
 
 export interface PublishWorkerOptions {
   readonly connection: ConnectionOptions;
@@ -20,6 +20,10 @@ export interface PublishWorkerOptions {
   readonly concurrency?: number;
   /** BullMQ job lock: a crashed worker's job is picked up again after about this long. */
   readonly lockDurationMs?: number;
+  /** Sent/failed counts and latencies go here (Prometheus in production). */
+  readonly metrics?: Metrics | undefined;
+  /** Told once when a post fails for good (rejected, or out of attempts): main.ts alerts the admins. */
+  readonly onFailedForGood?: ((post: PostJob, error: string) => void) | undefined;
 }
 
 export interface PublishWorker {
@@ -30,11 +34,22 @@ export interface PublishWorker {
 
 export function startPublishWorker(options: PublishWorkerOptions): PublishWorker {
   const { deps, log } = options;
+  const failedForGood = (post: PostJob, err: unknown, publishMs: number): void => {
+    options.metrics?.postFinished(post.channelId, 'failed', publishMs, null);
+    try {
+      options.onFailedForGood?.(post, err instanceof Error ? err.message : String(err));
+    } catch (hookErr) {
+      // The hook only tells people; it must never change what BullMQ does with the job.
+      log.warn({ err: hookErr, postId: post.postId }, 'failed-post hook threw');
+    }
+  };
   const processor = async (job: Job<PostJob>, token?: string): Promise<unknown> => {
     const jobLog = log.child({ jobId: job.id, postId: job.data.postId, channelId: job.data.channelId, attempt: job.attemptsMade + 1 });
     const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const started = Date.now();
     try {
       const outcome = await publishPost(job.data, { isFinal }, deps);
+      if (outcome.kind === 'sent') options.metrics?.postFinished(job.data.channelId, 'sent', Date.now() - started, itemToPostMs(job.data, deps));
       if (outcome.kind === 'wait') {
         jobLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
         await job.moveToDelayed(outcome.until.getTime(), token);
@@ -45,7 +60,9 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       return outcome;
     } catch (err) {
       if (err instanceof DelayedError) throw err;
-      if (err instanceof PublishRejectedError) {
+      const rejected = err instanceof PublishRejectedError;
+      if (rejected || isFinal) failedForGood(job.data, err, Date.now() - started);
+      if (rejected) {
         jobLog.warn({ err }, 'post rejected; not retrying');
         throw new UnrecoverableError(err.message);
       }
@@ -81,4 +98,11 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       await worker.close();
     },
   };
+}
+
+/** First sighting by the poller → sent; manual posts have no sighting to measure from. */
+function itemToPostMs(job: PostJob, deps: PublishDeps): number | null {
+  if (job.kind !== 'feed-item') return null;
+  const seen = Date.parse(job.firstSeenAt);
+  return Number.isNaN(seen) ? null : Math.max(0, deps.clock.now().getTime() - seen);
 }

@@ -1,0 +1,37 @@
+/**
+ * Builds the `collect` function createPromMetrics reads its gauges through, from the ports main.ts
+ * already has. Every source is read on its own: Redis failing for the queue counts still lets the
+ * publisher gauge through, and a part that can't be read is left out of the snapshot (not exported).
+ */
+import type { Clock, FeedStateStore, PostQueue, PublisherState } from '../../ports.js';
+import type { FeedGauge, GaugeSnapshot } from './prom-metrics.js';
+
+export interface GaugeSources {
+  /** The post queue; give it to one process only (queue depth is global, counters are per process). */
+  readonly queue?: Pick<PostQueue, 'counts'> | undefined;
+  readonly feeds?: { readonly ids: readonly string[]; readonly state: Pick<FeedStateStore, 'get'> } | undefined;
+  /** This process's publisher, or null/absent when it runs no worker. */
+  readonly publisherState?: (() => PublisherState | null) | undefined;
+  readonly clock: Clock;
+}
+
+export function gaugeCollector(sources: GaugeSources): () => Promise<GaugeSnapshot> {
+  return async () => {
+    const [queue, feeds] = await Promise.all([
+      sources.queue?.counts().catch(() => undefined),
+      sources.feeds ? readFeeds(sources.feeds, sources.clock) : undefined,
+    ]);
+    return { queue, feeds, publisher: sources.publisherState?.()?.status };
+  };
+}
+
+async function readFeeds(feeds: NonNullable<GaugeSources['feeds']>, clock: Clock): Promise<FeedGauge[]> {
+  const now = clock.now().getTime();
+  const states = await Promise.allSettled(feeds.ids.map((id) => feeds.state.get(id)));
+  return states.flatMap((result, i): FeedGauge[] => {
+    const feedId = feeds.ids[i];
+    if (result.status === 'rejected' || feedId === undefined) return [];
+    const lastSuccess = result.value.lastSuccessAt ? Date.parse(result.value.lastSuccessAt) : NaN;
+    return [{ feedId, lastSuccessAgeSeconds: Number.isNaN(lastSuccess) ? null : Math.max(0, (now - lastSuccess) / 1000), consecutiveFailures: result.value.consecutiveFailures }];
+  });
+}
