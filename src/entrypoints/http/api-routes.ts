@@ -1,0 +1,154 @@
+/**
+ * The admin JSON API under /api: every input is validated with zod, every action goes through Ops.
+ * Registered as an encapsulated plugin so the bearer hook covers exactly these routes.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { AdminResult } from '../../app/admin-actions.js';
+import type { Ops } from '../../app/ops.js';
+import { unsafeUrlReason, type ResolveHost } from './address-safety.js';
+import { requireBearer, type BearerCheck } from './auth.js';
+
+export interface ApiRoutesOptions {
+  readonly ops: Ops;
+  readonly adminToken: string | undefined;
+  readonly bearer: BearerCheck;
+  readonly resolveHost: ResolveHost;
+}
+
+export interface FieldProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Input a client must fix; the server's error handler answers 400 with the fields. */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+  constructor(readonly fields: readonly FieldProblem[]) {
+    super(fields.map((f) => `${f.path || '(request)'}: ${f.message}`).join('; '));
+  }
+}
+
+/** A hard cap whatever the channel allows: WhatsApp's own limit is far above any sane post. */
+export const MAX_TEXT_CHARS = 4096;
+/** A scheduled post may be this far in the past (clock skew, slow clients) and still go out now. */
+const PAST_TOLERANCE_MS = 60_000;
+/** Further ahead than this is almost certainly a typo in the year. */
+const MAX_SCHEDULE_MS = 366 * 86_400_000;
+
+const emptyAsUnset = (v: unknown): unknown => (v === '' ? undefined : v);
+const postId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'not a post id');
+const configId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'not a feed or channel id');
+
+const postBody = z.strictObject({
+  text: z.string().max(MAX_TEXT_CHARS).refine((t) => t.trim() !== '', 'must not be empty'),
+  imageUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2048)
+    .refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), 'must not contain credentials')
+    .optional(),
+  at: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, e.g. 2030-01-01T09:00:00Z' })
+    .refine((at) => Date.parse(at) >= Date.now() - PAST_TOLERANCE_MS, 'must not be in the past')
+    .refine((at) => Date.parse(at) <= Date.now() + MAX_SCHEDULE_MS, 'must be within a year')
+    .optional(),
+  channel: configId.optional(),
+});
+
+const deliveriesQuery = z.object({
+  state: z.preprocess(emptyAsUnset, z.enum(['queued', 'sending', 'sent', 'failed', 'skipped']).optional()),
+  limit: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(500).default(50)),
+});
+
+const explainQuery = z
+  .object({
+    url: z.preprocess(emptyAsUnset, z.string().max(2048).optional()),
+    key: z.preprocess(emptyAsUnset, z.string().max(2048).optional()),
+  })
+  .refine((q) => (q.url === undefined) !== (q.key === undefined), { message: 'give exactly one of url or key', path: ['url'] });
+
+const idParams = <T extends z.ZodType>(id: T) => z.object({ id });
+
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where?: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new InvalidRequestError(
+    result.error.issues.map((issue) => ({ path: [where, ...issue.path.map(String)].filter(Boolean).join('.'), message: issue.message })),
+  );
+}
+
+/** 200 `{message}` when the action was done, 409 `{error}` when the state did not allow it. */
+function sendResult(reply: FastifyReply, result: AdminResult) {
+  return result.ok ? reply.code(200).send({ message: result.message }) : reply.code(409).send({ error: result.message });
+}
+
+export function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions, done: (err?: Error) => void): void {
+  const { ops } = options;
+  app.addHook('onRequest', requireBearer(options.adminToken, options.bearer));
+  // Admin answers carry post texts and the WhatsApp link code: keep them out of every cache.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+
+  app.post('/posts', async (request, reply) => {
+    const body = parseInput(postBody, request.body);
+    let imageUrl: string | undefined;
+    if (body.imageUrl !== undefined) {
+      // The parsed form is what gets checked and stored, so "http://0x7f.1/" is judged as 127.0.0.1.
+      const url = new URL(body.imageUrl);
+      const reason = await unsafeUrlReason(url, options.resolveHost);
+      if (reason !== null) throw new InvalidRequestError([{ path: 'imageUrl', message: reason }]);
+      imageUrl = url.href;
+    }
+    const job = await ops.createPost({ ...body, imageUrl }); // InvalidPostError (unknown channel, too long) → 400
+    return reply.code(202).send({ id: job.postId });
+  });
+
+  app.get('/posts/:id', async (request, reply) => {
+    const { id } = parseInput(idParams(postId), request.params);
+    const record = await ops.delivery(id);
+    return record ? record : reply.code(404).send({ error: `no post ${id}` });
+  });
+
+  app.get('/deliveries', async (request) => {
+    const filter = parseInput(deliveriesQuery, request.query);
+    return { deliveries: await ops.deliveries(filter) };
+  });
+
+  app.get('/explain', async (request, reply) => {
+    const query = parseInput(explainQuery, request.query);
+    const explanation = await ops.explain(query.key !== undefined ? { key: query.key } : { url: query.url ?? '' });
+    if (explanation.decisions.length === 0 && explanation.deliveries.length === 0) {
+      return reply.code(404).send({ error: 'nothing is known about this item' });
+    }
+    return explanation;
+  });
+
+  for (const action of ['retry', 'cancel'] as const) {
+    app.post(`/posts/:id/${action}`, async (request, reply) => {
+      const { id } = parseInput(idParams(postId), request.params);
+      // An unknown post is a 404, not a conflict, so clients can tell a typo from a state problem.
+      if (!(await ops.delivery(id))) return reply.code(404).send({ error: `no post ${id}` });
+      return sendResult(reply, await ops[action](id));
+    });
+  }
+
+  app.post('/feeds/:id/poll', async (request, reply) => {
+    const { id } = parseInput(idParams(configId), request.params);
+    return sendResult(reply, await ops.pollNow(id));
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/channels/:id/${action}`, async (request, reply) => {
+      const { id } = parseInput(idParams(configId), request.params);
+      return sendResult(reply, await ops[action](id));
+    });
+    app.post(`/${action}`, async (_request, reply) => sendResult(reply, await ops[action]()));
+  }
+
+  app.get('/status', () => ops.status());
+
+  app.get('/whatsapp', () => ({ state: ops.publisherState(), link: ops.link() }));
+  done();
+}

@@ -1,0 +1,54 @@
+/**
+ * The admin bearer token (ADMIN_TOKEN) for /api/*, bull-board and, off loopback, /metrics.
+ *
+ * Without ADMIN_TOKEN nothing that needs it is served: those paths answer 503 saying what to set,
+ * rather than falling open on loopback. Any local process or a browser tab (DNS rebinding) can reach
+ * a loopback port, and the CLI already covers local administration without HTTP.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+
+export const NO_TOKEN_MESSAGE =
+  'ADMIN_TOKEN is not set, so the admin API and queue board are disabled. Set ADMIN_TOKEN (at least 16 characters) and restart.';
+
+/** Answers whether a request carries `Authorization: Bearer <ADMIN_TOKEN>`. */
+export type BearerCheck = (request: FastifyRequest) => boolean;
+
+// Comparing SHA-256 digests gives equal-length inputs to timingSafeEqual, so the time taken reveals
+// neither how much of a guess matched nor the token's length.
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+export function createBearerCheck(adminToken: string | undefined): BearerCheck {
+  if (adminToken === undefined) return () => false;
+  const expected = digest(adminToken);
+  return (request) => {
+    const presented = bearerOf(request.headers.authorization);
+    return presented !== null && timingSafeEqual(digest(presented), expected);
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 7235), or null. */
+export function bearerOf(header: string | undefined): string | null {
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+export function sendUnauthorized(reply: FastifyReply): void {
+  void reply.code(401).header('www-authenticate', 'Bearer realm="channelcast"').send({ error: 'unauthorized' });
+}
+
+export function sendTokenNotSet(reply: FastifyReply): void {
+  void reply.code(503).send({ error: 'admin token not set', message: NO_TOKEN_MESSAGE });
+}
+
+/**
+ * onRequest hook: 503 when no token is configured, 401 when the bearer is missing or wrong.
+ * Callback style so an early reply simply skips `done()`.
+ */
+export function requireBearer(adminToken: string | undefined, check: BearerCheck) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (adminToken === undefined) return sendTokenNotSet(reply);
+    if (!check(request)) return sendUnauthorized(reply);
+    done();
+  };
+}
