@@ -120,6 +120,10 @@ const fileSchema = z
         /** Failed logins allowed per client address per minute. */
         loginAttemptsPerMinute: z.int().min(1).default(5),
         sessionHours: z.number().positive().default(12),
+        /** Mark the dashboard's session cookie Secure: set true when browsers reach it over HTTPS. */
+        secureCookies: z.boolean().default(false),
+        /** Trust X-Forwarded-For from a reverse proxy in front (so login rate limits see real clients). */
+        trustProxy: z.boolean().default(false),
       })
       .prefault({}),
     alerts: z

@@ -9,11 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
 import { redactUrl } from './adapters/redis/local-redis-server.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
+import { createAlerter } from './app/alerts.js';
 import { createManualPost, InvalidPostError } from './app/manual-post.js';
+import type { PollOutcome } from './app/poll-feed.js';
 import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './config.js';
 import { ConfigError, DependencyUnavailableError, FeedError } from './domain/errors.js';
 import { buildCli, type CliActions } from './entrypoints/cli.js';
+import { startAlertMonitor } from './entrypoints/alert-monitor.js';
 import { startPoller } from './entrypoints/cron-poller.js';
+import { createDashboard } from './entrypoints/http/dashboard/dashboard-plugin.js';
+import { assertSafeBinding, buildHttpServer } from './entrypoints/http/server.js';
 import { printDeliveries } from './entrypoints/deliveries-command.js';
 import { runExplain } from './entrypoints/explain-command.js';
 import { startPublishWorker } from './entrypoints/publish-worker.js';
@@ -21,7 +26,7 @@ import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, Publisher } from './ports.js';
-import { createUnavailablePublisher, feedReader, openBackend, opsFor, pollerDeps, simplePublisher, workerDeps, type Runtime } from './wiring.js';
+import { adminNotifier, createUnavailablePublisher, feedReader, healthCheckFor, metricsFor, openBackend, opsFor, pollerDeps, simplePublisher, workerDeps, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -45,10 +50,15 @@ const actions: CliActions = {
     const cfg = config(options.config);
     const log = createLogger({ level: cfg.env.LOG_LEVEL });
     log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
+    if (options.roles.includes('http')) assertSafeBinding(cfg.env.HTTP_HOST, cfg.env.ADMIN_TOKEN);
     const backend = await openBackend(cfg, log, runtime);
     const stops: (() => Promise<void>)[] = [];
-    if (options.roles.includes('worker')) {
-      const publisher = createPublisher(cfg, options.dryRun);
+    const publisher = options.roles.includes('worker') ? createPublisher(cfg, options.dryRun) : null;
+    const prom = metricsFor(cfg, backend, publisher, runtime);
+    let pollNow: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
+
+    if (publisher) {
+      const alerter = createAlerter({ notify: adminNotifier(publisher, cfg), log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock });
       const worker = startPublishWorker({
         connection: { url: cfg.env.REDIS_URL },
         prefix: cfg.env.REDIS_PREFIX,
@@ -57,9 +67,13 @@ const actions: CliActions = {
         concurrency: cfg.worker.concurrency,
         lockDurationMs: cfg.worker.lockSeconds * 1000,
         deps: workerDeps(cfg, backend, publisher, runtime),
+        metrics: prom.metrics,
+        onFailedForGood: (post, error) => void alerter.postFailedForGood(post.postId, post.channelId, error),
       });
+      const monitor = startAlertMonitor({ intervalMs: cfg.alerts.checkIntervalSeconds * 1000, check: healthCheckFor(cfg, backend, publisher, alerter, runtime), log: log.child({ module: 'alerts' }) });
       if (publisher.state().status !== 'ready') log.warn({ publisher: publisher.kind, reason: publisher.state().reason }, 'publisher not ready; posts wait');
       stops.push(async () => {
+        await monitor.stop();
         await worker.close();
         await publisher.close();
       });
@@ -71,10 +85,23 @@ const actions: CliActions = {
         lease: backend.lease,
         log: log.child({ module: 'poller' }),
         pollLockMs: cfg.fetch.timeoutSeconds * 1000 + 60_000,
+        metrics: prom.metrics,
       });
+      pollNow = (feedId) => poller.pollNow(feedId);
       stops.push(() => poller.stop());
     }
-    // Reverse order of start: intake (poller) first, then the worker finishes the post in hand.
+    if (options.roles.includes('http')) {
+      const ops = opsFor(cfg, backend, publisher, pollNow);
+      const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
+      const app = await buildHttpServer({
+        ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log: log.child({ module: 'http' }), bodyLimitBytes: cfg.http.bodyLimitBytes,
+        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy,
+      });
+      await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
+      log.info({ url: `http://${cfg.env.HTTP_HOST}:${cfg.env.HTTP_PORT}/` }, 'http listening');
+      stops.push(() => app.close());
+    }
+    // Reverse order of start: stop taking requests, stop polling, then the worker finishes the post in hand.
     onShutdown(log, async () => {
       for (const stop of stops.reverse()) await stop();
       await backend.close();

@@ -19,13 +19,17 @@ import { createRedisKeys } from './adapters/redis/redis-keys.js';
 import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
 import { ensureRedis } from './adapters/redis/local-redis-server.js';
+import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
+import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
+import { createHealthCheck, type Alerter } from './app/alerts.js';
 import { createOps } from './app/ops.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
 import { postFormatOf, type Config } from './config.js';
 import type { Logger } from './lib/logger.js';
-import type { Clock, Publisher, PublisherState } from './ports.js';
+import { quietUntil } from './domain/pacing.js';
+import type { AdminNotifier, Clock, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
   readonly userAgent: string;
@@ -144,6 +148,47 @@ export function opsFor(
     link: () => publisher?.link?.() ?? null,
     pollNow,
   });
+}
+
+/** Prometheus metrics for this process; gauges read the shared queue and feed state at scrape time. */
+export function metricsFor(cfg: Config, backend: Backend, publisher: Publisher | null, runtime: Runtime) {
+  return createPromMetrics({
+    collect: gaugeCollector({
+      queue: backend.queue,
+      feeds: { ids: cfg.feeds.map((f) => f.id), state: backend.feedState },
+      publisherState: () => publisher?.state() ?? null,
+      clock: runtime.clock,
+    }),
+  });
+}
+
+/** The periodic health check behind alerts; a paused channel or one in quiet hours is excused. */
+export function healthCheckFor(cfg: Config, backend: Backend, publisher: Publisher, alerter: Alerter, runtime: Runtime) {
+  const channels = new Map(cfg.channels.map((c) => [c.id, c]));
+  return createHealthCheck({
+    feedIds: cfg.feeds.map((f) => f.id),
+    feedState: backend.feedState,
+    deliveries: backend.deliveries,
+    publisherState: () => publisher.state(),
+    held: async (channelId, now) => {
+      const c = channels.get(channelId);
+      return (await backend.control.pausedSince(channelId)) !== null || (c ? quietUntil(now, c.pacing.quietHours, c.timezone) !== null : false);
+    },
+    thresholds: cfg.alerts,
+    alerter,
+    clock: runtime.clock,
+  });
+}
+
+/** Admins are told by WhatsApp when the publisher can send direct messages and numbers are configured. */
+export function adminNotifier(publisher: Publisher, cfg: Config): AdminNotifier {
+  const direct = (publisher as Partial<{ sendDirect(number: string, text: string): Promise<void> }>).sendDirect;
+  if (!direct || cfg.whatsapp.adminNumbers.length === 0) return { notify: () => Promise.resolve() };
+  return {
+    notify: async (text) => {
+      for (const number of cfg.whatsapp.adminNumbers) await direct.call(publisher, number, text).catch(() => undefined);
+    },
+  };
 }
 
 /** `--dry-run[=FILE]` wins over PUBLISHER; `whatsapp` is built by the caller (it needs more wiring). */

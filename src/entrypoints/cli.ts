@@ -1,7 +1,7 @@
 /** The `channelcast` command line: parses arguments and hands them to the actions main.ts wires up. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-export const AVAILABLE_ROLES = ['poller', 'worker'] as const;
+export const AVAILABLE_ROLES = ['poller', 'worker', 'http'] as const;
 export type Role = (typeof AVAILABLE_ROLES)[number];
 
 export interface CliActions {

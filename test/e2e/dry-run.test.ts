@@ -38,7 +38,7 @@ describe('channelcast start --dry-run', () => {
       channels: [{ id: 'news', pacing: { minGapSeconds: 0.3, jitterSeconds: 0, maxPerHour: 0, digestThreshold: 0 } }],
       worker: { lockSeconds: 2, sendLockSeconds: 3, retryDelaySeconds: 0.2 },
     }));
-    const env = { ...process.env, REDIS_PREFIX: prefix, REDIS_URL: redisUrl(), LOG_LEVEL: 'warn' };
+    const env = { ...process.env, REDIS_PREFIX: prefix, REDIS_URL: redisUrl(), LOG_LEVEL: 'warn', HTTP_PORT: '0' };
     const start = (): ChildProcess =>
       spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), 'start', '--config', config, `--dry-run=${out}`], { cwd: root, env, stdio: 'ignore' });
     const redis = connectRedis();

@@ -11,7 +11,7 @@ import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE } from '../../src/domain/format-p
 import type { FeedItem } from '../../src/domain/feed-item.js';
 import type { PacingRules } from '../../src/domain/pacing.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
-import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage } from '../../src/ports.js';
+import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, Publisher } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { connectRedis, redisUrl } from './redis.js';
 
@@ -21,8 +21,8 @@ export interface ChannelOptions {
   images?: boolean;
 }
 
-export interface WorkerHarness {
-  readonly publisher: FakePublisher;
+export interface WorkerHarness<P extends Publisher = FakePublisher> {
+  readonly publisher: P;
   readonly queue: BullmqPostQueue;
   readonly deliveries: DeliveryStore;
   readonly deps: PublishDeps;
@@ -41,10 +41,17 @@ export function makeFeedItem(n: number, overrides: Partial<FeedItem> = {}): Feed
   };
 }
 
-export function createWorkerHarness(
-  prefix: string,
-  options: { channels?: Record<string, ChannelOptions>; clock?: { now(): Date }; images?: ImageFetcher; publisher?: FakePublisher } = {},
-): WorkerHarness {
+export interface HarnessOptions {
+  channels?: Record<string, ChannelOptions>;
+  clock?: { now(): Date };
+  images?: ImageFetcher;
+}
+
+// Any real publisher (e.g. the file publisher) may stand in for the fake. The FakePublisher overload
+// comes last because Parameters<typeof createWorkerHarness> reads the last one.
+export function createWorkerHarness<P extends Publisher>(prefix: string, options: HarnessOptions & { publisher: P }): WorkerHarness<P>;
+export function createWorkerHarness(prefix: string, options?: HarnessOptions & { publisher?: FakePublisher }): WorkerHarness;
+export function createWorkerHarness(prefix: string, options: HarnessOptions & { publisher?: Publisher } = {}): WorkerHarness<Publisher> {
   const redis = connectRedis();
   const keys = createRedisKeys(prefix);
   const clock = options.clock ?? { now: () => new Date() };

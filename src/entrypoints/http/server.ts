@@ -30,6 +30,8 @@ export interface HttpDeps {
   readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[] | undefined;
   /** DNS for the image-URL check; injectable so tests never resolve real names. */
   readonly resolveHost?: ResolveHost | undefined;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (login rate limits, logs). */
+  readonly trustProxy?: boolean | undefined;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     return503OnClosing: true,
     // Bounds slow or stalled clients; the slowest route (poll now) finishes well within it.
     requestTimeout: 60_000,
+    trustProxy: deps.trustProxy ?? false,
   });
   const bearer = createBearerCheck(deps.adminToken);
 

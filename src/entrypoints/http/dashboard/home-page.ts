@@ -1,0 +1,124 @@
+/**
+ * The status page: WhatsApp link, queue, channels, feeds and recent deliveries, in the order an admin
+ * asks "is it working?". It reloads itself every 15 s; nothing on it is typed into.
+ */
+import type { OpsStatus } from '../../../app/ops.js';
+import type { DeliveryRecord, PublisherState } from '../../../ports.js';
+import { html, raw, type SafeHtml } from './html.js';
+import { badge, notice, page, when } from './layout.js';
+import { qrSvg } from './qr-svg.js';
+
+export interface HomeView {
+  readonly status: OpsStatus;
+  readonly deliveries: readonly DeliveryRecord[];
+  readonly link: { readonly qr: string | null; readonly pairingCode: string | null } | null;
+  readonly csrf: string;
+  readonly now: Date;
+  readonly ok?: string | null | undefined;
+  readonly error?: string | null | undefined;
+}
+
+export function homePage(view: HomeView): string {
+  const body = html`${notice('ok', view.ok)}${notice('error', view.error)}
+${whatsappCard(view.status.publisher, view.link, view.now)}
+${queueCard(view.status)}
+${channelsCard(view.status.channels, view.csrf, view.now)}
+${feedsCard(view.status.feeds, view.now)}
+${deliveriesCard(view.deliveries, view.now)}`;
+  return page({ title: 'Status', body, nav: { csrf: view.csrf, current: 'home' }, refreshSeconds: 15 });
+}
+
+function whatsappCard(publisher: PublisherState | null, link: HomeView['link'], now: Date): SafeHtml {
+  if (!publisher) {
+    return html`<section class="card" aria-labelledby="wa-h"><h2 id="wa-h">WhatsApp</h2>
+<p>No publish worker runs in this process, so its WhatsApp link is not visible here.</p>
+<p class="muted small">Start this process with the <code>worker</code> role, or check the worker's own <code>/readyz</code>.</p></section>`;
+  }
+  return html`<section class="card" aria-labelledby="wa-h"><h2 id="wa-h">WhatsApp</h2>
+<dl class="kv">
+<dt>State</dt><dd>${badge(publisher.status)}</dd>
+<dt>Since</dt><dd>${when(publisher.since, now)}</dd>
+${publisher.reason ? html`<dt>Why</dt><dd>${publisher.reason}</dd>` : null}
+</dl>
+${linkBlock(link)}
+</section>`;
+}
+
+function linkBlock(link: HomeView['link']): SafeHtml | null {
+  if (link?.pairingCode) {
+    return html`<p>On the phone: WhatsApp → Linked devices → Link a device → <em>Link with phone number instead</em>, and enter:</p>
+<p class="pairing" aria-label="Pairing code">${link.pairingCode}</p>`;
+  }
+  if (link?.qr) {
+    // qrSvg emits only numbers and fixed markup, so it is trusted as is.
+    return html`<p>On the phone: WhatsApp → Linked devices → Link a device, and scan:</p>${raw(qrSvg(link.qr))}
+<p class="muted small">The code changes every few seconds; this page reloads itself.</p>`;
+  }
+  return null;
+}
+
+function queueCard(status: OpsStatus): SafeHtml {
+  const list = (counts: Record<string, number>): SafeHtml =>
+    html`<ul class="counts">${Object.entries(counts).map(([state, n]) => html`<li><strong>${n}</strong>${state}</li>`)}</ul>`;
+  return html`<section class="card" aria-labelledby="queue-h"><h2 id="queue-h">Queue</h2>
+${list(status.queue)}
+<h2 class="small muted">Deliveries by state</h2>
+${list(status.deliveries)}
+</section>`;
+}
+
+function channelsCard(channels: OpsStatus['channels'], csrf: string, now: Date): SafeHtml {
+  const rows = channels.map((c) => {
+    const paused = c.pausedSince !== null;
+    const action = paused ? 'resume' : 'pause';
+    return html`<tr>
+<td data-label="Channel"><strong>${c.channelId}</strong></td>
+<td data-label="State">${paused ? html`${badge('paused')} <span class="small">${when(c.pausedSince, now)}</span>` : badge('ok', 'posting')}</td>
+<td><form class="inline" method="post" action="/channels/${encodeURIComponent(c.channelId)}/${action}">
+<input type="hidden" name="_csrf" value="${csrf}">
+<button type="submit" class="${paused ? '' : 'secondary'}">${paused ? 'Resume' : 'Pause'} ${c.channelId}</button></form></td>
+</tr>`;
+  });
+  return html`<section class="card wide" aria-labelledby="channels-h"><h2 id="channels-h">Channels</h2>
+<table class="rows"><thead><tr><th>Channel</th><th>State</th><th></th></tr></thead><tbody>${rows}</tbody></table>
+<p class="muted small">A paused channel keeps its posts waiting; nothing is dropped.</p></section>`;
+}
+
+function feedsCard(feeds: OpsStatus['feeds'], now: Date): SafeHtml {
+  const rows = feeds.map((f) => html`<tr>
+<td data-label="Feed"><strong>${f.feedId}</strong><br><span class="muted small">${f.url}</span></td>
+<td data-label="Last poll">${when(f.lastPollAt, now)}</td>
+<td data-label="Last success">${when(f.lastSuccessAt, now)}</td>
+<td data-label="Failures in a row">${f.consecutiveFailures > 0 ? badge('bad', String(f.consecutiveFailures)) : '0'}</td>
+<td data-label="Last error">${f.lastError ? html`${f.lastError.kind}: ${f.lastError.message} <span class="muted small">(${when(f.lastError.at)})</span>` : html`<span class="muted">—</span>`}</td>
+</tr>`);
+  return html`<section class="card wide" aria-labelledby="feeds-h"><h2 id="feeds-h">Feeds</h2>
+<table class="rows"><thead><tr><th>Feed</th><th>Last poll</th><th>Last success</th><th>Failures</th><th>Last error</th></tr></thead>
+<tbody>${rows}</tbody></table>${feeds.length === 0 ? html`<p class="muted">No feeds configured.</p>` : null}</section>`;
+}
+
+/** Only web links become anchors: a feed could carry a javascript: URL. */
+const isWebLink = (link: string | null): link is string => link !== null && /^https?:\/\//i.test(link);
+
+function deliveriesCard(deliveries: readonly DeliveryRecord[], now: Date): SafeHtml {
+  const rows = deliveries.map((d) => {
+    const title = d.title || d.postId;
+    const detail = [
+      d.messageId ? html`<div>message <code>${d.messageId}</code></div>` : null,
+      d.lastError ? html`<div class="small">error: ${d.lastError}</div>` : null,
+      d.note ? html`<div class="small muted">${d.note}</div>` : null,
+    ];
+    return html`<tr data-post-id="${d.postId}">
+<td data-label="Updated">${when(d.updatedAt, now)}</td>
+<td data-label="State">${badge(d.state)}</td>
+<td data-label="Post">${isWebLink(d.link) ? html`<a href="${d.link}" rel="noopener noreferrer" target="_blank">${title}</a>` : title}
+<div class="muted small">${d.kind} → ${d.channelId}${d.attempts > 1 ? ` · ${d.attempts} attempts` : ''}</div></td>
+<td data-label="Result">${detail}</td>
+</tr>`;
+  });
+  return html`<section class="card wide" aria-labelledby="deliveries-h"><h2 id="deliveries-h">Recent deliveries</h2>
+${deliveries.length === 0
+  ? html`<p class="muted">Nothing posted yet.</p>`
+  : html`<table class="rows deliveries"><thead><tr><th>Updated</th><th>State</th><th>Post</th><th>Result</th></tr></thead><tbody>${rows}</tbody></table>`}
+</section>`;
+}
