@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import qrcode from 'qrcode-terminal';
 import { POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
 import { redactUrl } from './adapters/redis/local-redis-server.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
@@ -25,8 +26,8 @@ import { startPublishWorker } from './entrypoints/publish-worker.js';
 import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import type { DeliveryState, Publisher } from './ports.js';
-import { adminNotifier, createUnavailablePublisher, feedReader, healthCheckFor, metricsFor, openBackend, opsFor, pollerDeps, simplePublisher, workerDeps, type Runtime } from './wiring.js';
+import type { DeliveryState, PublisherState } from './ports.js';
+import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerDeps, simplePublisher, whatsappPublisher, workerDeps, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -38,11 +39,40 @@ const config = (configPath?: string): Config =>
 
 const runtime: Runtime = { userAgent, clock, searchPath: process.env.PATH };
 
-function createPublisher(cfg: Config, dryRun: string | true | undefined): Publisher {
-  return (
-    simplePublisher(cfg, dryRun) ??
-    createUnavailablePublisher('the WhatsApp publisher is not part of this build yet; posts wait in the queue (use --dry-run or PUBLISHER=console to see them)')
-  );
+/** QR codes go to stderr for the person at the terminal; logs stay JSON on stdout. */
+const printQr = (qr: string): void => qrcode.generate(qr, { small: true }, (art) => process.stderr.write(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
+
+/** Links WhatsApp in this process (login, channels). Fails fast when the running bot holds the session. */
+async function linkedWhatsApp(cfg: Config, log: Logger) {
+  const backend = await openBackend(cfg, log, runtime);
+  const publisher = whatsappPublisher(cfg, backend, log, { onQr: printQr });
+  if (!isWhatsAppPublisher(publisher)) {
+    await backend.close();
+    throw new DependencyUnavailableError(publisher.state().reason ?? 'WhatsApp is not available');
+  }
+  publisher.onLink((link) => {
+    if (link.pairingCode) process.stderr.write(`\nOn the phone: Linked devices → Link a device → Link with phone number instead → ${link.pairingCode}\n`);
+  });
+  const close = async () => {
+    await publisher.close();
+    await backend.close();
+  };
+  await publisher.start();
+  const standby = new Promise<never>((_, reject) => {
+    const check = (state: PublisherState) => {
+      if (state.reason?.startsWith('standby')) reject(new DependencyUnavailableError(`${state.reason} — stop the running bot first`));
+    };
+    publisher.onStateChange(check);
+    check(publisher.state());
+  });
+  try {
+    // A person scans the QR: give them several minutes.
+    await Promise.race([publisher.waitUntilReady(Math.max(cfg.whatsapp.readyTimeoutSeconds, 300) * 1000), standby]);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { publisher, close };
 }
 
 const actions: CliActions = {
@@ -50,11 +80,25 @@ const actions: CliActions = {
     const cfg = config(options.config);
     const log = createLogger({ level: cfg.env.LOG_LEVEL });
     log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
-    if (options.roles.includes('http')) assertSafeBinding(cfg.env.HTTP_HOST, cfg.env.ADMIN_TOKEN);
+    if (options.roles.includes('http')) {
+      try {
+        assertSafeBinding(cfg.env.HTTP_HOST, cfg.env.ADMIN_TOKEN);
+      } catch (err) {
+        throw new ConfigError([`env.HTTP_HOST: ${(err as Error).message}`]);
+      }
+    }
+    // whatsapp-web.js re-injects into the page on navigation without handling errors (notes §5): a page that
+    // reloads or closes mid-inject must not take the whole bot down; the client supervisor rebuilds it.
+    process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'));
     const backend = await openBackend(cfg, log, runtime);
     const stops: (() => Promise<void>)[] = [];
-    const publisher = options.roles.includes('worker') ? createPublisher(cfg, options.dryRun) : null;
+    let onAlert: (alert: string) => void = () => undefined;
+    const publisher = options.roles.includes('worker')
+      ? (simplePublisher(cfg, options.dryRun) ?? whatsappPublisher(cfg, backend, log, { onQr: printQr, onAlert: (a) => onAlert(a) }))
+      : null;
     const prom = metricsFor(cfg, backend, publisher, runtime);
+    onAlert = (alert) => prom.metrics.alertRaised(alert);
+    if (publisher && isWhatsAppPublisher(publisher)) await publisher.start();
     let pollNow: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
 
     if (publisher) {
@@ -91,10 +135,10 @@ const actions: CliActions = {
       stops.push(() => poller.stop());
     }
     if (options.roles.includes('http')) {
-      const ops = opsFor(cfg, backend, publisher, pollNow);
+      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow);
       const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
       const app = await buildHttpServer({
-        ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log: log.child({ module: 'http' }), bodyLimitBytes: cfg.http.bodyLimitBytes,
+        ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,
         queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy,
       });
       await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
@@ -155,6 +199,26 @@ const actions: CliActions = {
       process.exitCode = result.ok ? 0 : 1;
     } finally {
       await backend.close();
+    }
+  },
+
+  async login(options) {
+    const cfg = config(options.config);
+    const { close } = await linkedWhatsApp(cfg, createLogger({ level: 'warn' }));
+    process.stdout.write(`WhatsApp linked (session kept in ${cfg.env.WHATSAPP_AUTH_DIR}).\n`);
+    await close();
+  },
+
+  async channels(options) {
+    const cfg = config(options.config);
+    const { publisher, close } = await linkedWhatsApp(cfg, createLogger({ level: 'warn' }));
+    try {
+      const channels = await publisher.listChannels();
+      if (options.json) for (const c of channels) process.stdout.write(`${JSON.stringify(c)}\n`);
+      else if (channels.length === 0) process.stdout.write('The linked account owns or administers no channel.\n');
+      else for (const c of channels) process.stdout.write(`${c.id.padEnd(32)}  ${c.role.padEnd(5)}  ${c.name}\n`);
+    } finally {
+      await close();
     }
   },
 

@@ -18,6 +18,9 @@ import { createRedisFeedStateStore } from './adapters/redis/redis-feed-state-sto
 import { createRedisKeys } from './adapters/redis/redis-keys.js';
 import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
+import { CHROMIUM_INSTALL_HINT, findChromium } from './adapters/whatsapp/chromium.js';
+import { createWhatsAppPublisher, type WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
+import { createWwebjsClientFactory } from './adapters/whatsapp/wwebjs-client-factory.js';
 import { ensureRedis } from './adapters/redis/local-redis-server.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
 import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
@@ -180,16 +183,55 @@ export function healthCheckFor(cfg: Config, backend: Backend, publisher: Publish
   });
 }
 
-/** Admins are told by WhatsApp when the publisher can send direct messages and numbers are configured. */
+/** Admins are told by WhatsApp DM when the publisher is WhatsApp and numbers are configured; else logs suffice. */
 export function adminNotifier(publisher: Publisher, cfg: Config): AdminNotifier {
-  const direct = (publisher as Partial<{ sendDirect(number: string, text: string): Promise<void> }>).sendDirect;
-  if (!direct || cfg.whatsapp.adminNumbers.length === 0) return { notify: () => Promise.resolve() };
+  if (!isWhatsAppPublisher(publisher) || cfg.whatsapp.adminNumbers.length === 0) return { notify: () => Promise.resolve() };
   return {
     notify: async (text) => {
-      for (const number of cfg.whatsapp.adminNumbers) await direct.call(publisher, number, text).catch(() => undefined);
+      for (const number of cfg.whatsapp.adminNumbers) await publisher.sendDirect(number, text).catch(() => undefined);
     },
   };
 }
+
+/**
+ * The WhatsApp publisher for this account, or an honestly-unavailable one (with what to install) when
+ * no Chromium can be found: the rest of the bot keeps running and posts wait.
+ */
+export function whatsappPublisher(
+  cfg: Config,
+  backend: Backend,
+  log: Logger,
+  options: { chromePath?: string | undefined; onQr?: (qr: string) => void; onAlert?: (alert: string) => void },
+): WhatsAppPublisher | Publisher {
+  const chromiumPath = findChromium({ chromePath: cfg.env.CHROME_PATH, puppeteerPath: cfg.env.PUPPETEER_EXECUTABLE_PATH });
+  if (!chromiumPath) {
+    log.error({ hint: CHROMIUM_INSTALL_HINT }, 'WhatsApp publisher cannot start: no Chromium');
+    return createUnavailablePublisher(CHROMIUM_INSTALL_HINT);
+  }
+  const w = cfg.whatsapp;
+  return createWhatsAppPublisher({
+    clientFactory: createWwebjsClientFactory({
+      authDir: cfg.env.WHATSAPP_AUTH_DIR,
+      clientId: w.clientId,
+      chromiumPath,
+      ...(w.pairingPhoneNumber ? { pairingPhoneNumber: w.pairingPhoneNumber } : {}),
+      ...(w.webVersion ? { webVersion: w.webVersion } : {}),
+    }),
+    lease: backend.lease,
+    leaseName: `whatsapp:${w.clientId}`,
+    log,
+    channels: cfg.channels.map((c) => ({ channelId: c.id, whatsappId: c.whatsappId })),
+    sendTimeoutMs: w.sendTimeoutSeconds * 1000,
+    readyTimeoutMs: w.readyTimeoutSeconds * 1000,
+    watchdogIntervalMs: w.watchdogMinutes * 60_000,
+    ...(w.memoryLimitMb > 0 ? { memory: { limitMb: w.memoryLimitMb } } : {}),
+    adminNumbers: w.adminNumbers,
+    ...(options.onQr ? { onQr: options.onQr } : {}),
+    ...(options.onAlert ? { onAlert: options.onAlert } : {}),
+  });
+}
+
+export const isWhatsAppPublisher = (p: Publisher): p is WhatsAppPublisher => p.kind === 'whatsapp';
 
 /** `--dry-run[=FILE]` wins over PUBLISHER; `whatsapp` is built by the caller (it needs more wiring). */
 export function simplePublisher(cfg: Config, dryRun: string | true | undefined): Publisher | null {

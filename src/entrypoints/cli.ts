@@ -9,6 +9,8 @@ export interface CliActions {
   post(text: string, options: { image?: string; at?: string; channel?: string; config?: string }): Promise<void>;
   deliveries(options: { state?: string; limit: number; json: boolean; config?: string }): Promise<void>;
   status(options: { json: boolean; config?: string }): Promise<void>;
+  login(options: { config?: string }): Promise<void>;
+  channels(options: { json: boolean; config?: string }): Promise<void>;
   admin(action: 'retry' | 'cancel' | 'pause' | 'resume', target: string | undefined, options: { config?: string }): Promise<void>;
   preview(source: string, options: { limit: number; json: boolean; channel?: string; config?: string }): Promise<void>;
   explain(ref: string, options: { json: boolean; config?: string }): Promise<void>;
@@ -64,6 +66,19 @@ export function buildCli(actions: CliActions, version: string): Command {
     .option('--json', 'one JSON object per decision', false)
     .addOption(configOption())
     .action((ref: string, options: { json: boolean; config?: string }) => actions.explain(ref, options));
+
+  program
+    .command('login')
+    .description('link the WhatsApp account (QR code, or pairing code with whatsapp.pairingPhoneNumber) and exit')
+    .addOption(configOption())
+    .action((options: { config?: string }) => actions.login(options));
+
+  program
+    .command('channels')
+    .description('channels the linked WhatsApp account owns or administers (id, role, name)')
+    .option('--json', 'one JSON object per channel', false)
+    .addOption(configOption())
+    .action((options: { json: boolean; config?: string }) => actions.channels(options));
 
   program
     .command('status')
