@@ -17,6 +17,8 @@ export interface FeedFetcherOptions {
   maxBytes: number;
   maxRedirects: number;
   userAgent: string;
+  /** Vets every URL before it is requested, redirects included; throws to refuse (e.g. private addresses). */
+  checkUrl?: (url: URL) => Promise<void>;
 }
 
 const ACCEPT =
@@ -50,6 +52,7 @@ async function fetchHttp(request: FetchRequest, options: FeedFetcherOptions, sig
   const seen = new Set([url.href]);
   const headers = requestHeaders(request, options.userAgent);
   for (let followed = 0; ; followed++) {
+    await options.checkUrl?.(url);
     const response = await fetch(url, { headers, redirect: 'manual', signal });
     if (!REDIRECT_STATUSES.has(response.status)) {
       return await readResponse(response, url.href, options.maxBytes);

@@ -2,11 +2,25 @@
  * Fetches a post's image with the feed fetcher's limits (deadline, byte cap, redirects; local paths work
  * too), and trusts the bytes, not the Content-Type: only JPEG, PNG, GIF and WebP are sent.
  */
+import { FeedError } from '../domain/errors.js';
+import { systemResolveHost, unsafeUrlReason, type ResolveHost } from '../lib/address-safety.js';
 import type { ImageFetcher, PostImage } from '../ports.js';
 import { createFeedFetcher } from './http-feed-fetcher.js';
 
-export function createImageFetcher(options: { timeoutMs: number; maxBytes: number; userAgent: string }): ImageFetcher {
-  const fetcher = createFeedFetcher({ ...options, maxRedirects: 5 });
+/**
+ * Image URLs come from feeds and admins, i.e. from outside: every hop, redirects included, must resolve
+ * to public addresses, or a feed could make the bot fetch (and post) its own network's secrets.
+ */
+export function createImageFetcher(options: { timeoutMs: number; maxBytes: number; userAgent: string; resolveHost?: ResolveHost }): ImageFetcher {
+  const resolveHost = options.resolveHost ?? systemResolveHost;
+  const fetcher = createFeedFetcher({
+    ...options,
+    maxRedirects: 5,
+    checkUrl: async (url) => {
+      const reason = await unsafeUrlReason(url, resolveHost);
+      if (reason) throw new FeedError('network', `refusing to fetch ${url.href}: ${reason}`);
+    },
+  });
   return {
     async fetch(url: string): Promise<PostImage> {
       const result = await fetcher.fetch({ url });

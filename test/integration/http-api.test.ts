@@ -1,6 +1,6 @@
 // The HTTP role end to end through app.inject(): real Ops over real Redis and BullMQ, injected DNS.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isPublicAddress } from '../../src/entrypoints/http/address-safety.js';
+import { isPublicAddress } from '../../src/lib/address-safety.js';
 import { assertSafeBinding, buildHttpServer } from '../../src/entrypoints/http/server.js';
 import { ADDRESSES, API_ROUTES, decision, INVALID_POSTS } from '../helpers/http-cases.js';
 import { createHttpHarness, TOKEN, withHttpHarness, type HttpHarness } from '../helpers/http-harness.js';

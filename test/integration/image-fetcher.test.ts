@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createFeedFetcher } from '../../src/adapters/http-feed-fetcher.js';
 import { createImageFetcher, sniffImageType } from '../../src/adapters/image-fetcher.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cc-img-'));
@@ -26,5 +29,37 @@ describe('image fetcher', () => {
     expect(await fetcher.fetch(path.join(tmp, 'a.png'))).toMatchObject({ mimeType: 'image/png', url: path.join(tmp, 'a.png') });
     await expect(fetcher.fetch(path.join(tmp, 'page.jpg'))).rejects.toThrow(/not a JPEG, PNG, GIF or WebP/);
     await expect(fetcher.fetch(path.join(tmp, 'big.png'))).rejects.toThrow(/larger than 64 bytes/);
+  });
+
+  it('refuses images on loopback or private addresses, whatever the name resolves to', async () => {
+    const fetcher = createImageFetcher({ timeoutMs: 2000, maxBytes: 1024, userAgent: 'test', resolveHost: () => Promise.resolve(['10.1.2.3']) });
+    await expect(fetcher.fetch('http://127.0.0.1:9/x.png')).rejects.toThrow(/private, local or reserved address \(127\.0\.0\.1\)/);
+    // A public-looking name that resolves privately is refused before any connection (the resolver is injected).
+    await expect(fetcher.fetch('https://cdn.example/x.png')).rejects.toThrow(/\(10\.1\.2\.3\)/);
+  });
+});
+
+describe('feed fetcher URL vetting', () => {
+  it('vets every hop, redirects included, before requesting it', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/start') return void res.writeHead(302, { location: '/next' }).end();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const seen: string[] = [];
+      const fetcher = createFeedFetcher({ timeoutMs: 2000, maxBytes: 1024, maxRedirects: 5, userAgent: 't', checkUrl: (url) => Promise.resolve(void seen.push(url.pathname)) });
+      await fetcher.fetch({ url: `${base}/start` });
+      expect(seen).toEqual(['/start', '/next']);
+      const refusing = createFeedFetcher({
+        timeoutMs: 2000, maxBytes: 1024, maxRedirects: 5, userAgent: 't',
+        checkUrl: (url) => (url.pathname === '/next' ? Promise.reject(new Error('no')) : Promise.resolve()),
+      });
+      await expect(refusing.fetch({ url: `${base}/start` })).rejects.toMatchObject({ kind: 'network' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AdminResult } from '../../app/admin-actions.js';
 import type { Ops } from '../../app/ops.js';
-import { unsafeUrlReason, type ResolveHost } from './address-safety.js';
+import { unsafeUrlReason, type ResolveHost } from '../../lib/address-safety.js';
 import { requireBearer, type BearerCheck } from './auth.js';
 
 export interface ApiRoutesOptions {

@@ -7,7 +7,7 @@ import type { Queue } from 'bullmq';
 import type { Ops } from '../../app/ops.js';
 import { InvalidPostError } from '../../app/manual-post.js';
 import type { Logger } from '../../lib/logger.js';
-import { isLoopbackHost, systemResolveHost, type ResolveHost } from './address-safety.js';
+import { isLoopbackHost, systemResolveHost, type ResolveHost } from '../../lib/address-safety.js';
 import { apiRoutes, InvalidRequestError } from './api-routes.js';
 import { createBearerCheck, requireBearer } from './auth.js';
 import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.js';
