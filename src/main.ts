@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CommanderError } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
 import { redactUrl } from './adapters/redis/local-redis-server.js';
@@ -272,6 +273,7 @@ function onShutdown(log: Logger, stop: () => Promise<void>): void {
 }
 
 function reportAndExit(err: unknown, command: string | undefined, source: string | undefined): never {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander already said why
   if (err instanceof ConfigError) {
     process.stderr.write(`channelcast: ${err.message}\n`);
     process.exit(2);

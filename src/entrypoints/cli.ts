@@ -20,7 +20,9 @@ export function buildCli(actions: CliActions, version: string): Command {
   const program = new Command('channelcast')
     .description("Broadcast a news site's RSS feed to a WhatsApp Channel.")
     .version(version)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Throw instead of exiting, so main.ts can use our exit codes: 2 for usage errors.
+    .exitOverride();
   const configOption = () => new Option('-c, --config <path>', 'config file (default: $CHANNELCAST_CONFIG, else config/default.json)');
 
   program

@@ -1,0 +1,65 @@
+// The compiled binary (dist/main.js), as `npx channelcast` runs it, against real Redis.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'cc-bin-'));
+const prefix = uniquePrefix();
+const config = path.join(tmp, 'config.json');
+
+beforeAll(() => {
+  // Exactly what `npm run build` does: dist/ is a build artifact, rebuilding it is harmless.
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  writeFileSync(config, JSON.stringify({ feeds: [{ id: 'f', url: path.join(root, 'test/fixtures/feeds/spin-style.xml'), channels: ['c'] }], channels: [{ id: 'c' }] }));
+}, 120_000);
+afterAll(async () => {
+  const redis = connectRedis();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function bin(args: string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, [path.join(root, 'dist/main.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, REDIS_URL: redisUrl(), REDIS_PREFIX: prefix, ...env },
+    timeout: 60_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('the built channelcast binary', () => {
+  it('prints its version and help', () => {
+    expect(bin(['--version'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+    expect(bin(['no-such-command']).code).toBe(2);
+    const help = bin(['--help']).stdout;
+    for (const command of ['start', 'preview', 'post', 'status', 'deliveries', 'explain', 'retry', 'cancel', 'pause', 'resume', 'channels', 'login']) {
+      expect(help).toContain(command);
+    }
+  });
+
+  it('queues a post, lists it with aligned columns and as JSON, and reports status', () => {
+    const posted = bin(['post', 'Hello from the binary', '--config', config]);
+    expect(posted.code).toBe(0);
+    const id = posted.stdout.trim();
+    const json = bin(['deliveries', '--json', '--config', config]).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(json[0]).toMatchObject({ postId: id, state: 'queued', kind: 'manual' });
+    expect(bin(['deliveries', '--config', config]).stdout).toContain(`queued   c  ${id}  Hello from the binary`);
+    const status = JSON.parse(bin(['status', '--json', '--config', config]).stdout);
+    expect(status.deliveries.queued).toBe(1);
+  });
+
+  it('exits non-zero with one clear line on a usage error or a failure', () => {
+    const usage = bin(['deliveries', '--state', 'bogus', '--config', config]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/Allowed choices are queued, sending, sent, failed, skipped/);
+    const noChromium = bin(['login', '--config', config], { CHROME_PATH: '/nonexistent/chrome' });
+    expect(noChromium.code).toBe(1);
+    expect(noChromium.stderr).toContain('No Chromium or Chrome found. Install it');
+  });
+});
