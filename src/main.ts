@@ -24,11 +24,12 @@ import { assertSafeBinding, buildHttpServer } from './entrypoints/http/server.js
 import { printDeliveries } from './entrypoints/deliveries-command.js';
 import { runExplain } from './entrypoints/explain-command.js';
 import { startPublishWorker } from './entrypoints/publish-worker.js';
+import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerDeps, simplePublisher, whatsappPublisher, workerDeps, type Runtime } from './wiring.js';
+import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerDeps, simplePublisher, uploadStore, whatsappPublisher, workerDeps, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -115,6 +116,17 @@ const actions: CliActions = {
         metrics: prom.metrics,
         onFailedForGood: (post, error) => void alerter.postFailedForGood(post.postId, post.channelId, error),
       });
+      if (isWhatsAppPublisher(publisher) && cfg.whatsapp.adminNumbers.length > 0) {
+        const commands = startWhatsAppCommands({
+          source: publisher,
+          ops: opsFor(cfg, backend, { state: () => publisher.state(), link: () => publisher.link() }),
+          adminNumbers: cfg.whatsapp.adminNumbers,
+          log: log.child({ module: 'whatsapp-commands' }),
+          storeImage: uploadStore(),
+          timeZone: cfg.channels[0]?.timezone,
+        });
+        stops.push(() => Promise.resolve(commands.stop()));
+      }
       const monitor = startAlertMonitor({ intervalMs: cfg.alerts.checkIntervalSeconds * 1000, check: healthCheckFor(cfg, backend, publisher, alerter, runtime), log: log.child({ module: 'alerts' }) });
       if (publisher.state().status !== 'ready') log.warn({ publisher: publisher.kind, reason: publisher.state().reason }, 'publisher not ready; posts wait');
       stops.push(async () => {

@@ -20,6 +20,7 @@ import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
 import { CHROMIUM_INSTALL_HINT, findChromium } from './adapters/whatsapp/chromium.js';
 import { createWhatsAppPublisher, type WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
+import { createUploadStore } from './adapters/whatsapp/upload-store.js';
 import { createWwebjsClientFactory } from './adapters/whatsapp/wwebjs-client-factory.js';
 import { ensureRedis } from './adapters/redis/local-redis-server.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
@@ -230,6 +231,9 @@ export function whatsappPublisher(
     ...(options.onAlert ? { onAlert: options.onAlert } : {}),
   });
 }
+
+/** Images admins attach to `!post` go next to the rest of the bot's data (same volume). */
+export const uploadStore = () => createUploadStore('data/uploads');
 
 export const isWhatsAppPublisher = (p: Publisher): p is WhatsAppPublisher => p.kind === 'whatsapp';
 

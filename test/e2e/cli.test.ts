@@ -147,5 +147,5 @@ describe('channelcast start', () => {
       await deleteKeys(redis, prefix);
       await redis.quit();
     }
-  });
+  }, 90_000); // a dozen CLI processes, each a fresh Node start
 });

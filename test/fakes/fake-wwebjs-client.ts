@@ -1,8 +1,8 @@
 /**
  * A scriptable stand-in for whatsapp-web.js's Client, with no browser. It hands back the LIBRARY'S OWN
  * Message and Channel structures (built around the fake, as the real client builds them around itself),
- * so the adapter reads exactly the fields the library fills in; `Channel.fetchMessages` runs the real
- * library code against `pupPage.evaluate`, which the fake answers.
+ * so the adapter reads exactly the fields the library fills in; `Channel.fetchMessages` and
+ * `Message.downloadMedia` run the real library code against `pupPage.evaluate`, which the fake answers.
  *
  * FakeWhatsApp is the world the clients share: the account's channels, whether the session on "disk"
  * is linked (LocalAuth restores it in every new client), scripts for the next initialize/send, and a
@@ -35,6 +35,18 @@ export interface RawMessage {
   from: string;
   to: string;
   serverId?: number;
+  /** Media size in bytes (the page's model knows it before any download). */
+  size?: number;
+  /** In a group: who wrote it. */
+  author?: string;
+}
+
+/** What the page's downloadMedia answers for a message's attachment. */
+export interface FakeMedia {
+  readonly mimetype: string;
+  readonly data: string;
+  readonly filename: string | null;
+  readonly filesize: number;
 }
 
 interface RawChannel {
@@ -94,6 +106,10 @@ export class FakeWhatsApp {
   /** getChannels answers [] this many more times (still syncing after ready). */
   emptyChannelLists = 0;
   getChannelsCalls = 0;
+  /** Attachments of received messages by message id; a missing one downloads as nothing (expired). */
+  readonly media = new Map<string, FakeMedia>();
+  /** `<lid>@lid` → `<digits>@c.us`, for getContactLidAndPhone. */
+  readonly lids = new Map<string, string>();
   private qrCount = 0;
   private nextServerId = 1000;
   private nextMessage = 1;
@@ -144,6 +160,23 @@ export class FakeWhatsApp {
     return mimetype
       ? { ...base, type: 'image', body: '', caption: text, directPath: `/v/t62/${hex}`, mimetype }
       : { ...base, type: 'chat', body: text };
+  }
+
+  /**
+   * A message someone sent us, as the page hands it to Message._patch: an attachment gets a directPath
+   * (so hasMedia), its caption as body, and is downloadable through pupPage.evaluate.
+   */
+  incomingMessage(from: string, body: string, options: { fromMe?: boolean; author?: string; media?: { mimetype: string; bytes: Uint8Array } } = {}): RawMessage {
+    const hex = `3EB0${(this.nextMessage++).toString(16).padStart(16, '0').toUpperCase()}`;
+    const fromMe = options.fromMe ?? false;
+    const id = { fromMe, remote: from, id: hex, _serialized: `${fromMe}_${from}_${hex}` };
+    const base = { id, t: now(), ack: 1, from: fromMe ? ME : from, to: fromMe ? from : ME, ...(options.author ? { author: options.author } : {}) };
+    const media = options.media;
+    if (!media) return { ...base, type: 'chat', body };
+    const data = Buffer.from(media.bytes).toString('base64');
+    this.media.set(id._serialized, { mimetype: media.mimetype, data, filename: null, filesize: media.bytes.byteLength });
+    const type = media.mimetype.startsWith('image/') ? 'image' : media.mimetype.startsWith('video/') ? 'video' : 'document';
+    return { ...base, type, body: '', caption: body, directPath: `/v/t62/${hex}`, mimetype: media.mimetype, size: media.bytes.byteLength };
   }
 
   takeServerId(): number {
@@ -307,6 +340,16 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
     return [...this.world.channels.values()].map((c) => new Channel(this, this.world.rawChannel(c)));
   }
 
+  /** A received message, as the library emits it (Client: `emit('message', new Message(this, msg))`). */
+  receive(raw: RawMessage): void {
+    this.emit('message', new Message(this, raw));
+  }
+
+  async getContactLidAndPhone(userIds: string[]): Promise<{ lid: string; pn: string | undefined }[]> {
+    await Promise.resolve();
+    return userIds.map((lid) => ({ lid, pn: this.world.lids.get(lid) }));
+  }
+
   /** An ack as the library reports it (Client: `emit('message_ack', new Message(this, msg), ack)`). */
   emitAck(raw: RawMessage, ack: number): void {
     this.emit('message_ack', new Message(this, raw), ack);
@@ -317,6 +360,8 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
    * `limit` messages, oldest first, as serialized models (copies: the Node side never shares objects).
    */
   private evaluate(args: unknown[]): unknown {
+    // Message.downloadMedia calls evaluate(fn, messageId): the attachment, or null when it is gone.
+    if (typeof args[0] === 'string' && /^(true|false)_/.test(args[0])) return this.world.media.get(args[0]) ?? null;
     const [channelId, options] = args as [string, { limit?: number } | undefined];
     const channel = this.world.channels.get(channelId);
     if (!channel) throw new Error("Cannot read properties of undefined (reading 'msgs')");

@@ -96,7 +96,7 @@ export function createDirectMessages(o: DirectMessagesOptions): DirectMessages {
     const bytes = new Uint8Array(Buffer.from(media.data, 'base64'));
     // As for feed images, the bytes decide what the file is.
     const mimeType = sniffImageType(bytes);
-    if (!mimeType) throw new Error(notAnImage(declared));
+    if (!mimeType) throw new Error(`the attachment says ${declared} but is not a JPEG, PNG, GIF or WebP image`);
     return { url: `whatsapp:${message.id._serialized}`, bytes, mimeType };
   }
 
@@ -161,5 +161,5 @@ function mediaInfo(message: ReceivedMessageLike): { mimetype: string; size: numb
 
 const baseType = (mime: string | undefined): string => (mime ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 const notAnImage = (mime: string): string => `the attachment is ${mime || 'of an unknown type'}; only JPEG, PNG, GIF or WebP images can be posted`;
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const mib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`);
 const tooLarge = (size: number, max: number): string => `the image is ${mib(size)}, over the ${mib(max)} limit`;
