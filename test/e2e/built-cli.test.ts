@@ -49,7 +49,10 @@ describe('the built channelcast binary', () => {
     const id = posted.stdout.trim();
     const json = bin(['deliveries', '--json', '--config', config]).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(json[0]).toMatchObject({ postId: id, state: 'queued', kind: 'manual' });
-    expect(bin(['deliveries', '--config', config]).stdout).toContain(`queued   c  ${id}  Hello from the binary`);
+    const human = bin(['deliveries', '--config', config]).stdout.split('\n');
+    expect(human[0]).toMatch(/^UPDATED\s+STATE\s+CHANNEL\s+POST\s+TITLE\s+DETAIL$/);
+    expect(human[1]).toMatch(new RegExp(`^\\d{4}-\\S+\\s+queued\\s+c\\s+${id}\\s+Hello from the binary$`));
+    expect(human[1]!.indexOf('queued')).toBe(human[0]!.indexOf('STATE'));
     const status = JSON.parse(bin(['status', '--json', '--config', config]).stdout);
     expect(status.deliveries.queued).toBe(1);
   });
