@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rssFeed, startFeedServer, type TestItem } from '../helpers/feed-server.js';
 import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cc-dry-'));
@@ -19,13 +20,6 @@ function lines(file: string): { postId: string; text: string; messageId: string 
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('channelcast start --dry-run', () => {
   it('posts every item exactly once across a kill -9 and a restart, including items added later', async () => {

@@ -5,6 +5,7 @@ import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError } from '../../src/domain/errors.js';
 import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 let prefix: string;
 let h: WorkerHarness;
@@ -23,13 +24,6 @@ afterEach(async () => {
   await redis.quit();
 });
 
-const until = async (check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('admin actions', () => {
   it('pause holds a channel’s posts without spending attempts; resume lets them go', async () => {

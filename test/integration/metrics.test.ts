@@ -13,6 +13,7 @@ import { rssFeed, startFeedServer, type FeedServer } from '../helpers/feed-serve
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
 import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { createWorkerHarness, type WorkerHarness } from '../helpers/worker-harness.js';
+import { until } from '../helpers/wait.js';
 
 const silent = pino({ level: 'silent' });
 let server: FeedServer;
@@ -33,13 +34,6 @@ afterEach(async () => {
   await redis.quit();
 });
 
-const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 const items = Array.from({ length: 3 }, (_, i) => ({ guid: `m${i}`, title: `Metric story ${i}`, link: `https://news.example/m${i}` }));
 

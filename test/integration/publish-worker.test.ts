@@ -6,6 +6,7 @@ import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError 
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 let prefix: string;
 const harnesses: WorkerHarness[] = [];
@@ -25,13 +26,6 @@ afterEach(async () => {
   await redis.quit();
 });
 
-const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 const jobOf = async (h: WorkerHarness, id: string): Promise<Job> => (await h.queue.queue.getJob(id))!;
 
 describe('publish worker: delivery and retries', () => {

@@ -22,6 +22,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import type { DecisionLog, DeliveryStore, ManualPostJob } from '../../src/ports.js';
 import { FakeWhatsApp, type RawMessage } from '../fakes/fake-wwebjs-client.js';
 import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const NEWS_ID = '120363000000000001@newsletter';
 const ADMIN = '923001234567';
@@ -121,13 +122,6 @@ async function harness(options: { storeImage?: boolean } = {}): Promise<Harness>
   };
 }
 
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function jobOf(h: Harness, reply: string): Promise<ManualPostJob> {
   const postId = /\b(m-[0-9a-f-]{36})\b/.exec(reply)?.[1];

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import type { ChannelTarget, PostImage, PublisherState } from '../../src/ports.js';
 import { FakeWhatsApp, MessageMedia } from '../fakes/fake-wwebjs-client.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const NEWS_ID = '120363000000000001@newsletter';
 const OTHER_ID = '120363000000000002@newsletter';
@@ -82,13 +83,6 @@ async function ready(overrides: Parameters<typeof harness>[0] = {}): Promise<Har
   return h;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
