@@ -20,6 +20,8 @@ export interface PublishWorkerOptions {
   readonly concurrency?: number;
   /** BullMQ job lock: a crashed worker's job is picked up again after about this long. */
   readonly lockDurationMs?: number;
+  /** How long close() waits for the post in hand before giving up on it (default 25 s). */
+  readonly drainTimeoutMs?: number;
   /** Sent/failed counts and latencies go here (Prometheus in production). */
   readonly metrics?: Metrics | undefined;
   /** Told once when a post fails for good (rejected, or out of attempts): main.ts alerts the admins. */
@@ -95,7 +97,19 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     async close() {
       unsubscribe();
       unsubscribeAcks?.();
-      await worker.close();
+      // BullMQ waits for the active job without a limit; a send can hang up to the publisher's timeout.
+      // Past the deadline the job is abandoned: its lock expires and the next worker reconciles it.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.drainTimeoutMs ?? 25_000);
+      });
+      const drained = await Promise.race([worker.close().then(() => 'drained' as const), deadline]);
+      clearTimeout(timer);
+      if (drained === 'timeout') {
+        log.warn({ drainTimeoutMs: options.drainTimeoutMs ?? 25_000 }, 'worker did not drain in time; leaving the post in hand to be reconciled');
+        await worker.close(true);
+      }
+      log.info('worker closed');
     },
   };
 }

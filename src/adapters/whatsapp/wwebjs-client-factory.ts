@@ -38,7 +38,16 @@ export function createWwebjsClientFactory(options: WwebjsClientFactoryOptions): 
   return () => {
     removeStaleProfileLocks(sessionProfileDir(options.authDir, options.clientId));
     // ClientOptions.puppeteer is typed with types puppeteer 24 no longer has (it degrades to any): type it here.
-    const puppeteer: LaunchOptions = { executablePath: options.chromiumPath, headless: true, args: [...CHROMIUM_ARGS] };
+    const puppeteer: LaunchOptions = {
+      executablePath: options.chromiumPath,
+      headless: true,
+      args: [...CHROMIUM_ARGS],
+      // Puppeteer would kill Chromium on SIGINT/SIGTERM itself, cutting off the post in hand; the bot's own
+      // shutdown drains the worker first and then closes the client (Chromium still dies with the process).
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    };
     const clientOptions: ClientOptions = {
       authStrategy: new LocalAuth({ clientId: options.clientId, dataPath: options.authDir }),
       puppeteer,
