@@ -4,6 +4,7 @@
  */
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { clusterPrefix, hashTagOf, isNodeList, redisUrlProblem } from './adapters/redis/redis-connection.js';
 import { ConfigError } from './domain/errors.js';
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE, type PostFormat } from './domain/format-post.js';
 
@@ -152,8 +153,16 @@ const fileSchema = z
   });
 
 const unset = (v: unknown): unknown => (v === '' ? undefined : v);
+const singleRedisUrl = z.url({ protocol: /^rediss?$/ });
+/** One `redis://` URL, or a comma-separated list of cluster nodes (`redis://h1:p1,redis://h2:p2` or `redis://h1:p1,h2:p2`). */
+const redisUrl = z.string().superRefine((url, ctx) => {
+  const problem = isNodeList(url) ? redisUrlProblem(url, true) : (singleRedisUrl.safeParse(url).error?.issues[0]?.message ?? null);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const envSchema = z.object({
-  REDIS_URL: z.preprocess(unset, z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379')),
+  REDIS_URL: z.preprocess(unset, redisUrl.default('redis://127.0.0.1:6379')),
+  /** Cluster mode even with a single URL (a list of nodes implies it). */
+  REDIS_CLUSTER: z.preprocess(unset, z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'], error: 'expected "1", "true", "0" or "false"' }).default(false)),
   REDIS_PREFIX: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, {}, ".", "_", "-" only').default('channelcast')),
   CHANNELCAST_CONFIG: z.preprocess(unset, z.string().optional()),
   PUBLISHER: z.preprocess(unset, z.string().regex(/^(whatsapp|console|file:.+)$/, 'expected "whatsapp", "console" or "file:PATH"').default('whatsapp')),
@@ -164,6 +173,18 @@ const envSchema = z.object({
   CHROME_PATH: z.preprocess(unset, z.string().optional()),
   PUPPETEER_EXECUTABLE_PATH: z.preprocess(unset, z.string().optional()),
   WHATSAPP_AUTH_DIR: z.preprocess(unset, z.string().default('./data/whatsapp')),
+}).transform((env, ctx) => {
+  // Redis Cluster: every key of the bot gets one hash tag (`{channelcast}:…`) so multi-key MULTI/Lua calls (ours
+  // and BullMQ's) stay in one slot. REDIS_PREFIX below is the prefix in effect, tagged in cluster mode.
+  const cluster = env.REDIS_CLUSTER || isNodeList(env.REDIS_URL);
+  if (!cluster) return env;
+  const prefix = clusterPrefix(env.REDIS_PREFIX);
+  const urlProblem = redisUrlProblem(env.REDIS_URL, true);
+  if (urlProblem) ctx.issues.push({ code: 'custom', path: ['REDIS_URL'], message: urlProblem, input: env.REDIS_URL });
+  if (!hashTagOf(prefix)) {
+    ctx.issues.push({ code: 'custom', path: ['REDIS_PREFIX'], message: 'in cluster mode the braces must hold a hash tag ("{name}" or "app{name}")', input: env.REDIS_PREFIX });
+  }
+  return { ...env, REDIS_CLUSTER: true, REDIS_PREFIX: prefix };
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
-import { redactUrl } from './adapters/redis/local-redis-server.js';
+import { redactRedisUrl } from './adapters/redis/redis-connection.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
 import { createAlerter } from './app/alerts.js';
 import { createManualPost, InvalidPostError } from './app/manual-post.js';
@@ -81,7 +81,7 @@ const actions: CliActions = {
   async start(options) {
     const cfg = config(options.config);
     const log = createLogger({ level: cfg.env.LOG_LEVEL });
-    log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
+    log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactRedisUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
     if (options.roles.includes('http')) {
       try {
         assertSafeBinding(cfg.env.HTTP_HOST, cfg.env.ADMIN_TOKEN);
@@ -106,7 +106,7 @@ const actions: CliActions = {
     if (publisher) {
       const alerter = createAlerter({ notify: adminNotifier(publisher, cfg), log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock });
       const worker = startPublishWorker({
-        connection: { url: cfg.env.REDIS_URL },
+        connection: backend.workerConnection(),
         prefix: cfg.env.REDIS_PREFIX,
         queueName: POSTS_QUEUE,
         log: log.child({ module: 'worker', publisher: publisher.kind }),
@@ -155,7 +155,8 @@ const actions: CliActions = {
         queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy,
       });
       await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
-      log.info({ url: `http://${cfg.env.HTTP_HOST}:${cfg.env.HTTP_PORT}/` }, 'http listening');
+      const bound = app.server.address();
+      log.info({ url: `http://${cfg.env.HTTP_HOST}:${typeof bound === 'object' && bound ? bound.port : cfg.env.HTTP_PORT}/` }, 'http listening');
       stops.push(() => app.close());
     }
     // Reverse order of start: stop taking requests, stop polling, then the worker finishes the post in hand.
@@ -256,7 +257,7 @@ const actions: CliActions = {
   },
 };
 
-/** Stops in reverse order of start on SIGTERM/SIGINT; a second signal or a 25 s deadline forces exit. */
+/** Stops in reverse order of start on SIGTERM/SIGINT; a second signal or a 30 s deadline (above the worker's 25 s drain) forces exit. */
 function onShutdown(log: Logger, stop: () => Promise<void>): void {
   let stoppingSince: number | null = null;
   const handle = (signal: NodeJS.Signals): void => {
@@ -269,9 +270,9 @@ function onShutdown(log: Logger, stop: () => Promise<void>): void {
     stoppingSince = Date.now();
     log.info({ signal }, 'shutting down');
     setTimeout(() => {
-      log.error('shutdown took longer than 25 s: exiting');
+      log.error('shutdown took longer than 30 s: exiting');
       process.exit(1);
-    }, 25_000).unref();
+    }, 30_000).unref();
     stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -2,7 +2,7 @@
  * Part of the composition root: builds adapters from the validated Config. main.ts (the only reader of
  * process.env) passes in what comes from the environment and hands the results to entrypoints.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createBullmqPostQueue } from './adapters/bullmq/post-queue.js';
 import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
 import { createFeedFetcher } from './adapters/http-feed-fetcher.js';
@@ -23,6 +23,7 @@ import { createWhatsAppPublisher, type WhatsAppPublisher } from './adapters/what
 import { createUploadStore } from './adapters/whatsapp/upload-store.js';
 import { createWwebjsClientFactory } from './adapters/whatsapp/wwebjs-client-factory.js';
 import { ensureRedis } from './adapters/redis/local-redis-server.js';
+import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
 import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
@@ -56,15 +57,24 @@ export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Run
 
 export type Backend = Awaited<ReturnType<typeof openBackend>>;
 
-/** Redis (started locally when none answers), the queue and the stores every role shares. */
+/**
+ * Redis (started locally when none answers; in cluster mode the nodes must answer as a working cluster), the queue and
+ * the stores every role shares. In cluster mode REDIS_PREFIX already carries the hash tag (config.ts).
+ */
 export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
-  await ensureRedis({ url: cfg.env.REDIS_URL, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log });
-  const redis = new Redis(cfg.env.REDIS_URL, { maxRetriesPerRequest: 20 });
+  const { REDIS_URL: url, REDIS_CLUSTER: cluster } = cfg.env;
+  if (cluster) await assertClusterAnswers(url);
+  else await ensureRedis({ url, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log });
+  // The stores are typed against Redis; an ioredis Cluster serves the same commands (MULTI and EVAL included,
+  // every key in one slot thanks to the prefix's hash tag).
+  const redis = createRedisConnection({ url, cluster }) as Redis;
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
+  const queueConnection = createRedisConnection({ url, cluster });
+  const workerConnections: RedisConnection[] = [];
   const keys = createRedisKeys(cfg.env.REDIS_PREFIX);
   const ttlMs = cfg.seenTtlDays * 86_400_000;
   const queue = createBullmqPostQueue({
-    connection: { url: cfg.env.REDIS_URL },
+    connection: queueConnection,
     prefix: cfg.env.REDIS_PREFIX,
     dedupTtlMs: ttlMs,
     attempts: cfg.worker.attempts,
@@ -85,8 +95,16 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
     decisions: createRedisDecisionLog(redis, keys, { ttlMs }),
     feedState: createRedisFeedStateStore(redis, keys),
     admin: { queue, deliveries, control, clock: runtime.clock, channelIds: cfg.channels.map((c) => c.id) } satisfies AdminDeps,
+    /** A connection for a BullMQ Worker (`maxRetriesPerRequest: null`); closed by close(), after the worker. */
+    workerConnection: (): RedisConnection => {
+      const connection = createRedisConnection({ url, cluster, forWorker: true });
+      workerConnections.push(connection);
+      return connection;
+    },
     close: async () => {
       await queue.close();
+      // BullMQ leaves connections it was handed open.
+      await Promise.all([queueConnection, ...workerConnections].map(closeRedisConnection));
       await redis.quit();
     },
   };

@@ -16,11 +16,11 @@ const NUMBER_FIELDS = new Set(['attempts']);
 // Creates the record only when it does not exist (a restarted poller must not reset a sent post).
 const CREATE_IF_ABSENT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[1], KEYS[5])
-redis.call('ZADD', KEYS[3], ARGV[1], KEYS[5])
-if KEYS[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[1], KEYS[5]) end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
+if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3]) end
 return 1`;
 
 export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options: { ttlMs: number }): DeliveryStore {
@@ -52,18 +52,14 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
           note: null,
           acks: [],
         };
-        await redis.eval(
-          CREATE_IF_ABSENT,
-          5,
+        // Only real keys go in KEYS (Redis Cluster checks they share a slot); the post id is an argument.
+        const recordKeys = [
           keys.delivery(d.postId),
           keys.deliveriesRecent(),
           keys.deliveriesByState('queued'),
-          d.kind === 'feed' ? keys.queuedFeedPosts(d.channelId) : '',
-          d.postId,
-          at.getTime(),
-          options.ttlMs,
-          ...Object.entries(toHash(record)).flat(),
-        );
+          ...(d.kind === 'feed' ? [keys.queuedFeedPosts(d.channelId)] : []),
+        ];
+        await redis.eval(CREATE_IF_ABSENT, recordKeys.length, ...recordKeys, at.getTime(), options.ttlMs, d.postId, ...Object.entries(toHash(record)).flat());
       }
     },
 
