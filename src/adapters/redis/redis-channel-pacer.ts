@@ -17,12 +17,16 @@ export function createRedisChannelPacer(
 
   return {
     async notBefore(channelId, now) {
+      const { maxPerHour } = rulesOf(channelId);
       const [nextAt, sends] = await Promise.all([
         redis.hget(keys.pacing(channelId), 'nextAt'),
-        redis.zrangebyscore(keys.pacingSends(channelId), now.getTime() - 3_600_000, '+inf'),
+        // Only the newest maxPerHour sends can decide the cap; none are needed when it is off.
+        maxPerHour > 0
+          ? redis.zrevrangebyscore(keys.pacingSends(channelId), '+inf', now.getTime() - 3_600_000, 'LIMIT', 0, maxPerHour)
+          : Promise.resolve([]),
       ]);
       const gapEnd = nextAt && Number(nextAt) > now.getTime() ? new Date(Number(nextAt)) : null;
-      const capEnd = hourlyCapEnd(now, sends.map((member) => Number(member.split('-')[0])), rulesOf(channelId).maxPerHour);
+      const capEnd = hourlyCapEnd(now, sends.reverse().map((member) => Number(member.split('-')[0])), maxPerHour);
       return later(gapEnd, capEnd);
     },
 
