@@ -190,6 +190,8 @@ export interface DeliveryStore {
   transition(postId: string, state: DeliveryState, at: Date, patch?: DeliveryPatch, note?: string): Promise<DeliveryRecord>;
   /** Newest first. */
   list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
+  /** How many posts (any channel) were recorded sent after `at`: bounds how far back a reconciliation must look. */
+  sentSince(at: Date): Promise<number>;
   /** How many records are in each state (within the bounded indexes). */
   countByState(): Promise<Record<DeliveryState, number>>;
   /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */

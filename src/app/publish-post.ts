@@ -41,6 +41,7 @@ export type PublishOutcome =
 
 const NOT_READY_RETRY_MS = 5_000;
 const RECONCILE_WINDOW = 50;
+const MAX_RECONCILE_WINDOW = 2_000;
 
 export const textHash = (text: string): string => createHash('sha256').update(text.normalize('NFC').trim()).digest('hex');
 
@@ -97,7 +98,9 @@ async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: 
 
 /** A post found `sending` after a crash: is it already in the channel? Only if not, send the same text again. */
 async function resend(record: DeliveryRecord, settings: ChannelSettings, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
-  const recent = await deps.publisher.listRecent(settings.target, RECONCILE_WINDOW);
+  // Look back past every post sent since this one went out: a backlog can push it beyond a fixed window.
+  const sentAfter = await deps.deliveries.sentSince(new Date(sendingSince(record)));
+  const recent = await deps.publisher.listRecent(settings.target, Math.min(MAX_RECONCILE_WINDOW, RECONCILE_WINDOW + sentAfter));
   const match = recent.find((post) => textHash(post.text) === record.textHash);
   if (match) return finish(record, match.messageId, 'reconciled', deps, 'found in the channel after a restart');
   return send(record, record.text ?? '', record.imageUrl, settings, attempt, deps);
@@ -220,6 +223,12 @@ export function deliveryOf(job: PostJob) {
   return job.kind === 'manual'
     ? { postId: job.postId, kind: 'manual' as const, channelId: job.channelId, feedId: null, itemKey: null, link: null, title: job.text.split('\n')[0]?.slice(0, 120) ?? '', firstSeenAt: null, imageUrl: job.imageUrl }
     : { postId: job.postId, kind: 'feed' as const, channelId: job.channelId, feedId: job.feedId, itemKey: job.item.key, link: job.item.link, title: job.item.title, firstSeenAt: job.firstSeenAt };
+}
+
+/** When the current send attempt began: the first 'sending' after the record was last queued. */
+function sendingSince(record: DeliveryRecord): string {
+  const lastQueued = record.history.map((t) => t.state).lastIndexOf('queued');
+  return record.history.slice(lastQueued + 1).find((t) => t.state === 'sending')?.at ?? record.updatedAt;
 }
 
 function wait(deps: PublishDeps, ms: number, reason: string): PublishOutcome {

@@ -127,6 +127,25 @@ describe('publish worker: exactly once across crashes', () => {
     expect(record.note).toBe('found in the channel after a restart');
   });
 
+  it('reconciles an unknown outcome even after a backlog of other posts went out first', async () => {
+    const h = harness();
+    let first = true;
+    h.publisher.onPublish = (call) => {
+      if (!first || call.postId !== 'p-main-guid100') return;
+      first = false;
+      throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
+    };
+    const [job] = await h.enqueueFeed([makeFeedItem(100)]);
+    await h.enqueueFeed(Array.from({ length: 70 }, (_, i) => makeFeedItem(200 + i)));
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 20_000);
+    // The retry came back behind the 70 others: a fixed 50-post window would have missed it and sent it again.
+    const sentBefore = h.publisher.sent.findIndex((s) => s.postId === job!.postId);
+    expect(h.publisher.sent.length - sentBefore).toBeGreaterThan(50);
+    expect(h.publisher.sent.filter((s) => s.postId === job!.postId)).toHaveLength(1);
+    expect((await h.deliveries.get(job!.postId))!.note).toBe('found in the channel after a restart');
+  });
+
   it('a worker that dies between publishing and recording leaves no duplicate', async () => {
     const publisher = new FakePublisher();
     const crashed = harness({ publisher });

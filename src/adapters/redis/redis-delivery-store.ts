@@ -99,6 +99,8 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       return records.filter((r): r is DeliveryRecord => r !== null);
     },
 
+    sentSince: (at) => redis.zcount(keys.deliveriesByState('sent'), `(${at.getTime()}`, '+inf'),
+
     async countByState() {
       const counts = await Promise.all(STATES.map((state) => redis.zcard(keys.deliveriesByState(state))));
       return Object.fromEntries(STATES.map((state, i) => [state, counts[i] ?? 0])) as Record<DeliveryState, number>;
