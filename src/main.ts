@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
+import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.js';
 import { redactRedisUrl } from './adapters/redis/redis-connection.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
 import { createAlerter } from './app/alerts.js';
@@ -96,7 +97,8 @@ const actions: CliActions = {
     const stops: (() => Promise<void>)[] = [];
     let onAlert: (alert: string) => void = () => undefined;
     const publisher = options.roles.includes('worker')
-      ? (simplePublisher(cfg, options.dryRun) ?? whatsappPublisher(cfg, backend, log, { onQr: printQr, onAlert: (a) => onAlert(a) }))
+      ? // CHANNELCAST_FAULT_* (fault-injection tests only) make the file/console publisher fail at a given rate.
+        (faultyPublisherFromEnv(simplePublisher(cfg, options.dryRun), process.env) ?? whatsappPublisher(cfg, backend, log, { onQr: printQr, onAlert: (a) => onAlert(a) }))
       : null;
     const prom = metricsFor(cfg, backend, publisher, runtime);
     onAlert = (alert) => prom.metrics.alertRaised(alert);

@@ -1,0 +1,139 @@
+// (e) Parse throughput on the shared corpus, read in place: our read path (createRssFeedParser().parse +
+// normaliseFeed, i.e. decode, repair, guarded rss-parser, map, normalise) vs plain rss-parser parseString
+// on the same files decoded as UTF-8 (what rss-parser's parseURL would do). Only files plain rss-parser
+// can parse are compared. Rounds alternate between the two sides; medians of the rounds are reported.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Parser from 'rss-parser';
+import { createRssFeedParser } from '../../src/adapters/feed/rss-feed-parser.js';
+import { createGuardedParser } from '../../src/adapters/feed/rss-parser-setup.js';
+import { normaliseFeed } from '../../src/domain/normalise-feed.js';
+import type { RawFeed } from '../../src/domain/feed-item.js';
+import { rssFeed } from '../../test/helpers/feed-server.js';
+import { benchItem, corpusDir, median } from './common.js';
+
+export interface ParseResult {
+  readonly source: string;
+  readonly files: number;
+  readonly skipped: string[];
+  readonly bytes: number;
+  readonly oursFilesPerSec: number;
+  readonly plainFilesPerSec: number;
+  /** Our parser alone (no normaliseFeed), and rss-parser with our guarded setup: where the time goes. */
+  readonly oursParseOnlyFilesPerSec: number;
+  readonly guardedFilesPerSec: number;
+  readonly ratio: number;
+  /** Per file: ours ms ÷ plain ms, slowest first. */
+  readonly perFile: { file: string; oursMs: number; plainMs: number; ratio: number }[];
+}
+
+interface Doc {
+  readonly file: string;
+  readonly bytes: Buffer;
+  readonly text: string;
+  readonly url: string;
+}
+
+function corpus(): { source: string; docs: Doc[] } {
+  if (existsSync(corpusDir)) {
+    const files = readdirSync(corpusDir).filter((f) => /\.(xml|rss|atom|rdf)$/.test(f)).sort();
+    return {
+      source: `shared corpus (${corpusDir})`,
+      docs: files.map((file) => {
+        const bytes = readFileSync(path.join(corpusDir, file));
+        return { file, bytes, text: bytes.toString('utf8'), url: `https://feeds.example/${file}` };
+      }),
+    };
+  }
+  // No corpus: generated RSS of a few sizes (said so in the output).
+  const docs = [5, 15, 50, 200].map((n) => {
+    const text = rssFeed(Array.from({ length: n }, (_, i) => benchItem(i + 1)), 1);
+    return { file: `generated-${n}.xml`, bytes: Buffer.from(text), text, url: `https://feeds.example/generated-${n}.xml` };
+  });
+  return { source: 'generated feeds (shared corpus absent)', docs };
+}
+
+/** Runs `fn` over every doc, repeatedly, for about `budgetMs`; returns files per second. */
+async function throughput(docs: readonly Doc[], budgetMs: number, fn: (doc: Doc) => Promise<unknown>): Promise<number> {
+  let files = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  do {
+    for (const doc of docs) await fn(doc);
+    files += docs.length;
+    elapsed = performance.now() - t0;
+  } while (elapsed < budgetMs);
+  return files / (elapsed / 1000);
+}
+
+async function timePerDoc(doc: Doc, iterations: number, fn: (doc: Doc) => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) await fn(doc);
+  return (performance.now() - t0) / iterations;
+}
+
+export async function runParse(rounds: number, roundMs: number): Promise<ParseResult> {
+  const { source, docs: all } = corpus();
+  const plain = new Parser();
+  const ours = createRssFeedParser();
+  const guarded = createGuardedParser();
+  // Only files plain rss-parser can parse (as UTF-8 text) are compared.
+  const docs: Doc[] = [];
+  const skipped: string[] = [];
+  for (const doc of all) {
+    const ok = await plain.parseString(doc.text).then(
+      () => true,
+      () => false,
+    );
+    if (ok) docs.push(doc);
+    else skipped.push(doc.file);
+  }
+  const parseOurs = async (doc: Doc): Promise<RawFeed> => ours.parse(doc.bytes, { url: doc.url, contentType: null });
+  const oursFull = async (doc: Doc) => normaliseFeed(await parseOurs(doc), doc.url);
+  const plainParse = (doc: Doc) => plain.parseString(doc.text);
+  const guardedParse = (doc: Doc) => guarded.parseString(doc.text);
+
+  // Warm-up: JIT both paths.
+  for (let i = 0; i < 3; i++) for (const doc of docs) await Promise.all([oursFull(doc), plainParse(doc)]);
+
+  const o: number[] = [];
+  const p: number[] = [];
+  const po: number[] = [];
+  const g: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which side goes first, so drift on a noisy machine hits both alike.
+    if (r % 2 === 0) {
+      o.push(await throughput(docs, roundMs, oursFull));
+      p.push(await throughput(docs, roundMs, plainParse));
+    } else {
+      p.push(await throughput(docs, roundMs, plainParse));
+      o.push(await throughput(docs, roundMs, oursFull));
+    }
+  }
+  po.push(await throughput(docs, roundMs, parseOurs));
+  g.push(await throughput(docs, roundMs, guardedParse));
+
+  const perFile: ParseResult['perFile'] = [];
+  for (const doc of docs) {
+    const iterations = Math.max(5, Math.min(200, Math.round(2_000_000 / Math.max(1, doc.bytes.byteLength))));
+    const plainMs = await timePerDoc(doc, iterations, plainParse);
+    const oursMs = await timePerDoc(doc, iterations, oursFull);
+    perFile.push({ file: doc.file, oursMs, plainMs, ratio: oursMs / plainMs });
+  }
+  perFile.sort((a, b) => b.ratio - a.ratio);
+
+  const oursFilesPerSec = median(o);
+  const plainFilesPerSec = median(p);
+  return {
+    source,
+    files: docs.length,
+    skipped,
+    bytes: docs.reduce((sum, d) => sum + d.bytes.byteLength, 0),
+    oursFilesPerSec,
+    plainFilesPerSec,
+    oursParseOnlyFilesPerSec: median(po),
+    guardedFilesPerSec: median(g),
+    ratio: oursFilesPerSec / plainFilesPerSec,
+    perFile,
+  };
+}

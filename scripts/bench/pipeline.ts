@@ -1,0 +1,206 @@
+// (a) pipeline throughput vs bare BullMQ, and (b) item-to-post latency, on the bot's own wiring: the
+// config loader, openBackend/pollerDeps/workerDeps (as main.ts builds them), pollFeed, startPublishWorker
+// and the file publisher (one JSON line per post, fsynced). Pacing is off everywhere.
+import path from 'node:path';
+import { Queue, Worker } from 'bullmq';
+import { POSTS_QUEUE } from '../../src/adapters/bullmq/post-queue.js';
+import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
+import { pollFeed } from '../../src/app/poll-feed.js';
+import type { Config } from '../../src/config.js';
+import { startPublishWorker } from '../../src/entrypoints/publish-worker.js';
+import { openBackend, pollerDeps, workerDeps } from '../../src/wiring.js';
+import { rssFeed, type FeedServer } from '../../test/helpers/feed-server.js';
+import { benchConfig, benchItems, benchLog, benchMetrics, connect, counting, deleteKeys, fileLines, noPacing, redisUrl, runtime, sleep, tmpDir, uniquePrefix } from './common.js';
+
+export interface PipelineRun {
+  readonly items: number;
+  readonly concurrency: number;
+  /** Poll start → pollFeed returned (every item fetched, parsed, decided, queued and recorded). */
+  readonly pollMs: number;
+  /** Poll start → the Nth line is in the file (fsynced). */
+  readonly totalMs: number;
+  readonly itemsPerSec: number;
+  /** Per post: delivery record firstSeenAt → updatedAt of the `sent` state. */
+  readonly latenciesMs: number[];
+  /** Share of the worker's time spent inside the file publisher's publish (append + fsync). */
+  readonly publishShare: number;
+  /** Posts/s over the first and the last 1,000 posts (from the lines' publishedAt): does it slow down as it goes? */
+  readonly firstKPerSec: number;
+  readonly lastKPerSec: number;
+}
+
+/** Rate over the first and the last `k` posts, from the file's publishedAt stamps. */
+function edgeRates(lines: readonly { publishedAt: string }[], k: number): { first: number; last: number } {
+  const t = lines.map((l) => Date.parse(l.publishedAt)).sort((a, b) => a - b);
+  const m = Math.min(k, t.length);
+  if (m < 2) return { first: NaN, last: NaN };
+  return { first: (m - 1) / ((t[m - 1]! - t[0]!) / 1000), last: (m - 1) / ((t[t.length - 1]! - t[t.length - m]!) / 1000) };
+}
+
+function pipelineConfig(prefix: string, url: string, concurrency: number): Config {
+  return benchConfig(prefix, {
+    feeds: [{ id: 'bench', url, schedule: '0 0 1 1 *', firstRun: 'all', maxAgeHours: 0, channels: ['bench'] }],
+    channels: [{ id: 'bench', pacing: noPacing }],
+    worker: { concurrency },
+  });
+}
+
+/** The bot's worker, on its own backend, publishing to a fresh file through a counting decorator. */
+async function openBot(prefix: string, url: string, concurrency: number) {
+  const cfg = pipelineConfig(prefix, url, concurrency);
+  const backend = await openBackend(cfg, benchLog, runtime);
+  const file = path.join(tmpDir(), `${prefix}.jsonl`);
+  const counter = counting(createFilePublisher({ path: file }));
+  const worker = startPublishWorker({
+    connection: { url: redisUrl },
+    prefix,
+    queueName: POSTS_QUEUE,
+    log: benchLog.child({ module: 'worker' }),
+    concurrency: cfg.worker.concurrency,
+    lockDurationMs: cfg.worker.lockSeconds * 1000,
+    deps: workerDeps(cfg, backend, counter.publisher, runtime),
+    metrics: benchMetrics(),
+  });
+  await worker.worker.waitUntilReady();
+  const feed = cfg.feeds[0]!;
+  const deps = pollerDeps(cfg, backend, runtime);
+  return {
+    cfg,
+    backend,
+    file,
+    counter,
+    poll: () => pollFeed(feed, deps),
+    /** firstSeenAt → sent, per post id (from the delivery records). */
+    async latencies(postIds: readonly string[]): Promise<number[]> {
+      // The last publish has resolved, but its `sent` transition may still be on its way: retry briefly.
+      for (let attempt = 0; ; attempt++) {
+        const tx = backend.redis.pipeline();
+        for (const id of postIds) tx.hmget(backend.keys.delivery(id), 'state', 'firstSeenAt', 'updatedAt');
+        const rows = ((await tx.exec()) ?? []).map(([err, row]) => {
+          if (err) throw err;
+          return row as (string | null)[];
+        });
+        const unsent = rows.filter(([state]) => state !== 'sent').length;
+        if (unsent === 0) return rows.map(([, seen, updated]) => Date.parse(updated ?? '') - Date.parse(seen ?? ''));
+        if (attempt >= 100) throw new Error(`${unsent} of ${postIds.length} deliveries are not recorded sent`);
+        await sleep(20);
+      }
+    },
+    async close() {
+      await worker.close();
+      await counter.publisher.close();
+      await backend.close();
+      const redis = connect();
+      await deleteKeys(redis, prefix).finally(() => redis.quit());
+    },
+  };
+}
+
+/** One poll of an `n`-item feed through to the Nth fsynced line. `body` must hold exactly `n` new items. */
+export async function runPipeline(server: FeedServer, body: string, n: number, concurrency: number, timeoutMs: number): Promise<PipelineRun> {
+  const prefix = uniquePrefix(`pipe-c${concurrency}`);
+  server.set(`/${prefix}`, { body });
+  const bot = await openBot(prefix, server.url(`/${prefix}`), concurrency);
+  try {
+    const t0 = performance.now();
+    const outcome = await bot.poll();
+    const pollMs = performance.now() - t0;
+    if (outcome.result !== 'processed' || outcome.queued !== n) throw new Error(`poll queued ${JSON.stringify(outcome)}, expected ${n}`);
+    await bot.counter.reached(n, timeoutMs);
+    const totalMs = performance.now() - t0;
+    const lines = fileLines(bot.file);
+    const ids = new Set(lines.map((l) => l.postId));
+    if (lines.length !== n || ids.size !== n) throw new Error(`file has ${lines.length} lines, ${ids.size} distinct posts; expected ${n}`);
+    const edges = edgeRates(lines, 1000);
+    return {
+      items: n,
+      concurrency,
+      pollMs,
+      totalMs,
+      itemsPerSec: n / (totalMs / 1000),
+      latenciesMs: await bot.latencies([...ids]),
+      publishShare: bot.counter.publishMs() / totalMs,
+      firstKPerSec: edges.first,
+      lastKPerSec: edges.last,
+    };
+  } finally {
+    await bot.close();
+  }
+}
+
+export interface TrickleRun {
+  /** firstSeenAt → sent (delivery record), ms. */
+  readonly latenciesMs: number[];
+  /** Poll start (fetch of the whole feed) → the post's line fsynced, ms. */
+  readonly pollToSentMs: number[];
+}
+
+/**
+ * Steady state: a `window`-item feed that gains one new item per poll, the worker idle in between (what the
+ * bot sees in production, minus the minutes between polls). The first poll's `window` items are a warm-up.
+ */
+export async function runTrickle(server: FeedServer, samples: number, window: number): Promise<TrickleRun> {
+  const prefix = uniquePrefix('trickle');
+  const route = `/${prefix}`;
+  server.set(route, { body: rssFeed(benchItems(window, 1), 0) });
+  const bot = await openBot(prefix, server.url(route), 1);
+  try {
+    await bot.poll();
+    await bot.counter.reached(window, 30_000);
+    const pollToSentMs: number[] = [];
+    for (let i = 1; i <= samples; i++) {
+      server.set(route, { body: rssFeed(benchItems(window, 1 + i), i) });
+      const t0 = performance.now();
+      const outcome = await bot.poll();
+      if (outcome.result !== 'processed' || outcome.queued !== 1) throw new Error(`trickle poll ${i}: ${JSON.stringify(outcome)}`);
+      await bot.counter.reached(window + i, 10_000);
+      pollToSentMs.push(performance.now() - t0);
+    }
+    const ids = fileLines(bot.file).slice(window).map((l) => l.postId);
+    return { latenciesMs: await bot.latencies(ids), pollToSentMs };
+  } finally {
+    await bot.close();
+  }
+}
+
+export interface BareRun {
+  readonly jobs: number;
+  readonly concurrency: number;
+  readonly addMs: number;
+  readonly totalMs: number;
+  readonly jobsPerSec: number;
+}
+
+/** Bare BullMQ on the same Redis: addBulk of `n` tiny jobs, a no-op Worker at `concurrency`, until the Nth `completed`. */
+export async function runBare(n: number, concurrency: number): Promise<BareRun> {
+  const prefix = uniquePrefix(`bare-c${concurrency}`);
+  const connection = { url: redisUrl };
+  const queue = new Queue('bare', { connection, prefix });
+  const worker = new Worker('bare', () => Promise.resolve(), { connection, prefix, concurrency });
+  try {
+    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+    let completed = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bare BullMQ: ${completed}/${n} after 60 s`)), 60_000);
+      worker.on('completed', () => {
+        if (++completed === n) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const jobs = Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i } }));
+    const t0 = performance.now();
+    await queue.addBulk(jobs);
+    const addMs = performance.now() - t0;
+    await done;
+    const totalMs = performance.now() - t0;
+    return { jobs: n, concurrency, addMs, totalMs, jobsPerSec: n / (totalMs / 1000) };
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    const redis = connect();
+    await deleteKeys(redis, prefix).finally(() => redis.quit());
+  }
+}

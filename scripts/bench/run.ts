@@ -1,0 +1,280 @@
+// `npm run bench`: the numbers behind docs/benchmarks.md. Progress goes to stderr; stdout gets the machine,
+// the results table, details, and one final line:
+//   bench: ratio=<a> p95_ms=<b> poll_cpu_ms=<c> rss_mb=<d> parse_ratio=<e>
+// Uses the Redis at REDIS_URL (default 127.0.0.1:6379) under unique `ccbench-*` prefixes whose keys are
+// deleted afterwards (never a flush), and a temp directory that is removed.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { rssFeed, startFeedServer } from '../../test/helpers/feed-server.js';
+import { runBotRss, type BotRssResult } from './bot-rss.js';
+import { benchItems, cleanupAll, connect, fmt, median, percentile, progress, root } from './common.js';
+import { runParse, type ParseResult } from './parse.js';
+import { runBare, runPipeline, runTrickle, type BareRun, type PipelineRun, type TrickleRun } from './pipeline.js';
+import { runPollCpu, type PollCpuResult } from './poll-cpu.js';
+
+const PIPELINE_ITEMS = 5_000;
+const RUNS = 3;
+const CONCURRENCY = 1; // config worker.concurrency default: what the bot runs
+const ALT_CONCURRENCY = 4;
+const ALT_ITEMS = 300;
+const TRICKLE_SAMPLES = 200;
+const POLLS = 200;
+const POLL_ROUNDS = 3;
+const RSS_ITEMS = 10_000;
+
+// ---------------------------------------------------------------- machine
+
+async function machine(): Promise<Record<string, string>> {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  const redis = connect();
+  const info = await redis.info('server').finally(() => redis.quit());
+  const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  const pkg = (name: string): string => (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  let nproc = String(os.cpus().length);
+  try {
+    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  } catch {
+    // os.cpus() it is
+  }
+  return {
+    cpu: model,
+    cores: nproc,
+    memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    redis: `${redisVersion} (${process.env.REDIS_URL || 'redis://127.0.0.1:6379'})`,
+    libraries: `bullmq ${pkg('bullmq')}, ioredis ${pkg('ioredis')}, rss-parser ${pkg('rss-parser')}, tsx ${pkg('tsx')}`,
+    'load average at start': os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+}
+
+// ---------------------------------------------------------------- output
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+
+interface Results {
+  ours: PipelineRun[];
+  bare: BareRun[];
+  oursAlt: PipelineRun;
+  bareAlt: BareRun[];
+  trickle: TrickleRun;
+  pollCpu: PollCpuResult[];
+  rss: BotRssResult;
+  parse: ParseResult;
+}
+
+function report(info: Record<string, string>, r: Results, elapsedS: number): string {
+  const oursPerSec = median(r.ours.map((x) => x.itemsPerSec));
+  const barePerSec = median(r.bare.map((x) => x.jobsPerSec));
+  const ratio = oursPerSec / barePerSec;
+  const altRatio = r.oursAlt.itemsPerSec / median(r.bareAlt.map((x) => x.jobsPerSec));
+  const p95 = percentile(r.trickle.latenciesMs, 95);
+  const burstP95 = median(r.ours.map((x) => percentile(x.latenciesMs, 95)));
+  const spin = r.pollCpu.filter((p) => p.feed !== '5,000-item feed');
+  const spin304 = spin.find((p) => p.mode === '304')!;
+  const spin200 = spin.find((p) => p.mode === '200-same-body')!;
+  const pollCpu = Math.max(spin304.cpuMsPerPoll, spin200.cpuMsPerPoll);
+  const pollCase = pollCpu === spin200.cpuMsPerPoll ? '200 same body' : '304';
+  const out: string[] = [];
+
+  out.push('## Machine', '', table(['', ''], Object.entries(info)), '');
+  out.push('## Results', '');
+  out.push(
+    table(
+      ['metric', 'result', 'target', 'verdict'],
+      [
+        [`(a) ours: poll → ${fmt(PIPELINE_ITEMS)}th line fsynced, c=${CONCURRENCY}, median of ${RUNS}`, `${fmt(oursPerSec)} items/s`, '', ''],
+        [`(a) bare BullMQ: addBulk + no-op Worker, c=${CONCURRENCY}, median of ${RUNS}`, `${fmt(barePerSec)} jobs/s`, '', ''],
+        ['(a) ratio = ours ÷ bare', fmt(ratio, 3), '≥ 0.7', verdict(ratio >= 0.7)],
+        [`(b) item-to-post p95, steady state (1 new item per poll, ${TRICKLE_SAMPLES} samples)`, `${fmt(p95, 1)} ms`, '< 50 ms', verdict(p95 < 50)],
+        [`(b) item-to-post p95, ${fmt(PIPELINE_ITEMS)}-item burst (median of ${RUNS})`, `${fmt(burstP95)} ms`, '(backlog)', ''],
+        [`(c) CPU per unchanged poll, ${spin304.feed}, 304`, `${fmt(spin304.cpuMsPerPoll, 2)} ms`, '< 2 ms', verdict(spin304.cpuMsPerPoll < 2)],
+        [`(c) CPU per unchanged poll, ${spin200.feed}, 200 same body`, `${fmt(spin200.cpuMsPerPoll, 2)} ms`, '< 2 ms', verdict(spin200.cpuMsPerPoll < 2)],
+        [`(d) bot RSS after ${fmt(r.rss.items)} items (child, node --import tsx)`, `${fmt(r.rss.afterRssMb, 1)} MB`, '< 150 MB', verdict(r.rss.afterRssMb < 150)],
+        [`(e) parse+normalise ÷ plain rss-parser, ${r.parse.files} files`, fmt(r.parse.ratio, 3), '≥ 1', verdict(r.parse.ratio >= 1)],
+      ],
+    ),
+    '',
+  );
+
+  out.push(`## (a) Pipeline throughput (${fmt(PIPELINE_ITEMS)} items, pacing off, file publisher)`, '');
+  out.push(
+    table(
+      ['run', 'c', 'poll ms', 'total ms', 'items/s', 'first 1k/s', 'last 1k/s', 'publish share', 'p50 / p95 latency ms'],
+      [
+        ...r.ours.map((x, i) => [
+          `ours ${i + 1}`,
+          String(x.concurrency),
+          fmt(x.pollMs),
+          fmt(x.totalMs),
+          fmt(x.itemsPerSec),
+          fmt(x.firstKPerSec),
+          fmt(x.lastKPerSec),
+          `${fmt(x.publishShare * 100)} %`,
+          `${fmt(percentile(x.latenciesMs, 50))} / ${fmt(percentile(x.latenciesMs, 95))}`,
+        ]),
+        ...r.bare.map((x, i) => [`bare ${i + 1}`, String(x.concurrency), `add ${fmt(x.addMs)}`, fmt(x.totalMs), fmt(x.jobsPerSec), '', '', '', '']),
+        [
+          `ours, ${fmt(ALT_ITEMS)} items`,
+          String(r.oursAlt.concurrency),
+          fmt(r.oursAlt.pollMs),
+          fmt(r.oursAlt.totalMs),
+          fmt(r.oursAlt.itemsPerSec),
+          '',
+          '',
+          '',
+          `${fmt(percentile(r.oursAlt.latenciesMs, 50))} / ${fmt(percentile(r.oursAlt.latenciesMs, 95))}`,
+        ],
+        ...r.bareAlt.map((x, i) => [`bare ${i + 1}`, String(x.concurrency), `add ${fmt(x.addMs)}`, fmt(x.totalMs), fmt(x.jobsPerSec), '', '', '', '']),
+      ],
+    ),
+    '',
+    `ratio at c=${CONCURRENCY} (headline): ${fmt(ratio, 3)}; at c=${ALT_CONCURRENCY} (ours on ${fmt(ALT_ITEMS)} items, bare median of ${r.bareAlt.length}): ${fmt(altRatio, 3)}`,
+    '',
+  );
+
+  const t = r.trickle;
+  out.push('## (b) Item-to-post latency, steady state', '');
+  out.push(
+    table(
+      ['measure', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      [
+        ['firstSeenAt → sent (delivery record)', ...[50, 95, 99, 100].map((p) => fmt(percentile(t.latenciesMs, p), 1))],
+        ['poll start → line fsynced (wall clock)', ...[50, 95, 99, 100].map((p) => fmt(percentile(t.pollToSentMs, p), 1))],
+      ],
+    ),
+    '',
+  );
+
+  out.push(`## (c) CPU per poll of an unchanged feed (median of ${POLL_ROUNDS} rounds of ${POLLS} polls, after 20 warm-up polls)`, '');
+  out.push(
+    table(
+      ['feed', 'bytes', 'answer', 'CPU ms/poll', 'rounds', 'wall ms/poll'],
+      r.pollCpu.map((p) => [p.feed, fmt(p.bytes), p.mode, fmt(p.cpuMsPerPoll, 2), p.cpuMsRounds.map((c) => fmt(c, 2)).join(' '), fmt(p.wallMsPerPoll, 2)]),
+    ),
+    '',
+    `poll_cpu_ms uses the larger of the ${spin304.feed} cases: ${pollCase}.`,
+    '',
+  );
+
+  const m = r.rss;
+  out.push(`## (d) Bot process memory (${fmt(m.items)} items, all roles, --dry-run file publisher, no Chromium)`, '');
+  out.push(
+    table(
+      ['measure', 'MB'],
+      [
+        ['VmRSS, bot idle (feed empty, after its first polls)', fmt(m.idleRssMb, 1)],
+        [`VmRSS after all ${fmt(m.items)} items posted`, fmt(m.afterRssMb, 1)],
+        ['VmHWM (peak over the run)', fmt(m.peakRssMb, 1)],
+        ...(m.heapIdle && m.heapAfter
+          ? [
+              ['V8 heap used / total, idle (bot /metrics)', `${fmt(m.heapIdle.heapUsedMb, 1)} / ${fmt(m.heapIdle.heapTotalMb, 1)}`],
+              ['V8 heap used / total, after (bot /metrics)', `${fmt(m.heapAfter.heapUsedMb, 1)} / ${fmt(m.heapAfter.heapTotalMb, 1)}`],
+              ['external (Buffers etc.), idle / after', `${fmt(m.heapIdle.externalMb, 1)} / ${fmt(m.heapAfter.externalMb, 1)}`],
+            ]
+          : [['V8 heap', 'not read (ss or /metrics unavailable)']]),
+        ['idle `node --import tsx` (what running from source adds)', fmt(m.tsxIdleMb, 1)],
+        ['idle plain `node`', fmt(m.nodeIdleMb, 1)],
+      ],
+    ),
+    '',
+    `${fmt(m.items)} posts took ${fmt(m.postMs / 1000, 1)} s (${fmt(m.items / (m.postMs / 1000))} posts/s).`,
+    '',
+  );
+
+  const p = r.parse;
+  out.push(`## (e) Parse throughput: ${p.source}`, '');
+  out.push(
+    table(
+      ['path', 'files/s'],
+      [
+        ['ours: createRssFeedParser().parse + normaliseFeed', fmt(p.oursFilesPerSec)],
+        ['plain rss-parser parseString (UTF-8 text)', fmt(p.plainFilesPerSec)],
+        ['ours without normaliseFeed (decode, repair check, guarded rss-parser, map)', fmt(p.oursParseOnlyFilesPerSec)],
+        ['rss-parser with our guarded setup only (createGuardedParser, reused)', fmt(p.guardedFilesPerSec)],
+      ],
+    ),
+    '',
+    `${p.files} files (${fmt(p.bytes / 1024)} KiB) compared; skipped (plain rss-parser fails on them): ${p.skipped.join(', ') || 'none'}.`,
+    `Slowest relative to plain: ${p.perFile
+      .slice(0, 5)
+      .map((f) => `${f.file} ×${fmt(f.ratio, 1)}`)
+      .join(', ')}.`,
+    '',
+  );
+
+  out.push(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; bench took ${fmt(elapsedS)} s.`, '');
+  out.push(`bench: ratio=${ratio.toFixed(3)} p95_ms=${p95.toFixed(1)} poll_cpu_ms=${pollCpu.toFixed(2)} rss_mb=${m.afterRssMb.toFixed(1)} parse_ratio=${p.ratio.toFixed(3)}`);
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const info = await machine();
+  progress(`machine: ${info.cpu}, ${info.cores} cores, node ${info.node}, redis ${info.redis}`);
+
+  progress('(e) parse throughput on the corpus');
+  const parse = await runParse(5, 600);
+
+  const server = await startFeedServer();
+  try {
+    const body = rssFeed(benchItems(PIPELINE_ITEMS), 1);
+
+    progress(`(c) CPU per unchanged poll (${POLL_ROUNDS} rounds × ${POLLS} polls × 4 cases)`);
+    const pollCpu = await runPollCpu(POLLS, POLL_ROUNDS, 20, body);
+
+    progress(`(b) steady-state latency (${TRICKLE_SAMPLES} polls with one new item each)`);
+    const trickle = await runTrickle(server, TRICKLE_SAMPLES, 20);
+
+    progress('(a) warm-up: bare BullMQ 2,000 jobs, ours 300 items');
+    await runBare(2_000, CONCURRENCY);
+    await runPipeline(server, rssFeed(benchItems(300), 1), 300, CONCURRENCY, 60_000);
+    const bare: BareRun[] = [];
+    const ours: PipelineRun[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      bare.push(await runBare(PIPELINE_ITEMS, CONCURRENCY));
+      progress(`(a) run ${i + 1}/${RUNS}: bare ${fmt(bare[i]!.jobsPerSec)} jobs/s; ours ${fmt(PIPELINE_ITEMS)} items…`);
+      ours.push(await runPipeline(server, body, PIPELINE_ITEMS, CONCURRENCY, 240_000));
+      progress(`(a) run ${i + 1}/${RUNS}: ours ${fmt(ours[i]!.itemsPerSec)} items/s`);
+    }
+    progress(`(a) c=${ALT_CONCURRENCY}: bare ${RUNS}× ${fmt(PIPELINE_ITEMS)} jobs, ours ${fmt(ALT_ITEMS)} items`);
+    const bareAlt: BareRun[] = [];
+    for (let i = 0; i < RUNS; i++) bareAlt.push(await runBare(PIPELINE_ITEMS, ALT_CONCURRENCY));
+    const oursAlt = await runPipeline(server, rssFeed(benchItems(ALT_ITEMS), 1), ALT_ITEMS, ALT_CONCURRENCY, 120_000);
+
+    progress(`(d) bot RSS: child process, ${fmt(RSS_ITEMS)} items`);
+    const rss = await runBotRss(server, RSS_ITEMS, 300_000);
+
+    process.stdout.write(`${report(info, { ours, bare, oursAlt, bareAlt, trickle, pollCpu, rss, parse }, (performance.now() - started) / 1000)}\n`);
+  } finally {
+    await server.close();
+    const cleaned = await cleanupAll();
+    progress(`cleanup: ${cleaned.prefixes} prefixes, ${cleaned.keys} keys left over and deleted; temp dir removed`);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: cleaning up`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
