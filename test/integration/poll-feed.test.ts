@@ -182,3 +182,16 @@ describe('pollFeed politeness and failures', () => {
     expect((await h.deps.state.get('html')).lastError?.kind).toBe('not-a-feed');
   });
 });
+
+describe('pollFeed failure records', () => {
+  it('keeps a stored error message printable whatever a feed sent', async () => {
+    await h.deps.state.recordFailure('bin', { kind: 'not-a-feed', message: 'got \u0000\u0001binary\ufffd\u0007 junk' }, clock.now(), clock.now());
+    expect((await h.deps.state.get('bin')).lastError?.message).toBe('got ?binary? junk');
+  });
+
+  it('records the decisions of a large first poll in batches, every one of them', async () => {
+    server.set('/big', { body: rssFeed(items(1200)) });
+    await pollFeed(feed('/big', { firstRun: 'baseline' }), h.deps);
+    for (const n of [1, 600, 1200]) expect((await h.deps.decisions.explain({ key: `guid:post-${n}` }))[0]?.decision).toBe('baseline');
+  });
+});

@@ -20,14 +20,16 @@ export function createRedisDecisionLog(redis: Redis, keys: RedisKeys, options: {
 
   return {
     async record(decisions) {
-      if (decisions.length === 0) return;
-      const pipeline = redis.multi();
-      for (const decision of decisions) {
-        const listKey = keys.decisions(refOf(decision));
-        pipeline.lpush(listKey, JSON.stringify(decision)).ltrim(listKey, 0, PER_ITEM_CAP - 1).expire(listKey, ttlSeconds);
-        pipeline.set(keys.decisionAlias(decision.itemKey), refOf(decision), 'EX', ttlSeconds);
+      // In batches: a 10,000-item first poll would otherwise build one 40,000-command transaction in memory.
+      for (let i = 0; i < decisions.length; i += 500) {
+        const pipeline = redis.multi();
+        for (const decision of decisions.slice(i, i + 500)) {
+          const listKey = keys.decisions(refOf(decision));
+          pipeline.lpush(listKey, JSON.stringify(decision)).ltrim(listKey, 0, PER_ITEM_CAP - 1).expire(listKey, ttlSeconds);
+          pipeline.set(keys.decisionAlias(decision.itemKey), refOf(decision), 'EX', ttlSeconds);
+        }
+        await pipeline.exec();
       }
-      await pipeline.exec();
     },
 
     async explain(ref) {

@@ -36,7 +36,9 @@ export function createRedisFeedStateStore(redis: Redis, keys: RedisKeys): FeedSt
           lastPollAt: at.toISOString(),
           lastResult: 'failed',
           lastErrorKind: error.kind,
-          lastErrorMessage: error.message.slice(0, 500),
+          // Messages may quote what a hostile feed sent: keep them printable and short (control characters are the point).
+          // eslint-disable-next-line no-control-regex
+          lastErrorMessage: error.message.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]+/g, '?').slice(0, 500),
           lastErrorAt: at.toISOString(),
           nextAttemptAt: nextAttemptAt.toISOString(),
         })
