@@ -30,7 +30,7 @@ import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerDeps, simplePublisher, uploadStore, whatsappPublisher, workerDeps, type Runtime } from './wiring.js';
+import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, simplePublisher, uploadStore, whatsappPublisher, workerDeps, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -138,14 +138,7 @@ const actions: CliActions = {
       });
     }
     if (options.roles.includes('poller')) {
-      const poller = startPoller({
-        feeds: cfg.feeds,
-        deps: pollerDeps(cfg, backend, runtime),
-        lease: backend.lease,
-        log: log.child({ module: 'poller' }),
-        pollLockMs: cfg.fetch.timeoutSeconds * 1000 + 60_000,
-        metrics: prom.metrics,
-      });
+      const poller = startPoller({ ...pollerSetup(cfg, backend, runtime), log: log.child({ module: 'poller' }), metrics: prom.metrics });
       pollNow = (feedId) => poller.pollNow(feedId);
       stops.push(() => poller.stop());
     }

@@ -122,6 +122,16 @@ export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime): Pol
   };
 }
 
+/** What every poller needs from the config; the per-feed lock outlives the longest fetch plus processing. */
+export function pollerSetup(cfg: Config, backend: Backend, runtime: Runtime) {
+  return {
+    feeds: cfg.feeds,
+    deps: pollerDeps(cfg, backend, runtime),
+    lease: backend.lease,
+    pollLockMs: cfg.fetch.timeoutSeconds * 1000 + 60_000,
+  };
+}
+
 export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {
   const pacingOf = new Map(cfg.channels.map((c) => [c.id, c.pacing]));
   const settings = new Map<string, ChannelSettings>(

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startPoller } from '../../src/entrypoints/cron-poller.js';
-import { openBackend, pollerDeps } from '../../src/wiring.js';
+import { openBackend, pollerSetup } from '../../src/wiring.js';
 import { rssFeed } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, benchMetrics, connect, corpusDir, deleteKeys, median, root, runtime, tmpDir, uniquePrefix } from './common.js';
 
@@ -66,15 +66,7 @@ export async function runPollCpu(polls: number, rounds: number, warmup: number, 
   );
   const cfg = benchConfig(prefix, { feeds, channels: [{ id: 'bench' }] });
   const backend = await openBackend(cfg, benchLog, runtime);
-  const poller = startPoller({
-    feeds: cfg.feeds,
-    deps: pollerDeps(cfg, backend, runtime),
-    lease: backend.lease,
-    log: benchLog.child({ module: 'poller' }),
-    pollLockMs: cfg.fetch.timeoutSeconds * 1000 + 60_000,
-    pollOnStart: false,
-    metrics: benchMetrics(),
-  });
+  const poller = startPoller({ ...pollerSetup(cfg, backend, runtime), log: benchLog.child({ module: 'poller' }), pollOnStart: false, metrics: benchMetrics() });
   const results: PollCpuResult[] = [];
   try {
     for (const feed of cfg.feeds) {

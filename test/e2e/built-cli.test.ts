@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { redisUrl, removePrefix, uniquePrefix } from '../helpers/redis.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cc-bin-'));
@@ -17,9 +17,7 @@ beforeAll(() => {
   writeFileSync(config, JSON.stringify({ feeds: [{ id: 'f', url: path.join(root, 'test/fixtures/feeds/spin-style.xml'), channels: ['c'] }], channels: [{ id: 'c' }] }));
 }, 120_000);
 afterAll(async () => {
-  const redis = connectRedis();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
+  await removePrefix(prefix);
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -4,7 +4,7 @@ import { cancelPost, pauseChannels, resumeChannels, retryPost, type AdminDeps } 
 import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError } from '../../src/domain/errors.js';
 import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
-import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { removePrefix, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
 
 let prefix: string;
@@ -19,9 +19,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await h.close();
-  const redis = connectRedis();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
+  await removePrefix(prefix);
 });
 
 

@@ -9,7 +9,7 @@ import type { Metrics } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { rssFeed, startFeedServer, type FeedServer } from '../helpers/feed-server.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
-import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { removePrefix, uniquePrefix } from '../helpers/redis.js';
 
 const MINUTE = 60_000;
 const silent = pino({ level: 'silent' });
@@ -36,9 +36,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await h.close();
-  const redis = connectRedis();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
+  await removePrefix(prefix);
 });
 
 const thresholds = { feedFailures: 3, publisherNotReadyMinutes: 10, queueAgeMinutes: 60 };

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startPoller, type Poller, type PollerFeed } from '../../src/entrypoints/cron-poller.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
 import { rssFeed, startFeedServer, type FeedServer } from '../helpers/feed-server.js';
-import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { removePrefix, uniquePrefix } from '../helpers/redis.js';
 
 const silent = pino({ level: 'silent' });
 let server: FeedServer;
@@ -23,9 +23,7 @@ beforeEach(() => {
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.stop()));
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
-  const redis = connectRedis();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
+  await removePrefix(prefix);
 });
 
 function replica(feed: PollerFeed, pollOnStart = false): { poller: Poller; harness: Harness } {

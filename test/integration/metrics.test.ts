@@ -11,7 +11,7 @@ import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/pu
 import type { PostJob } from '../../src/ports.js';
 import { rssFeed, startFeedServer, type FeedServer } from '../helpers/feed-server.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
-import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { redisUrl, removePrefix, uniquePrefix } from '../helpers/redis.js';
 import { createWorkerHarness, type WorkerHarness } from '../helpers/worker-harness.js';
 import { until } from '../helpers/wait.js';
 
@@ -29,9 +29,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
-  const redis = connectRedis();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
+  await removePrefix(prefix);
 });
 
 

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { pollFeed, type PolledFeed } from '../../src/app/poll-feed.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
 import { startFeedServer, rssFeed, type FeedServer, type TestItem } from '../helpers/feed-server.js';
-import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { removePrefix, uniquePrefix } from '../helpers/redis.js';
 
 const HOUR = 3_600_000;
 let server: FeedServer;
@@ -22,9 +22,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await h.close();
-  const redis = connectRedis();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
+  await removePrefix(prefix);
 });
 
 const items = (n: number, from = 1): TestItem[] =>

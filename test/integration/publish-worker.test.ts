@@ -5,7 +5,7 @@ import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
-import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { removePrefix, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
 
 let prefix: string;
@@ -21,9 +21,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
-  const redis = connectRedis();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
+  await removePrefix(prefix);
 });
 
 const jobOf = async (h: WorkerHarness, id: string): Promise<Job> => (await h.queue.queue.getJob(id))!;

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { DependencyUnavailableError } from '../../domain/errors.js';
+import { redactRedisUrl } from './redis-connection.js';
 
 export interface EnsureRedisOptions {
   readonly url: string;
@@ -30,7 +31,7 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsureRe
   const { hostname, port } = parseRedisUrl(options.url);
   if (await redisAnswers(hostname, port)) return { started: false };
   if (!LOCAL_HOSTS.has(hostname)) {
-    throw new DependencyUnavailableError(`No Redis answers at ${redactUrl(options.url)}. Start it, or fix REDIS_URL.`);
+    throw new DependencyUnavailableError(`No Redis answers at ${redactRedisUrl(options.url)}. Start it, or fix REDIS_URL.`);
   }
   const binary = findRedisServer(options.searchPath) ?? installRedisServer(options);
   const dir = path.resolve(options.dataDir, `redis-${port}`);
@@ -75,17 +76,6 @@ export function redisAnswers(host: string, port: number, timeoutMs = 1000): Prom
 export function parseRedisUrl(url: string): { hostname: string; port: number } {
   const parsed = new URL(url);
   return { hostname: parsed.hostname || '127.0.0.1', port: parsed.port ? Number(parsed.port) : 6379 };
-}
-
-/** The URL with any password replaced, safe to log. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable url>';
-  }
 }
 
 function findRedisServer(searchPath: string | undefined): string | null {
