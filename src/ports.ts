@@ -77,9 +77,9 @@ export interface SeenStore {
   unknownToFeed(feedId: string, keys: readonly string[]): Promise<Set<string>>;
   /** Remembers that the feed lists these keys now (refreshes them; forgets keys absent for longer than the TTL). */
   rememberInFeed(feedId: string, keys: readonly string[], at: Date): Promise<void>;
-  /** True when the channel already has this item (by feed + key) or this canonical link. */
-  seenByChannel(channelId: string, feedId: string, item: Pick<FeedItem, 'key' | 'canonicalLink'>): Promise<boolean>;
-  markSeenByChannel(channelId: string, feedId: string, item: Pick<FeedItem, 'key' | 'canonicalLink'>, at: Date): Promise<void>;
+  /** For each item, in order: has it (or its canonical link) already reached the channel? One round trip. */
+  seenByChannel(channelId: string, feedId: string, items: readonly Pick<FeedItem, 'key' | 'canonicalLink'>[]): Promise<boolean[]>;
+  markSeenByChannel(channelId: string, feedId: string, items: readonly Pick<FeedItem, 'key' | 'canonicalLink'>[], at: Date): Promise<void>;
 }
 
 export interface DecisionLog {
@@ -186,8 +186,11 @@ export interface DeliveryStore {
   get(postId: string): Promise<DeliveryRecord | null>;
   /** Creates `queued` records; an existing record is left exactly as it is. */
   createQueued(deliveries: readonly NewDelivery[], at: Date): Promise<void>;
-  /** Moves a record to `state` (recording the transition) and applies `patch`. */
-  transition(postId: string, state: DeliveryState, at: Date, patch?: DeliveryPatch, note?: string): Promise<DeliveryRecord>;
+  /**
+   * Moves a record to `state` (recording the transition), applies `patch` and returns the new record.
+   * `current` must be the latest record (read or returned under the channel's send lock): it is not re-read.
+   */
+  transition(current: DeliveryRecord, state: DeliveryState, at: Date, patch?: DeliveryPatch, note?: string): Promise<DeliveryRecord>;
   /** Newest first. */
   list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
   /** How many posts (any channel) were recorded sent after `at`: bounds how far back a reconciliation must look. */

@@ -16,8 +16,12 @@ export async function retryPost(postId: string, deps: AdminDeps): Promise<AdminR
   const record = await deps.deliveries.get(postId);
   if (!record) return { ok: false, message: `no post ${postId}` };
   if (record.state !== 'failed') return { ok: false, message: `post ${postId} is ${record.state}, not failed` };
-  if (!(await deps.queue.retry(postId))) return { ok: false, message: `post ${postId} has no failed job left to retry` };
-  await deps.deliveries.transition(postId, 'queued', deps.clock.now(), { lastError: record.lastError }, 'retried by an admin');
+  // The record first: once the job is back in the queue a worker may take it at once and move the record on.
+  const queued = await deps.deliveries.transition(record, 'queued', deps.clock.now(), { lastError: record.lastError }, 'retried by an admin');
+  if (!(await deps.queue.retry(postId))) {
+    await deps.deliveries.transition(queued, 'failed', deps.clock.now(), {}, 'retry found no failed job');
+    return { ok: false, message: `post ${postId} has no failed job left to retry` };
+  }
   return { ok: true, message: `post ${postId} queued again` };
 }
 
@@ -28,7 +32,7 @@ export async function cancelPost(postId: string, deps: AdminDeps): Promise<Admin
   if (record.state !== 'queued' || !(await deps.queue.cancel(postId))) {
     return { ok: false, message: `post ${postId} is ${record.state} and can no longer be cancelled` };
   }
-  await deps.deliveries.transition(postId, 'skipped', deps.clock.now(), {}, 'cancelled by an admin');
+  await deps.deliveries.transition(record, 'skipped', deps.clock.now(), {}, 'cancelled by an admin');
   return { ok: true, message: `post ${postId} cancelled` };
 }
 

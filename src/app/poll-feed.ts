@@ -9,10 +9,11 @@ import { createHash } from 'node:crypto';
 import { FeedError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
+import { completeItem, type ListedItem } from '../domain/normalise-feed.js';
 import { backoffDelayMs, judgeItem, postIdFor, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
-import { parseFeedBody } from './read-feed.js';
+import { listFeedBody } from './read-feed.js';
 
 export interface PolledFeed extends ItemRules {
   readonly id: string;
@@ -64,11 +65,11 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
       await deps.state.recordSuccess(feed.id, { result: 'unchanged' }, deps.clock.now());
       return { result: 'unchanged' };
     }
-    const document = await parseFeedBody(fetched.body, fetched, deps.parser);
-    const counts = await processItems(feed, document.items, !state.initialised, deps);
+    const listing = await listFeedBody(fetched.body, fetched, deps.parser, deps.clock.now());
+    const counts = await processItems(feed, listing.items, !state.initialised, deps);
     const success = { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash } as const;
     await deps.state.recordSuccess(feed.id, success, deps.clock.now());
-    return { result: 'processed', items: document.items.length, ...counts, firstRun: !state.initialised };
+    return { result: 'processed', items: listing.items.length, ...counts, firstRun: !state.initialised };
   } catch (err) {
     if (!(err instanceof FeedError)) throw err;
     const failures = state.consecutiveFailures + 1;
@@ -78,44 +79,59 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
   }
 }
 
+/** Items are completed, judged and queued in chunks, so a huge feed never holds all its jobs at once. */
+const CHUNK = 500;
+
 async function processItems(
   feed: PolledFeed,
-  items: readonly FeedItem[],
+  listed: readonly ListedItem[],
   firstRun: boolean,
   deps: PollFeedDeps,
 ): Promise<{ newItems: number; queued: number; decisions: Record<string, number> }> {
   const now = deps.clock.now();
-  const unknown = await deps.seen.unknownToFeed(feed.id, items.map((i) => i.key));
-  const fresh = items.filter((i) => unknown.has(i.key));
+  const keys = listed.map((i) => i.key);
+  const unknown = await deps.seen.unknownToFeed(feed.id, keys);
+  const fresh = listed.filter((i) => unknown.has(i.key));
   const { post, baseline } = firstRun ? splitFirstRun(fresh, feed.firstRun) : { post: fresh, baseline: [] };
   const decisions: ItemDecision[] = baseline.map((item) =>
     decide(feed, item, now, 'baseline', null, firstRunReason(feed.firstRun)),
   );
-  const jobs: FeedPostJob[] = [];
-  const toMark: { channelId: string; item: FeedItem }[] = [];
-  for (const item of post) {
+  let queued = 0;
+  for (let start = 0; start < post.length; start += CHUNK) {
+    queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps);
+  }
+  await deps.decisions.record(decisions);
+  await deps.seen.rememberInFeed(feed.id, keys, now);
+  return { newItems: fresh.length, queued, decisions: countDecisions(decisions, fresh.length) };
+}
+
+/** Judges, queues and marks one chunk; appends its decisions. Returns how many posts it queued. */
+async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Date, decisions: ItemDecision[], deps: PollFeedDeps): Promise<number> {
+  const eligible: FeedItem[] = [];
+  for (const item of items) {
     const verdict = judgeItem(item, feed, now);
-    if (verdict) {
-      decisions.push(decide(feed, item, now, verdict.decision, null, verdict.reason));
-      continue;
-    }
-    for (const channelId of feed.channels) {
-      if (await deps.seen.seenByChannel(channelId, feed.id, item)) {
+    if (verdict) decisions.push(decide(feed, item, now, verdict.decision, null, verdict.reason));
+    else eligible.push(item);
+  }
+  const alreadyIn = await Promise.all(feed.channels.map((channelId) => deps.seen.seenByChannel(channelId, feed.id, eligible)));
+  const jobs: FeedPostJob[] = [];
+  const toMark = feed.channels.map((): FeedItem[] => []);
+  eligible.forEach((item, i) => {
+    feed.channels.forEach((channelId, c) => {
+      if (alreadyIn[c]?.[i]) {
         decisions.push(decide(feed, item, now, 'duplicate', channelId, 'this item or its link already reached the channel'));
-        continue;
+        return;
       }
       const postId = postIdFor(channelId, feed.id, item);
       jobs.push({ kind: 'feed-item', postId, feedId: feed.id, channelId, item, firstSeenAt: now.toISOString() });
-      toMark.push({ channelId, item });
+      toMark[c]?.push(item);
       decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item'), postId });
-    }
-  }
+    });
+  });
   await deps.queue.enqueueFeedPosts(jobs);
   await deps.deliveries.createQueued(jobs.map(deliveryOf), now);
-  for (const { channelId, item } of toMark) await deps.seen.markSeenByChannel(channelId, feed.id, item, now);
-  await deps.decisions.record(decisions);
-  await deps.seen.rememberInFeed(feed.id, items.map((i) => i.key), now);
-  return { newItems: fresh.length, queued: jobs.length, decisions: countDecisions(decisions, fresh.length) };
+  await Promise.all(feed.channels.map((channelId, c) => deps.seen.markSeenByChannel(channelId, feed.id, toMark[c] ?? [], now)));
+  return jobs.length;
 }
 
 function countDecisions(decisions: readonly ItemDecision[], discovered: number): Record<string, number> {
@@ -126,7 +142,7 @@ function countDecisions(decisions: readonly ItemDecision[], discovered: number):
 
 function decide(
   feed: PolledFeed,
-  item: FeedItem,
+  item: Pick<FeedItem, 'key' | 'link' | 'canonicalLink' | 'title'>,
   now: Date,
   decision: ItemDecision['decision'],
   channelId: string | null,

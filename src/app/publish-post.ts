@@ -52,14 +52,6 @@ export const textHash = (text: string): string => createHash('sha256').update(te
 export async function publishPost(job: PostJob, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
   const settings = deps.channel(job.channelId);
   if (!settings) throw new PublishRejectedError(`channel "${job.channelId}" is not in the configuration`);
-  const existing = await deps.deliveries.get(job.postId);
-  if (existing && (existing.state === 'sent' || existing.state === 'skipped')) return { kind: 'already-done', state: existing.state };
-  const pausedSince = await deps.control.pausedSince(job.channelId);
-  if (pausedSince) return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `channel paused by an admin since ${pausedSince}`);
-  const state = deps.publisher.state();
-  if (state.status !== 'ready') {
-    return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `publisher ${state.status}${state.reason ? `: ${state.reason}` : ''}`);
-  }
   const token = await deps.lease.acquire(`send:${job.channelId}`, deps.sendLockMs);
   if (!token) return wait(deps, 500 + Math.random() * 1000, 'another worker is sending to this channel');
   try {
@@ -71,12 +63,22 @@ export async function publishPost(job: PostJob, attempt: { isFinal: boolean }, d
 
 async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: ChannelSettings, deps: PublishDeps): Promise<PublishOutcome> {
   const now = deps.clock.now();
-  let record = (await deps.deliveries.get(job.postId)) ?? (await createFromJob(job, deps, now));
-  if (record.state === 'sent' || record.state === 'skipped') return { kind: 'already-done', state: record.state };
+  // Everything the decision needs in one round trip: the lock is held, so none of it can change meanwhile.
+  const [existing, pausedSince, notBefore] = await Promise.all([
+    deps.deliveries.get(job.postId),
+    deps.control.pausedSince(job.channelId),
+    deps.pacer.notBefore(job.channelId, now),
+  ]);
+  if (existing && (existing.state === 'sent' || existing.state === 'skipped')) return { kind: 'already-done', state: existing.state };
+  if (pausedSince) return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `channel paused by an admin since ${pausedSince}`);
+  const status = deps.publisher.state();
+  if (status.status !== 'ready') {
+    return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `publisher ${status.status}${status.reason ? `: ${status.reason}` : ''}`);
+  }
+  let record = existing ?? (await createFromJob(job, deps, now));
 
   const quiet = quietUntil(now, settings.quietHours, settings.format.timezone);
   if (quiet) return { kind: 'wait', until: quiet, reason: `quiet hours (${String(settings.quietHours)})` };
-  const notBefore = await deps.pacer.notBefore(job.channelId, now);
   if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing' };
 
   if (record.state === 'sending') {
@@ -84,7 +86,7 @@ async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: 
     if (carrier?.state === 'sent') return finish(carrier, carrier.messageId ?? '', 'reconciled', deps);
     if (carrier?.state === 'sending') return resend(carrier, settings, attempt, deps);
     // The digest that carried this post was abandoned: the post is plain queued again.
-    record = await deps.deliveries.transition(record.postId, 'queued', now, { digestId: null }, 'digest abandoned');
+    record = await deps.deliveries.transition(record, 'queued', now, { digestId: null }, 'digest abandoned');
   }
 
   if (job.kind === 'feed-item' && settings.digestThreshold > 0) {
@@ -123,27 +125,29 @@ async function send(
       note = `image could not be fetched (${errorText(err)}): posted text and link`;
     }
   }
-  const sending = await deps.deliveries.transition(record.postId, 'sending', deps.clock.now(), {
+  let sending = await deps.deliveries.transition(record, 'sending', deps.clock.now(), {
     text,
     textHash: textHash(text),
     imageUrl: image?.url ?? null,
     attempts: record.attempts + 1,
   });
+  let published;
   try {
-    let published;
     try {
       published = await deps.publisher.publish(settings.target, { text, image, postId: record.postId });
     } catch (err) {
       // An image that will not go through must not hold the post back: send text and link instead.
       if (!image || err instanceof PublishRateLimitedError || (err instanceof PublishUnavailableError && err.outcomeUnknown)) throw err;
       note = `image could not be sent (${errorText(err)}): posted text and link`;
-      await deps.deliveries.transition(record.postId, 'sending', deps.clock.now(), { imageUrl: null }, note);
+      sending = await deps.deliveries.transition(sending, 'sending', deps.clock.now(), { imageUrl: null }, note);
       published = await deps.publisher.publish(settings.target, { text, postId: record.postId });
     }
-    return await finish(sending, published.messageId, record.kind === 'digest' ? 'digest' : 'post', deps, note);
   } catch (err) {
     return failed(sending, err, attempt, deps);
   }
+  // Outside the try: the post is out, so a Redis error while recording it must not count as a failed send
+  // (that would queue it again). The error propagates, the record stays `sending`, and the retry reconciles.
+  return finish(sending, published.messageId, record.kind === 'digest' ? 'digest' : 'post', deps, note);
 }
 
 async function finish(
@@ -154,15 +158,17 @@ async function finish(
   note: string | null = null,
 ): Promise<PublishOutcome> {
   const now = deps.clock.now();
-  const alreadySent = record.state === 'sent';
-  if (!alreadySent) await deps.deliveries.transition(record.postId, 'sent', now, { messageId, lastError: null, note }, note ?? undefined);
-  for (const member of record.members) {
-    const m = await deps.deliveries.get(member);
-    if (m && m.state !== 'sent') {
+  if (record.state !== 'sent') {
+    await Promise.all([
+      deps.deliveries.transition(record, 'sent', now, { messageId, lastError: null, note }, note ?? undefined),
+      deps.pacer.recordSend(record.channelId, now),
+    ]);
+  }
+  for (const member of await memberRecords(record, deps)) {
+    if (member.state !== 'sent') {
       await deps.deliveries.transition(member, 'sent', now, { messageId, digestId: record.postId, lastError: null }, `sent in digest ${record.postId}`);
     }
   }
-  if (!alreadySent) await deps.pacer.recordSend(record.channelId, now);
   return { kind: 'sent', postId: record.postId, messageId, via, note };
 }
 
@@ -171,12 +177,12 @@ async function failed(record: DeliveryRecord, err: unknown, attempt: { isFinal: 
   const lastError = errorText(err);
   if (err instanceof PublishUnavailableError && err.outcomeUnknown) {
     // It may have gone out: stay `sending`, so the next attempt looks in the channel before resending.
-    await deps.deliveries.transition(record.postId, 'sending', now, { lastError }, 'outcome unknown; will reconcile');
+    await deps.deliveries.transition(record, 'sending', now, { lastError }, 'outcome unknown; will reconcile');
     throw err;
   }
   const permanent = err instanceof PublishRejectedError || (attempt.isFinal && !(err instanceof PublishRateLimitedError));
-  await deps.deliveries.transition(record.postId, permanent ? 'failed' : 'queued', now, { lastError }, lastError);
-  for (const member of record.members) {
+  await deps.deliveries.transition(record, permanent ? 'failed' : 'queued', now, { lastError }, lastError);
+  for (const member of await memberRecords(record, deps)) {
     await deps.deliveries.transition(member, 'queued', now, { digestId: null }, `digest ${record.postId} not sent: ${lastError}`);
   }
   if (err instanceof PublishRateLimitedError) {
@@ -203,8 +209,14 @@ async function composeDigest(channelId: string, settings: ChannelSettings, deps:
     [{ postId: digestId, kind: 'digest', channelId, feedId: null, itemKey: null, link: null, title: `Digest of ${members.length} posts`, firstSeenAt: null, text, members }],
     now,
   );
-  for (const id of members) await deps.deliveries.transition(id, 'sending', now, { digestId }, `in digest ${digestId}`);
+  for (const member of records.slice(0, included)) await deps.deliveries.transition(member, 'sending', now, { digestId }, `in digest ${digestId}`);
   return deps.deliveries.get(digestId);
+}
+
+/** A digest's member records as they are now (a plain post has none). */
+async function memberRecords(record: DeliveryRecord, deps: PublishDeps): Promise<DeliveryRecord[]> {
+  const members = await Promise.all(record.members.map((id) => deps.deliveries.get(id)));
+  return members.filter((m): m is DeliveryRecord => m !== null);
 }
 
 function asDigestItem(record: DeliveryRecord): FeedItem {

@@ -105,7 +105,21 @@ function absolutiseHtml(html: string, base: string | null): string {
 /** xml:base on `own`, resolved against `outer`; an unusable xml:base falls back to `outer`. */
 const withBase = (own: string | undefined, outer: string | null): string | null => (own ? (resolveUrl(own, outer) ?? outer) : outer);
 
-function normaliseItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null, now: Date): FeedItem {
+/** An item as listed: its identity and the facts every poll needs, plus what completing it takes. */
+export interface ListedItem extends Pick<FeedItem, 'key' | 'link' | 'canonicalLink' | 'title' | 'publishedAt'> {
+  readonly raw: RawFeedItem;
+  /** The base its relative URLs resolve against. */
+  readonly base: string | null;
+}
+
+/** A feed as listed: every item identified, none completed yet. */
+export interface FeedListing {
+  readonly title: string;
+  readonly link: string | null;
+  readonly items: readonly ListedItem[];
+}
+
+function listItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null, now: Date): ListedItem {
   const base = withBase(item.xmlBase, feedBase);
   let link = resolveUrl(item.link, base);
   // RSS guids are permalinks by default; when the <link> is missing an http(s) guid is the best link there is.
@@ -115,16 +129,22 @@ function normaliseItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null,
   const canonical = link === null ? null : canonicalLink(link);
   const title = toPlainLine(item.title ?? '');
   const publishedAt = parseFeedDate(item.date, now)?.toISOString() ?? null;
+  return { key: itemKey({ guid: item.guid, canonicalLink: canonical, title, publishedAt }), link, canonicalLink: canonical, title, publishedAt, raw: item, base };
+}
+
+/** The costly part (HTML to text, absolute body links, image choice), done only for items that need it. */
+export function completeItem(listed: ListedItem): FeedItem {
+  const { raw: item, base } = listed;
   const summaryText = nonBlank(item.summaryHtml) ? htmlToText(item.summaryHtml) : '';
   const body = [item.contentHtml, item.summaryHtml].find(nonBlank) ?? '';
   return {
-    key: itemKey({ guid: item.guid, canonicalLink: canonical, title, publishedAt }),
-    link,
-    canonicalLink: canonical,
-    title,
+    key: listed.key,
+    link: listed.link,
+    canonicalLink: listed.canonicalLink,
+    title: listed.title,
     text: summaryText !== '' || !nonBlank(item.contentHtml) ? summaryText : htmlToText(item.contentHtml),
     bodyHtml: absolutiseHtml(body, base),
-    publishedAt,
+    publishedAt: listed.publishedAt,
     author: authorName(item.author),
     categories: categoriesOf(item.categories),
     imageUrl: bestImage(item, base),
@@ -132,24 +152,31 @@ function normaliseItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null,
 }
 
 /**
- * Normalises a parsed feed. Relative links resolve against item xml:base → feed xml:base → the
- * feed's own link → `feedUrl`; a `feedUrl` that is a local path contributes no base, so only
- * links that are already absolute http(s) survive. Items that repeat an earlier item's key or
- * canonical link are dropped (first one wins). `now` anchors two-digit years in dates.
+ * Lists a parsed feed. Relative links resolve against item xml:base → feed xml:base → the feed's own
+ * link → `feedUrl`; a `feedUrl` that is a local path contributes no base, so only links that are
+ * already absolute http(s) survive. Items that repeat an earlier item's key or canonical link are
+ * dropped (first one wins). `now` anchors two-digit years in dates. A poll lists every item but
+ * completes only the new ones: most of a feed was seen before.
  */
-export function normaliseFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedDocument {
+export function listFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedListing {
   const documentBase = resolveUrl(feedUrl, null);
   const feedLink = resolveUrl(raw.link, withBase(raw.xmlBase, documentBase));
   const feedBase = withBase(raw.xmlBase, feedLink ?? documentBase);
-  const items: FeedItem[] = [];
+  const items: ListedItem[] = [];
   const seenKeys = new Set<string>();
   const seenLinks = new Set<string>();
   for (const rawItem of raw.items) {
-    const item = normaliseItem(raw, rawItem, feedBase, now);
+    const item = listItem(raw, rawItem, feedBase, now);
     if (seenKeys.has(item.key) || (item.canonicalLink !== null && seenLinks.has(item.canonicalLink))) continue;
     seenKeys.add(item.key);
     if (item.canonicalLink !== null) seenLinks.add(item.canonicalLink);
     items.push(item);
   }
   return { title: toPlainLine(raw.title ?? ''), link: feedLink, items };
+}
+
+/** Lists and completes every item: for preview, explain and anything that shows the whole feed. */
+export function normaliseFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedDocument {
+  const listing = listFeed(raw, feedUrl, now);
+  return { title: listing.title, link: listing.link, items: listing.items.map(completeItem) };
 }

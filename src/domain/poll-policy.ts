@@ -8,10 +8,10 @@ import type { FeedItem } from './feed-item.js';
 export type FirstRunPolicy = 'baseline' | 'all' | { readonly latest: number };
 
 /** On a feed's first successful poll: which items may be posted, and which are only remembered. */
-export function splitFirstRun(
-  items: readonly FeedItem[],
+export function splitFirstRun<T extends Pick<FeedItem, 'publishedAt'>>(
+  items: readonly T[],
   policy: FirstRunPolicy,
-): { post: FeedItem[]; baseline: FeedItem[] } {
+): { post: T[]; baseline: T[] } {
   if (policy === 'all') return { post: [...items], baseline: [] };
   const latest = policy === 'baseline' ? 0 : policy.latest;
   const newestFirst = sortNewestFirst(items);
@@ -20,7 +20,7 @@ export function splitFirstRun(
 }
 
 /** Newest first by publishedAt; undated items keep their feed position (feeds list newest first). */
-export function sortNewestFirst(items: readonly FeedItem[]): FeedItem[] {
+export function sortNewestFirst<T extends Pick<FeedItem, 'publishedAt'>>(items: readonly T[]): T[] {
   return items
     .map((item, index) => ({ item, index, time: item.publishedAt ? Date.parse(item.publishedAt) : null }))
     .sort((a, b) => (a.time !== null && b.time !== null && a.time !== b.time ? b.time - a.time : a.index - b.index))

@@ -100,7 +100,7 @@ describe('alerts over real stores', () => {
     await check();
     await check();
     expect(sent).toEqual([`⚠️ channelcast: post ${job!.postId} for channel "main" has waited 61 min to go out`]);
-    await h.deps.deliveries.transition(job!.postId, 'sent', clock.now());
+    await h.deps.deliveries.transition((await h.deps.deliveries.get(job!.postId))!, 'sent', clock.now());
     await check();
     expect(sent[1]).toBe('✅ channelcast: posts are going out again');
   });

@@ -178,6 +178,28 @@ describe('publish worker: exactly once across crashes', () => {
     expect(new Set(records.map((r) => r!.messageId))).toEqual(new Set([publisher.sent[0]!.messageId]));
   });
 
+  it('a Redis error while recording a sent post leaves it to be reconciled, not sent again', async () => {
+    const h = harness();
+    const transition = h.deps.deliveries.transition.bind(h.deps.deliveries);
+    let failOnce = true;
+    // The post goes out, then Redis blips exactly when its `sent` state is written.
+    (h.deps.deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
+      if (state === 'sent' && failOnce) {
+        failOnce = false;
+        throw new Error('Connection is closed.');
+      }
+      return transition(current, state, ...rest);
+    };
+    const [job] = await h.enqueueFeed([makeFeedItem(6)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 10_000);
+    expect(failOnce).toBe(false);
+    expect(h.publisher.sent).toHaveLength(1);
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record.messageId).toBe(h.publisher.sent[0]!.messageId);
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sent']);
+  });
+
   it('a post recorded as sent is never sent again, whatever BullMQ replays', async () => {
     const h = harness();
     const [job] = await h.enqueueFeed([makeFeedItem(8)]);

@@ -22,11 +22,15 @@ afterEach(async () => {
   await redis.quit();
 });
 
+/** Transitions start from the latest record, as the worker holds it under the send lock. */
+const move = async (postId: string, ...rest: Parameters<DeliveryStore['transition']> extends [unknown, ...infer R] ? R : never) =>
+  store.transition((await store.get(postId))!, ...rest);
+
 describe('redis delivery store', () => {
   it('creates queued records once; a second create leaves a sent record alone', async () => {
     await store.createQueued([feedPost(1)], at(1));
-    await store.transition('p-1', 'sending', at(2), { text: 'hello', textHash: 'h', attempts: 1 });
-    await store.transition('p-1', 'sent', at(3), { messageId: 'm-1' }, 'ok');
+    await move('p-1', 'sending', at(2), { text: 'hello', textHash: 'h', attempts: 1 });
+    await move('p-1', 'sent', at(3), { messageId: 'm-1' }, 'ok');
     await store.createQueued([feedPost(1)], at(4));
     const record = await store.get('p-1');
     expect(record).toMatchObject({ state: 'sent', messageId: 'm-1', attempts: 1, text: 'hello', title: 'Story 1', feedId: 'f', kind: 'feed' });
@@ -40,11 +44,11 @@ describe('redis delivery store', () => {
 
   it('lists by state and recency, and tracks a channel’s queued feed posts oldest first', async () => {
     for (const n of [1, 2, 3]) await store.createQueued([feedPost(n)], at(n));
-    await store.transition('p-2', 'sending', at(10));
+    await move('p-2', 'sending', at(10));
     expect(await store.queuedFeedPosts('main', 10)).toEqual(['p-1', 'p-3']);
-    await store.transition('p-2', 'queued', at(11), {}, 'retry later');
+    await move('p-2', 'queued', at(11), {}, 'retry later');
     expect(await store.queuedFeedPosts('main', 10)).toEqual(['p-1', 'p-3', 'p-2']);
-    await store.transition('p-1', 'failed', at(12), { lastError: 'rejected' });
+    await move('p-1', 'failed', at(12), { lastError: 'rejected' });
     expect((await store.list({ state: 'queued', limit: 10 })).map((r) => r.postId)).toEqual(['p-2', 'p-3']);
     expect((await store.list({ state: 'failed', limit: 10 }))[0]).toMatchObject({ postId: 'p-1', lastError: 'rejected' });
     expect((await store.list({ limit: 2 })).map((r) => r.postId)).toEqual(['p-1', 'p-2']);
@@ -52,7 +56,7 @@ describe('redis delivery store', () => {
 
   it('keeps the transition history capped', async () => {
     await store.createQueued([feedPost(9)], at(0));
-    for (let i = 1; i <= 30; i++) await store.transition('p-9', i % 2 ? 'sending' : 'queued', at(i));
+    for (let i = 1; i <= 30; i++) await move('p-9', i % 2 ? 'sending' : 'queued', at(i));
     const record = await store.get('p-9');
     expect(record!.history).toHaveLength(20);
     expect(record!.history.at(-1)).toEqual({ state: 'queued', at: at(30).toISOString() });
@@ -60,7 +64,7 @@ describe('redis delivery store', () => {
 
   it('records acknowledgements, found by message id, as extra detail', async () => {
     await store.createQueued([feedPost(5)], at(0));
-    await store.transition('p-5', 'sent', at(1), { messageId: 'true_1@newsletter_ABC' });
+    await move('p-5', 'sent', at(1), { messageId: 'true_1@newsletter_ABC' });
     await store.recordAck('true_1@newsletter_ABC', 'server', at(1));
     await store.recordAck('true_1@newsletter_ABC', 'device', at(2));
     await store.recordAck('unknown-message', 'server', at(3));

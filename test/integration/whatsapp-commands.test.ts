@@ -281,7 +281,7 @@ describe('WhatsApp commands: reading and steering', () => {
       [{ postId: 'p-1', kind: 'feed', channelId: 'main', feedId: 'news', itemKey: 'guid:1', link: 'https://news.example/a', title: 'Budget passed', firstSeenAt: at }],
       new Date(at),
     );
-    await h.deliveries.transition('p-1', 'sent', new Date('2026-03-01T09:20:00.000Z'), { messageId: 'true_x_1' });
+    await h.deliveries.transition((await h.deliveries.get('p-1'))!, 'sent', new Date('2026-03-01T09:20:00.000Z'), { messageId: 'true_x_1' });
     await h.decisions.record([
       { at, decision: 'queued', reason: 'new item', feedId: 'news', channelId: 'main', itemKey: 'guid:1', link: 'https://news.example/a', canonicalLink: 'https://news.example/a', title: 'Budget passed', postId: 'p-1' },
     ]);

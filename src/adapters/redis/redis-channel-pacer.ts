@@ -7,12 +7,39 @@ import { hourlyCapEnd, nextGapEnd, type PacingRules } from '../../domain/pacing.
 import type { ChannelPacer } from '../../ports.js';
 import type { RedisKeys } from './redis-keys.js';
 
+// nextAt only ever moves later: a rate-limit hold must survive a send that asks for a shorter gap.
+const HOLD_UNTIL = `
+if tonumber(redis.call('HGET', KEYS[1], 'nextAt') or '0') < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'nextAt', ARGV[1])
+end
+return 1`;
+
+// One round trip per send: the gap (kept if later), and the send counted for the hourly cap.
+const RECORD_SEND = `
+if tonumber(redis.call('HGET', KEYS[1], 'nextAt') or '0') < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'nextAt', ARGV[1])
+end
+if ARGV[4] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2] - 3600000)
+  redis.call('PEXPIRE', KEYS[2], 3600000)
+end
+return 1`;
+
+interface PacerCommands {
+  channelcastHoldUntil(key: string, until: number): Promise<unknown>;
+  channelcastRecordSend(pacingKey: string, sendsKey: string, nextAt: number, at: number, member: string, countsForCap: '1' | '0'): Promise<unknown>;
+}
+
 export function createRedisChannelPacer(
   redis: Redis,
   keys: RedisKeys,
   rulesOf: (channelId: string) => PacingRules,
   random: () => number = Math.random,
 ): ChannelPacer {
+  redis.defineCommand('channelcastHoldUntil', { numberOfKeys: 1, lua: HOLD_UNTIL });
+  redis.defineCommand('channelcastRecordSend', { numberOfKeys: 2, lua: RECORD_SEND });
+  const commands = redis as unknown as PacerCommands;
   const later = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
 
   return {
@@ -31,21 +58,16 @@ export function createRedisChannelPacer(
     },
 
     async recordSend(channelId, at) {
-      const next = nextGapEnd(at, rulesOf(channelId), random);
-      const held = Number((await redis.hget(keys.pacing(channelId), 'nextAt')) ?? 0);
-      await redis
-        .multi()
-        .hset(keys.pacing(channelId), 'nextAt', String(Math.max(held, next.getTime())))
-        // Member = time plus a random suffix so two sends in the same millisecond both count.
-        .zadd(keys.pacingSends(channelId), at.getTime(), `${at.getTime()}-${random().toString(36).slice(2, 8)}`)
-        .zremrangebyscore(keys.pacingSends(channelId), '-inf', at.getTime() - 3_600_000)
-        .pexpire(keys.pacingSends(channelId), 3_600_000)
-        .exec();
+      const rules = rulesOf(channelId);
+      const next = nextGapEnd(at, rules, random);
+      // Member = time plus a random suffix so two sends in the same millisecond both count.
+      const member = `${at.getTime()}-${random().toString(36).slice(2, 8)}`;
+      // The log of sends is only read for the hourly cap; with the cap off it is not kept.
+      await commands.channelcastRecordSend(keys.pacing(channelId), keys.pacingSends(channelId), next.getTime(), at.getTime(), member, rules.maxPerHour > 0 ? '1' : '0');
     },
 
     async holdUntil(channelId, until) {
-      const held = Number((await redis.hget(keys.pacing(channelId), 'nextAt')) ?? 0);
-      await redis.hset(keys.pacing(channelId), 'nextAt', String(Math.max(held, until.getTime())));
+      await commands.channelcastHoldUntil(keys.pacing(channelId), until.getTime());
     },
   };
 }

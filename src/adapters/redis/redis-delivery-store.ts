@@ -1,7 +1,8 @@
 /**
  * Delivery records in Redis: one hash per post plus sorted-set indexes by recency, by state and (for
  * digests) a channel's queued feed posts. Indexes are trimmed to a size and records expire, so memory
- * stays bounded. State changes are made under the channel's send lock, so read-then-write is safe.
+ * stays bounded. State changes are made under the channel's send lock from the record the caller holds,
+ * so a transition is one write, with no read before it.
  */
 import type { Redis } from 'ioredis';
 import type { DeliveryPatch, DeliveryRecord, DeliveryState, DeliveryStore } from '../../ports.js';
@@ -23,7 +24,36 @@ redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
 if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3]) end
 return 1`;
 
+// One state change in one round trip: the changed fields, and the record moved between the indexes.
+// KEYS: record, recent index, new state's index, previous state's index, channel's queued feed posts,
+// message id → post id. ARGV: post id, score (ms), ttl (ms), index cap, queued-feed op (add|rem|none),
+// message id ('' for none), then field/value pairs.
+const TRANSITION = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local keep = -(tonumber(ARGV[4]) + 1)
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, keep)
+if KEYS[4] ~= KEYS[3] then redis.call('ZREM', KEYS[4], ARGV[1]) end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, keep)
+if ARGV[5] == 'add' then redis.call('ZADD', KEYS[5], 'NX', ARGV[2], ARGV[1])
+elseif ARGV[5] == 'rem' then redis.call('ZREM', KEYS[5], ARGV[1]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[3]) end
+return 1`;
+
+/** ioredis adds a method per defineCommand; it runs by EVALSHA and loads the script when Redis lacks it. */
+interface DeliveryCommands {
+  channelcastCreateDelivery(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
+  channelcastTransition(...keysThenArgs: (string | number)[]): Promise<number>;
+}
+
+const CREATE_BATCH = 500;
+
 export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options: { ttlMs: number }): DeliveryStore {
+  redis.defineCommand('channelcastCreateDelivery', { lua: CREATE_IF_ABSENT });
+  redis.defineCommand('channelcastTransition', { numberOfKeys: 6, lua: TRANSITION });
+  const commands = redis as unknown as DeliveryCommands;
   const read = async (postId: string): Promise<DeliveryRecord | null> => {
     const hash = await redis.hgetall(keys.delivery(postId));
     return hash.postId ? fromHash(hash) : null;
@@ -34,38 +64,44 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
 
     async createQueued(deliveries, at) {
       const now = at.toISOString();
-      for (const d of deliveries) {
-        const record: DeliveryRecord = {
-          ...d,
-          state: 'queued',
-          attempts: 0,
-          createdAt: now,
-          updatedAt: now,
-          history: [{ state: 'queued', at: now }],
-          messageId: null,
-          lastError: null,
-          text: d.text ?? null,
-          textHash: null,
-          imageUrl: d.imageUrl ?? null,
-          digestId: null,
-          members: d.members ?? [],
-          note: null,
-          acks: [],
-        };
-        // Only real keys go in KEYS (Redis Cluster checks they share a slot); the post id is an argument.
-        const recordKeys = [
-          keys.delivery(d.postId),
-          keys.deliveriesRecent(),
-          keys.deliveriesByState('queued'),
-          ...(d.kind === 'feed' ? [keys.queuedFeedPosts(d.channelId)] : []),
-        ];
-        await redis.eval(CREATE_IF_ABSENT, recordKeys.length, ...recordKeys, at.getTime(), options.ttlMs, d.postId, ...Object.entries(toHash(record)).flat());
+      // One pipeline per batch: a 5,000-item first poll is 10 round trips, not 5,000.
+      for (let start = 0; start < deliveries.length; start += CREATE_BATCH) {
+        const pipeline = redis.pipeline() as unknown as DeliveryCommands & { exec(): Promise<[Error | null, unknown][] | null> };
+        for (const d of deliveries.slice(start, start + CREATE_BATCH)) {
+          const record: DeliveryRecord = {
+            ...d,
+            state: 'queued',
+            attempts: 0,
+            createdAt: now,
+            updatedAt: now,
+            history: [{ state: 'queued', at: now }],
+            messageId: null,
+            lastError: null,
+            text: d.text ?? null,
+            textHash: null,
+            imageUrl: d.imageUrl ?? null,
+            digestId: null,
+            members: d.members ?? [],
+            note: null,
+            acks: [],
+          };
+          // Only real keys go in KEYS (Redis Cluster checks they share a slot); the post id is an argument.
+          const recordKeys = [
+            keys.delivery(d.postId),
+            keys.deliveriesRecent(),
+            keys.deliveriesByState('queued'),
+            ...(d.kind === 'feed' ? [keys.queuedFeedPosts(d.channelId)] : []),
+          ];
+          void pipeline.channelcastCreateDelivery(recordKeys.length, ...recordKeys, at.getTime(), options.ttlMs, d.postId, ...Object.entries(toHash(record)).flat());
+        }
+        const results = await pipeline.exec();
+        const failure = results?.find(([err]) => err !== null)?.[0];
+        if (failure) throw failure;
       }
     },
 
-    async transition(postId, state, at, patch: DeliveryPatch = {}, note) {
-      const current = await read(postId);
-      if (!current) throw new Error(`no delivery record for ${postId}`);
+    async transition(current, state, at, patch: DeliveryPatch = {}, note) {
+      const { postId } = current;
       const stamp = at.toISOString();
       const next: DeliveryRecord = {
         ...current,
@@ -74,21 +110,24 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
         updatedAt: stamp,
         history: [...current.history, { state, at: stamp, ...(note ? { note } : {}) }].slice(-HISTORY_CAP),
       };
-      const score = at.getTime();
-      const tx = redis
-        .multi()
-        .hset(keys.delivery(postId), toHash(next))
-        .pexpire(keys.delivery(postId), options.ttlMs)
-        .zadd(keys.deliveriesRecent(), score, postId)
-        .zremrangebyrank(keys.deliveriesRecent(), 0, -(INDEX_CAP + 1));
-      for (const s of STATES) if (s !== state) tx.zrem(keys.deliveriesByState(s), postId);
-      tx.zadd(keys.deliveriesByState(state), score, postId).zremrangebyrank(keys.deliveriesByState(state), 0, -(INDEX_CAP + 1));
-      if (patch.messageId) tx.set(keys.deliveryByMessage(patch.messageId), postId, 'PX', options.ttlMs);
-      if (current.kind === 'feed') {
-        if (state === 'queued') tx.zadd(keys.queuedFeedPosts(current.channelId), 'NX', String(score), postId);
-        else tx.zrem(keys.queuedFeedPosts(current.channelId), postId);
-      }
-      await tx.exec();
+      // Only what changed is written: the record itself is not read back or rewritten whole.
+      const changed: Partial<DeliveryRecord> = { ...patch, state, updatedAt: stamp, history: next.history };
+      const queuedFeedOp = current.kind !== 'feed' ? 'none' : state === 'queued' ? 'add' : 'rem';
+      await commands.channelcastTransition(
+        keys.delivery(postId),
+        keys.deliveriesRecent(),
+        keys.deliveriesByState(state),
+        keys.deliveriesByState(current.state),
+        keys.queuedFeedPosts(current.channelId),
+        keys.deliveryByMessage(patch.messageId ?? ''),
+        postId,
+        at.getTime(),
+        options.ttlMs,
+        INDEX_CAP,
+        queuedFeedOp,
+        patch.messageId ?? '',
+        ...Object.entries(toHash(changed)).flat(),
+      );
       return next;
     },
 
@@ -120,11 +159,11 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
   };
 }
 
-function toHash(record: DeliveryRecord): Record<string, string> {
+function toHash(record: Partial<DeliveryRecord>): Record<string, string> {
   const hash: Record<string, string> = {};
   for (const [field, value] of Object.entries(record)) {
     if (value === null || value === undefined) hash[field] = '';
-    else hash[field] = JSON_FIELDS.has(field) ? JSON.stringify(value) : String(value);
+    else hash[field] = JSON_FIELDS.has(field) || typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   return hash;
 }

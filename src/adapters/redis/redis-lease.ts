@@ -7,7 +7,16 @@ import type { RedisKeys } from './redis-keys.js';
 const RENEW_IF_HOLDER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_IF_HOLDER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+interface LeaseCommands {
+  channelcastRenewLease(key: string, token: string, ttlMs: number): Promise<number>;
+  channelcastReleaseLease(key: string, token: string): Promise<number>;
+}
+
 export function createRedisLease(redis: Redis, keys: RedisKeys): Lease {
+  // Defined commands run by EVALSHA: the script text is not sent on every call.
+  redis.defineCommand('channelcastRenewLease', { numberOfKeys: 1, lua: RENEW_IF_HOLDER });
+  redis.defineCommand('channelcastReleaseLease', { numberOfKeys: 1, lua: RELEASE_IF_HOLDER });
+  const commands = redis as unknown as LeaseCommands;
   return {
     async acquire(name, ttlMs) {
       const token = randomUUID();
@@ -15,10 +24,10 @@ export function createRedisLease(redis: Redis, keys: RedisKeys): Lease {
       return ok === 'OK' ? token : null;
     },
     async renew(name, token, ttlMs) {
-      return (await redis.eval(RENEW_IF_HOLDER, 1, keys.lease(name), token, Math.max(1, Math.round(ttlMs)))) === 1;
+      return (await commands.channelcastRenewLease(keys.lease(name), token, Math.max(1, Math.round(ttlMs)))) === 1;
     },
     async release(name, token) {
-      await redis.eval(RELEASE_IF_HOLDER, 1, keys.lease(name), token);
+      await commands.channelcastReleaseLease(keys.lease(name), token);
     },
   };
 }

@@ -35,17 +35,25 @@ export function createRedisSeenStore(redis: Redis, keys: RedisKeys, options: { t
       await pipeline.exec();
     },
 
-    async seenByChannel(channelId, feedId, item) {
-      const scores = await redis.zmscore(keys.channelSeen(channelId), ...channelMembers(feedId, item));
-      return scores.some((s) => s !== null);
+    async seenByChannel(channelId, feedId, items) {
+      if (items.length === 0) return [];
+      const members = items.map((item) => channelMembers(feedId, item));
+      const scores = await redis.zmscore(keys.channelSeen(channelId), ...members.flat());
+      let next = 0;
+      return members.map((own) => {
+        const hit = scores.slice(next, next + own.length).some((s) => s !== null);
+        next += own.length;
+        return hit;
+      });
     },
 
-    async markSeenByChannel(channelId, feedId, item, at) {
+    async markSeenByChannel(channelId, feedId, items, at) {
+      if (items.length === 0) return;
       const key = keys.channelSeen(channelId);
       const now = at.getTime();
       await redis
         .multi()
-        .zadd(key, ...channelMembers(feedId, item).flatMap((m) => [now, m]))
+        .zadd(key, ...items.flatMap((item) => channelMembers(feedId, item)).flatMap((m) => [now, m]))
         .zremrangebyscore(key, '-inf', now - options.ttlMs)
         .zremrangebyrank(key, 0, -(CHANNEL_CAP + 1))
         .exec();
