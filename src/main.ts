@@ -48,7 +48,7 @@ const printQr = (qr: string): void => qrcode.generate(qr, { small: true }, (art)
 /** Links WhatsApp in this process (login, channels). Fails fast when the running bot holds the session. */
 async function linkedWhatsApp(cfg: Config, log: Logger) {
   const backend = await openBackend(cfg, log, runtime);
-  const publisher = whatsappPublisher(cfg, backend, log, { onQr: printQr });
+  const publisher = await whatsappPublisher(cfg, backend, log, { onQr: printQr });
   if (!isWhatsAppPublisher(publisher)) {
     await backend.close();
     throw new DependencyUnavailableError(publisher.state().reason ?? 'WhatsApp is not available');
@@ -98,7 +98,7 @@ const actions: CliActions = {
     let onAlert: (alert: string) => void = () => undefined;
     const publisher = options.roles.includes('worker')
       ? // CHANNELCAST_FAULT_* (fault-injection tests only) make the file/console publisher fail at a given rate.
-        (faultyPublisherFromEnv(simplePublisher(cfg, options.dryRun), process.env) ?? whatsappPublisher(cfg, backend, log, { onQr: printQr, onAlert: (a) => onAlert(a) }))
+        (faultyPublisherFromEnv(simplePublisher(cfg, options.dryRun), process.env) ?? (await whatsappPublisher(cfg, backend, log, { onQr: printQr, onAlert: (a) => onAlert(a) })))
       : null;
     const prom = metricsFor(cfg, backend, publisher, runtime);
     onAlert = (alert) => prom.metrics.alertRaised(alert);
@@ -124,7 +124,7 @@ const actions: CliActions = {
           ops: opsFor(cfg, backend, { state: () => publisher.state(), link: () => publisher.link() }),
           adminNumbers: cfg.whatsapp.adminNumbers,
           log: log.child({ module: 'whatsapp-commands' }),
-          storeImage: uploadStore(),
+          storeImage: await uploadStore(),
           timeZone: cfg.channels[0]?.timezone,
         });
         stops.push(() => Promise.resolve(commands.stop()));

@@ -19,9 +19,7 @@ import { createRedisKeys } from './adapters/redis/redis-keys.js';
 import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
 import { CHROMIUM_INSTALL_HINT, findChromium } from './adapters/whatsapp/chromium.js';
-import { createWhatsAppPublisher, type WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
-import { createUploadStore } from './adapters/whatsapp/upload-store.js';
-import { createWwebjsClientFactory } from './adapters/whatsapp/wwebjs-client-factory.js';
+import type { WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
 import { ensureRedis } from './adapters/redis/local-redis-server.js';
 import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
@@ -34,7 +32,7 @@ import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
 import { postFormatOf, type Config } from './config.js';
 import type { Logger } from './lib/logger.js';
 import { quietUntil } from './domain/pacing.js';
-import type { AdminNotifier, Clock, Publisher, PublisherState } from './ports.js';
+import type { AdminNotifier, Clock, PostImage, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
   readonly userAgent: string;
@@ -224,19 +222,24 @@ export function adminNotifier(publisher: Publisher, cfg: Config): AdminNotifier 
 
 /**
  * The WhatsApp publisher for this account, or an honestly-unavailable one (with what to install) when
- * no Chromium can be found: the rest of the bot keeps running and posts wait.
+ * no Chromium can be found: the rest of the bot keeps running and posts wait. whatsapp-web.js (and
+ * puppeteer through it) is loaded only here: a dry run or a poller-only process never pays its ~36 MB.
  */
-export function whatsappPublisher(
+export async function whatsappPublisher(
   cfg: Config,
   backend: Backend,
   log: Logger,
   options: { chromePath?: string | undefined; onQr?: (qr: string) => void; onAlert?: (alert: string) => void },
-): WhatsAppPublisher | Publisher {
+): Promise<WhatsAppPublisher | Publisher> {
   const chromiumPath = findChromium({ chromePath: cfg.env.CHROME_PATH, puppeteerPath: cfg.env.PUPPETEER_EXECUTABLE_PATH });
   if (!chromiumPath) {
     log.error({ hint: CHROMIUM_INSTALL_HINT }, 'WhatsApp publisher cannot start: no Chromium');
     return createUnavailablePublisher(CHROMIUM_INSTALL_HINT);
   }
+  const [{ createWhatsAppPublisher }, { createWwebjsClientFactory }] = await Promise.all([
+    import('./adapters/whatsapp/whatsapp-publisher.js'),
+    import('./adapters/whatsapp/wwebjs-client-factory.js'),
+  ]);
   const w = cfg.whatsapp;
   return createWhatsAppPublisher({
     clientFactory: createWwebjsClientFactory({
@@ -261,7 +264,7 @@ export function whatsappPublisher(
 }
 
 /** Images admins attach to `!post` go next to the rest of the bot's data (same volume). */
-export const uploadStore = () => createUploadStore('data/uploads');
+export const uploadStore = async (): Promise<(image: PostImage) => Promise<string>> => (await import('./adapters/whatsapp/upload-store.js')).createUploadStore('data/uploads');
 
 export const isWhatsAppPublisher = (p: Publisher): p is WhatsAppPublisher => p.kind === 'whatsapp';
 
