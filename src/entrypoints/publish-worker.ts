@@ -8,6 +8,7 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { publishPost, type PublishDeps } from '../app/publish-post.js';
 import { PublishRejectedError } from '../domain/errors.js';
+import { createKeyedMutex } from '../lib/keyed-mutex.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics, PostJob } from '../ports.js';
 
@@ -45,12 +46,17 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       log.warn({ err: hookErr, postId: post.postId }, 'failed-post hook threw');
     }
   };
+  // With concurrency > 1, a channel's jobs take turns here; other channels' jobs run alongside.
+  const channelTurns = createKeyedMutex();
   const processor = async (job: Job<PostJob>, token?: string): Promise<unknown> => {
     const jobLog = log.child({ jobId: job.id, postId: job.data.postId, channelId: job.data.channelId, attempt: job.attemptsMade + 1 });
     const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const started = Date.now();
+    let started = Date.now();
     try {
-      const outcome = await publishPost(job.data, { isFinal }, deps);
+      const outcome = await channelTurns.run(job.data.channelId, () => {
+        started = Date.now(); // the wait for the channel's turn is not publishing time
+        return publishPost(job.data, { isFinal }, deps);
+      });
       if (outcome.kind === 'sent') options.metrics?.postFinished(job.data.channelId, 'sent', Date.now() - started, itemToPostMs(job.data, deps));
       if (outcome.kind === 'wait') {
         jobLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');

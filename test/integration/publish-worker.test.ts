@@ -212,6 +212,23 @@ describe('publish worker: exactly once across crashes', () => {
 });
 
 describe('publish worker: pacing, digest, priority, images', () => {
+  it('with concurrency above 1, one channel’s posts take turns in the process instead of colliding on its lock', async () => {
+    const h = harness();
+    const acquire = h.deps.lease.acquire.bind(h.deps.lease);
+    let refused = 0;
+    (h.deps.lease as { acquire: typeof acquire }).acquire = async (name, ttlMs) => {
+      const token = await acquire(name, ttlMs);
+      if (token === null) refused++;
+      return token;
+    };
+    const items = Array.from({ length: 12 }, (_, i) => makeFeedItem(200 + i));
+    await h.enqueueFeed(items);
+    h.startWorker(4);
+    await until(() => h.publisher.sent.length === 12, 10_000);
+    expect(refused).toBe(0);
+    expect(h.publisher.sent.map((s) => s.text.split('\n')[0])).toEqual(items.map((i) => `*${i.title}*`));
+  });
+
   it('keeps the minimum gap between posts and the hourly cap', async () => {
     const h = harness({ channels: { main: { pacing: { minGapSeconds: 0.5, maxPerHour: 3 } } } });
     await h.enqueueFeed([1, 2, 3, 4].map((n) => makeFeedItem(10 + n)));
