@@ -100,8 +100,7 @@ async function processItems(
   for (let start = 0; start < post.length; start += CHUNK) {
     queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps);
   }
-  await deps.decisions.record(decisions);
-  await deps.seen.rememberInFeed(feed.id, keys, now);
+  await Promise.all([deps.decisions.record(decisions), deps.seen.rememberInFeed(feed.id, keys, now)]);
   return { newItems: fresh.length, queued, decisions: countDecisions(decisions, fresh.length) };
 }
 
@@ -128,8 +127,9 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
       decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item'), postId });
     });
   });
-  await deps.queue.enqueueFeedPosts(jobs);
-  await deps.deliveries.createQueued(jobs.map(deliveryOf), now);
+  // Jobs and records in parallel (each is idempotent, and the worker creates a missing record itself);
+  // only then are the items marked, so a crash in between queues them again rather than losing them.
+  await Promise.all([deps.queue.enqueueFeedPosts(jobs), deps.deliveries.createQueued(jobs.map(deliveryOf), now)]);
   await Promise.all(feed.channels.map((channelId, c) => deps.seen.markSeenByChannel(channelId, feed.id, toMark[c] ?? [], now)));
   return jobs.length;
 }

@@ -10,8 +10,22 @@ import type { RedisKeys } from './redis-keys.js';
 
 const PER_ITEM_CAP = 50;
 
+// One decision in one command: appended to its article's capped list, and its item key aliased to it.
+// KEYS: the article's list, the item key's alias. ARGV: decision JSON, ref, cap, ttl (s).
+const RECORD = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
+return 1`;
+
+interface DecisionCommands {
+  channelcastRecordDecision(listKey: string, aliasKey: string, json: string, ref: string, cap: number, ttlSeconds: number): Promise<number>;
+}
+
 export function createRedisDecisionLog(redis: Redis, keys: RedisKeys, options: { ttlMs: number }): DecisionLog {
   const ttlSeconds = Math.ceil(options.ttlMs / 1000);
+  redis.defineCommand('channelcastRecordDecision', { numberOfKeys: 2, lua: RECORD });
   const refOf = (d: Pick<ItemDecision, 'canonicalLink' | 'feedId' | 'itemKey'>): string =>
     d.canonicalLink ? `link:${d.canonicalLink}` : `item:${d.feedId}:${d.itemKey}`;
 
@@ -20,15 +34,16 @@ export function createRedisDecisionLog(redis: Redis, keys: RedisKeys, options: {
 
   return {
     async record(decisions) {
-      // In batches: a 10,000-item first poll would otherwise build one 40,000-command transaction in memory.
+      // In batches: a 10,000-item first poll would otherwise build one 10,000-command pipeline in memory.
       for (let i = 0; i < decisions.length; i += 500) {
-        const pipeline = redis.multi();
+        const pipeline = redis.pipeline();
+        const commands = pipeline as unknown as DecisionCommands;
         for (const decision of decisions.slice(i, i + 500)) {
-          const listKey = keys.decisions(refOf(decision));
-          pipeline.lpush(listKey, JSON.stringify(decision)).ltrim(listKey, 0, PER_ITEM_CAP - 1).expire(listKey, ttlSeconds);
-          pipeline.set(keys.decisionAlias(decision.itemKey), refOf(decision), 'EX', ttlSeconds);
+          const ref = refOf(decision);
+          void commands.channelcastRecordDecision(keys.decisions(ref), keys.decisionAlias(decision.itemKey), JSON.stringify(decision), ref, PER_ITEM_CAP, ttlSeconds);
         }
-        await pipeline.exec();
+        const failure = (await pipeline.exec())?.find(([err]) => err !== null)?.[0];
+        if (failure) throw failure;
       }
     },
 

@@ -92,7 +92,9 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
             keys.deliveriesByState('queued'),
             ...(d.kind === 'feed' ? [keys.queuedFeedPosts(d.channelId)] : []),
           ];
-          void pipeline.channelcastCreateDelivery(recordKeys.length, ...recordKeys, at.getTime(), options.ttlMs, d.postId, ...Object.entries(toHash(record)).flat());
+          // Empty fields are left out: fromHash fills them in.
+          const fields = Object.entries(toHash(record)).filter(([, value]) => value !== '' && value !== '[]');
+          void pipeline.channelcastCreateDelivery(recordKeys.length, ...recordKeys, at.getTime(), options.ttlMs, d.postId, ...fields.flat());
         }
         const results = await pipeline.exec();
         const failure = results?.find(([err]) => err !== null)?.[0];
@@ -168,8 +170,28 @@ function toHash(record: Partial<DeliveryRecord>): Record<string, string> {
   return hash;
 }
 
+/** What a field left out of the hash means (records are created without their empty fields). */
+const EMPTY_RECORD: Omit<DeliveryRecord, 'postId' | 'kind' | 'channelId' | 'state' | 'createdAt' | 'updatedAt'> = {
+  feedId: null,
+  itemKey: null,
+  link: null,
+  title: '',
+  attempts: 0,
+  firstSeenAt: null,
+  history: [],
+  messageId: null,
+  lastError: null,
+  text: null,
+  textHash: null,
+  imageUrl: null,
+  digestId: null,
+  members: [],
+  note: null,
+  acks: [],
+};
+
 function fromHash(hash: Record<string, string>): DeliveryRecord {
-  const record: Record<string, unknown> = {};
+  const record: Record<string, unknown> = { ...EMPTY_RECORD };
   for (const [field, value] of Object.entries(hash)) {
     if (JSON_FIELDS.has(field)) record[field] = value ? JSON.parse(value) : [];
     else if (NUMBER_FIELDS.has(field)) record[field] = Number(value);
