@@ -177,6 +177,8 @@ export function htmlToText(html: string): string {
 
 /** One line of plain text, for titles, names and categories. */
 export function toPlainLine(s: string): string {
+  // Most titles hold no markup, no entities and no CDATA markers: then only whitespace changes.
+  if (!/[<&]|\]\]>/.test(s)) return s.replace(/\s+/g, ' ').trim();
   return htmlToText(s).replace(/\s+/g, ' ').trim();
 }
 

@@ -186,6 +186,17 @@ function parseWords(s: string, now: Date): Date | null {
   });
 }
 
+/** The form nearly every RSS feed writes ("Tue, 03 Jun 2008 11:05:30 +0000"), read without tokenising. */
+const RFC822 = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:GMT|([+-])(\d{2})(\d{2}))$/;
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function fromRfc822(m: RegExpExecArray): Date | null {
+  const [, day, month, year, hour, minute, second, sign, zoneHours, zoneMinutes] = m;
+  const offset = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(zoneHours) * 60 + Number(zoneMinutes));
+  if (Number(zoneHours ?? 0) > 23 || Number(zoneMinutes ?? 0) > 59) return null;
+  return build({ year: Number(year), month: MONTHS_EN.indexOf(month!), day: Number(day), hour: Number(hour), minute: Number(minute), second: Number(second), ms: 0, offset });
+}
+
 /**
  * Reads a feed date. Returns null for anything that is not clearly a date; never an Invalid Date.
  * A missing zone means UTC. Future dates are returned as they are: the poller decides what to do.
@@ -195,5 +206,7 @@ export function parseFeedDate(raw: string | undefined, now: Date = new Date()): 
   if (raw === undefined) return null;
   const s = raw.replace(/\s+/g, ' ').trim();
   if (s === '' || s.length > 80) return null;
+  const common = RFC822.exec(s);
+  if (common) return fromRfc822(common);
   return /^\d{4}[-/]/.test(s) ? parseIso(s) : parseWords(s, now);
 }

@@ -126,3 +126,29 @@ describe('parseFeedDate: garbage', () => {
     expect(iso('Mon, 22 Sep 2031 11:42:07 +0000')).toBe('2031-09-22T11:42:07.000Z');
   });
 });
+
+describe('parseFeedDate: the common RFC 822 form', () => {
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+
+  it('reads 2,000 generated dates to the exact instant, in every zone offset, with and without weekday', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 2000; i++) {
+      const instant = Math.floor(Date.UTC(1995, 0, 1) / 1000 + random() * 1.2e9) * 1000;
+      const offset = (Math.floor(random() * 105) - 48) * 15; // −12:00 … +14:00 in quarter hours
+      const wall = new Date(instant + offset * 60_000);
+      const zone = offset === 0 && i % 2 === 0 ? 'GMT' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
+      const weekday = i % 3 === 0 ? '' : `${days[wall.getUTCDay()]}, `;
+      const text = `${weekday}${pad(wall.getUTCDate())} ${months[wall.getUTCMonth()]} ${wall.getUTCFullYear()} ${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())} ${zone}`;
+      expect(parseFeedDate(text)?.getTime(), text).toBe(instant);
+    }
+  });
+
+  it('still refuses impossible days and zones in that form', () => {
+    expect(parseFeedDate('Mon, 31 Feb 2025 10:00:00 +0000')).toBeNull();
+    expect(parseFeedDate('Mon, 10 Feb 2025 24:00:00 +0000')).toBeNull();
+    expect(parseFeedDate('Mon, 10 Feb 2025 10:00:00 +0075')).toBeNull();
+  });
+});
