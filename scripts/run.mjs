@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start` / `npm run preview`: compile when dist/ is missing or older than src/, then run the CLI.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +28,13 @@ if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(path.join(root, 
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-const child = spawn(process.execPath, ['--enable-source-maps', entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+// The bot's node flags, shared with the Dockerfile's CMD, the fault suite and the benchmark. Among them
+// --max-semi-space-size=1 (MB): V8's default young generation (up to 16 MB per semi-space) holds tens of MB
+// of RSS the bot does not need; it idles between polls, so the more frequent scavenges do not show
+// (docs/benchmarks.md, (d)).
+const BOT_NODE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8'));
+
+const child = spawn(process.execPath, [...BOT_NODE_FLAGS, entry, ...process.argv.slice(2)], { stdio: 'inherit' });
 // Forward stop signals so the bot shuts down gracefully when this wrapper is the one signalled.
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

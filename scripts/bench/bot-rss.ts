@@ -1,6 +1,7 @@
-// (d) Resident memory of the real bot: `node --import tsx src/main.ts start --dry-run=FILE --config CFG` as a
-// child (all roles: poller, worker, http; file publisher, so no Chromium), fed a 10,000-item local feed until
-// every item is in FILE. Read from /proc/<pid>/status. Also measures what tsx alone adds to a bare node.
+// (d) Resident memory of the real bot, started exactly as `npm start` starts it: `node scripts/run.mjs start
+// --dry-run=FILE --config CFG` (which builds dist/ when stale and runs `node <flags> dist/main.js` as its
+// child; the child is the bot measured). All roles: poller, worker, http; file publisher, so no Chromium.
+// Fed a 10,000-item local feed until every item is in FILE. Read from /proc/<pid>/status.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,8 +22,7 @@ export interface BotRssResult {
   readonly peakRssMb: number;
   /** Feed grows to N items → the Nth line is in the file. */
   readonly postMs: number;
-  /** RSS of `node --import tsx` idling, and of plain `node`: what running from source costs. */
-  readonly tsxIdleMb: number;
+  /** RSS of plain `node` idling: the floor under any Node process. */
   readonly nodeIdleMb: number;
 }
 
@@ -91,7 +91,7 @@ async function stop(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
-/** RSS of an idle `node [--import tsx] -e …` after a second: the floor under any process. */
+/** RSS of an idle `node -e …` after a second: the floor under any process. */
 async function idleRss(args: readonly string[]): Promise<number> {
   const child = spawn(process.execPath, [...args, '-e', 'setInterval(() => {}, 1000)'], { cwd: root, stdio: 'ignore' });
   try {
@@ -102,15 +102,25 @@ async function idleRss(args: readonly string[]): Promise<number> {
   }
 }
 
-/** How the bot is started: from source through tsx (what the brief asks for) unless told otherwise. */
-const FROM_SOURCE = ['--import', 'tsx', path.join(root, 'src/main.ts')];
+/** `npm start`'s wrapper. */
+const NPM_START = [path.join(root, 'scripts/run.mjs')];
+
+/** The wrapper's one child: the bot itself (null until it has been spawned). */
+function botPid(wrapperPid: number): number | null {
+  try {
+    const children = readFileSync(`/proc/${wrapperPid}/task/${wrapperPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length === 1 ? Number(children[0]) : null;
+  } catch {
+    return null;
+  }
+}
 
 export async function runBotRss(
   server: FeedServer,
   items: number,
   timeoutMs: number,
   settleAtMs: readonly number[] = [],
-  entry: readonly string[] = FROM_SOURCE,
+  entry: readonly string[] = NPM_START,
 ): Promise<BotRssResult> {
   const prefix = uniquePrefix('botrss');
   const route = `/${prefix}`;
@@ -132,23 +142,25 @@ export async function runBotRss(
     stdio: 'ignore',
   });
   try {
-    await until(() => server.requests(route) >= 2, 30_000, 'the first polls', child);
+    // Up to 2 min: the wrapper compiles first when dist/ is older than src/.
+    await until(() => server.requests(route) >= 2, 120_000, 'the first polls', child);
     await sleep(1000);
-    const idle = memoryOf(child.pid!);
-    const heapIdle = await heapOf(child.pid!);
-    progress(`bot up (pid ${child.pid}), RSS ${idle.rss.toFixed(1)} MB; feeding ${items} items`);
+    const pid = botPid(child.pid!) ?? child.pid!;
+    const idle = memoryOf(pid);
+    const heapIdle = await heapOf(pid);
+    progress(`bot up (pid ${pid}, wrapper ${child.pid}), RSS ${idle.rss.toFixed(1)} MB; feeding ${items} items`);
     const body = rssFeed(benchItems(items), 1);
     const t0 = performance.now();
     server.set(route, { body });
     await until(() => countLines(out) >= items, timeoutMs, `${items} posts`, child);
     const postMs = performance.now() - t0;
     await sleep(1000);
-    const after = memoryOf(child.pid!);
-    const heapAfter = await heapOf(child.pid!);
+    const after = memoryOf(pid);
+    const heapAfter = await heapOf(pid);
     const settled: { atMs: number; rssMb: number }[] = [];
     for (const atMs of settleAtMs) {
       await sleep(Math.max(0, atMs - (performance.now() - t0 - postMs)));
-      settled.push({ atMs, rssMb: memoryOf(child.pid!).rss });
+      settled.push({ atMs, rssMb: memoryOf(pid).rss });
     }
     const code = await stop(child);
     if (code !== 0) throw new Error(`the bot exited with ${String(code)} on SIGTERM`);
@@ -163,7 +175,6 @@ export async function runBotRss(
       heapAfter,
       peakRssMb: after.hwm,
       postMs,
-      tsxIdleMb: await idleRss(['--import', 'tsx']),
       nodeIdleMb: await idleRss([]),
     };
   } finally {

@@ -99,7 +99,7 @@ function report(info: Record<string, string>, r: Results, elapsedS: number): str
         [`(b) item-to-post p95, ${fmt(PIPELINE_ITEMS)}-item burst (median of ${RUNS})`, `${fmt(burstP95)} ms`, '(backlog)', ''],
         [`(c) CPU per unchanged poll, ${spin304.feed}, 304`, `${fmt(spin304.cpuMsPerPoll, 2)} ms`, '< 2 ms', verdict(spin304.cpuMsPerPoll < 2)],
         [`(c) CPU per unchanged poll, ${spin200.feed}, 200 same body`, `${fmt(spin200.cpuMsPerPoll, 2)} ms`, '< 2 ms', verdict(spin200.cpuMsPerPoll < 2)],
-        [`(d) bot RSS after ${fmt(r.rss.items)} items (child, node --import tsx)`, `${fmt(r.rss.afterRssMb, 1)} MB`, '< 150 MB', verdict(r.rss.afterRssMb < 150)],
+        [`(d) bot RSS after ${fmt(r.rss.items)} items (npm start: node dist/main.js)`, `${fmt(r.rss.afterRssMb, 1)} MB`, '< 150 MB', verdict(r.rss.afterRssMb < 150)],
         [`(e) parse+normalise ÷ plain rss-parser, ${r.parse.files} files`, fmt(r.parse.ratio, 3), '≥ 1', verdict(r.parse.ratio >= 1)],
       ],
     ),
@@ -182,7 +182,6 @@ function report(info: Record<string, string>, r: Results, elapsedS: number): str
               ['external (Buffers etc.), idle / after', `${fmt(m.heapIdle.externalMb, 1)} / ${fmt(m.heapAfter.externalMb, 1)}`],
             ]
           : [['V8 heap', 'not read (ss or /metrics unavailable)']]),
-        ['idle `node --import tsx` (what running from source adds)', fmt(m.tsxIdleMb, 1)],
         ['idle plain `node`', fmt(m.nodeIdleMb, 1)],
       ],
     ),

@@ -67,7 +67,8 @@ export function createBot(options: BotOptions): Bot {
     [FAULT_ENV.failureRate]: String(options.publishFaults?.failureRate ?? ''),
     [FAULT_ENV.unknownOutcomeShare]: String(options.publishFaults?.unknownOutcomeShare ?? ''),
   };
-  const args = ['--enable-source-maps', options.build.main, 'start', '--config', options.configPath, `--dry-run=${options.outFile}`];
+  // The node flags production uses (npm start, the Docker image), so memory is measured as it will be.
+  const args = [...botNodeFlags(), options.build.main, 'start', '--config', options.configPath, `--dry-run=${options.outFile}`];
 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -176,4 +177,8 @@ export function readPosted(file: string): { posts: PostedLine[]; partialLines: n
     }
   }
   return { posts, partialLines };
+}
+
+function botNodeFlags(): string[] {
+  return JSON.parse(readFileSync(new URL('../../scripts/node-flags.json', import.meta.url), 'utf8')) as string[];
 }
