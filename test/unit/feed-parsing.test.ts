@@ -1,6 +1,7 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { describe, it, expect } from 'vitest';
 import { FeedError } from '../../src/domain/errors.js';
-import { decodeFeedBytes } from '../../src/adapters/feed/decode-feed-bytes.js';
+import { decodeFeedBytes, utf8Stats } from '../../src/adapters/feed/decode-feed-bytes.js';
 import { repairXml } from '../../src/adapters/feed/repair-xml.js';
 import { createRssFeedParser } from '../../src/adapters/feed/rss-feed-parser.js';
 
@@ -109,6 +110,19 @@ describe('decodeFeedBytes', () => {
     const body = concat(utf8('<rss><a>Mãe ação São João</a><b>caf'), [0xe9, 0x20, 0x93, 0x78, 0x94], utf8('</b></rss>'));
     const { text } = decodeFeedBytes(body, null);
     expect(text).toBe('<rss><a>Mãe ação São João</a><b>café “x”</b></rss>');
+  });
+
+  it("node:buffer's isUtf8/isAscii (the fast path) agree with the byte loop's statistics", () => {
+    // Bytes around every boundary the UTF-8 rules draw: overlongs, surrogates, > U+10FFFF, truncations.
+    const edges = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
+    let seed = 7;
+    const next = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (let sample = 0; sample < 20_000; sample++) {
+      const bytes = Uint8Array.from({ length: next(9) }, () => (next(10) < 7 ? (edges[next(edges.length)] ?? 0) : next(256)));
+      const { invalid, multibyte } = utf8Stats(bytes);
+      expect(isUtf8(bytes), bytes.join(',')).toBe(invalid === 0);
+      expect(isAscii(bytes), bytes.join(',')).toBe(invalid === 0 && multibyte === 0);
+    }
   });
 });
 
