@@ -1,7 +1,9 @@
 /**
- * rss-parser output (its custom fields, which carry the raw xml2js nodes) → RawFeed. Only the raw
- * fields are read, never rss-parser's derived ones, so every format and every fallback path maps the
- * same way and nothing is lost to its simplifications (first enclosure only, no Atom categories…).
+ * Raw xml2js nodes → RawFeed. The input is what rss-parser's custom fields hand back (see
+ * rss-parser-setup, the reference) and what the sax tree gives in production (see feed-output): for the
+ * channel/feed and each item, `#name` → every node of that child element, `#$` → the attributes. Only
+ * raw nodes are read, never rss-parser's derived fields, so every format and fallback maps the same way
+ * and nothing is lost to its simplifications (first enclosure only, no Atom categories…).
  */
 import type { RawFeed, RawFeedItem, RawMedia } from '../../domain/feed-item.js';
 import {
@@ -18,8 +20,26 @@ import {
 
 export type FeedFormat = RawFeed['format'];
 
-/** Output key of the custom field that carries the raw nodes of one element (see rss-parser-setup). */
-export const rawKey = (element: string): string => `#${element}`;
+const rawKeys = new Map<string, string>();
+
+/**
+ * Output key of the field that carries the raw nodes of one element (or `$`, the attributes). Called
+ * only with the fixed names below; the same string each time, so property lookups stay cheap.
+ */
+export function rawKey(element: string): string {
+  let key = rawKeys.get(element);
+  if (key === undefined) rawKeys.set(element, (key = `#${element}`));
+  return key;
+}
+
+/** Every child element of an item/entry this mapper reads, all occurrences, with their whole subtrees. */
+export const ITEM_ELEMENTS: readonly string[] = [
+  'title', 'link', 'guid', 'id', 'description', 'summary', 'content', 'content:encoded',
+  'pubDate', 'dc:date', 'published', 'updated', 'author', 'dc:creator', 'category', 'dc:subject',
+  'media:content', 'media:thumbnail', 'media:group', 'enclosure', 'bigimage', 'image', 'thumbnail', 'smallimage',
+];
+/** Every child element of a channel/feed this mapper reads. */
+export const FEED_ELEMENTS: readonly string[] = ['title', 'link'];
 
 export function toRawFeed(output: Readonly<Record<string, unknown>>, format: FeedFormat, rootXmlBase: string | undefined): RawFeed {
   const field = (name: string): readonly unknown[] => nodesOf(output[rawKey(name)]);

@@ -1,100 +1,17 @@
 /**
- * The FeedParser port on rss-parser: bytes → decoded text → (repaired if needed) XML → RawFeed.
- * Every failure comes out as FeedError ('not-a-feed', 'malformed' or 'too-large'), never as anything else.
+ * The production FeedParser: the shared pipeline (decode, not-a-feed checks, repair, typed FeedError)
+ * with each attempt parsed by sax into just the xml2js-shaped nodes the mapper reads (feed-tree), then
+ * located as rss-parser would locate them (feed-output). It reads exactly what the rss-parser-based
+ * reference reads — test/integration/feed-parser-differential.test.ts checks that document by document —
+ * without building the whole tree, without rss-parser's own mapping, and once per attempt.
  */
-import type { RawFeed } from '../../domain/feed-item.js';
-import { FeedError } from '../../domain/errors.js';
 import type { FeedParser } from '../../ports.js';
-import { decodeFeedBytes } from './decode-feed-bytes.js';
-import { toRawFeed, type FeedFormat } from './map-raw-feed.js';
-import { repairXml } from './repair-xml.js';
-import { createGuardedParser } from './rss-parser-setup.js';
-import { attributeValue, describeNonFeed, findRootTag, isFeedRoot, stripDoctype, type RootTag } from './xml-prolog.js';
+import { createPipelineParser, type PipelineOptions } from './feed-pipeline.js';
+import { feedOutput } from './feed-output.js';
+import { parseFeedTree } from './feed-tree.js';
 
-export interface RssFeedParserOptions {
-  /** Bodies larger than this are refused before parsing (xml2js holds the whole tree in memory). */
-  readonly maxBytes?: number;
-}
-
-const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+export type RssFeedParserOptions = PipelineOptions;
 
 export function createRssFeedParser(options: RssFeedParserOptions = {}): FeedParser {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  return {
-    parse: async (body, source) => {
-      try {
-        return await parseFeed(body, source.contentType, maxBytes);
-      } catch (error) {
-        if (error instanceof FeedError) throw error;
-        throw new FeedError('malformed', `the feed could not be read: ${oneLine(error)}`, { cause: error });
-      }
-    },
-  };
-}
-
-async function parseFeed(body: Uint8Array, contentType: string | null, maxBytes: number): Promise<RawFeed> {
-  if (body.byteLength > maxBytes) {
-    throw new FeedError('too-large', `the feed is ${body.byteLength} bytes, more than the ${maxBytes} allowed`);
-  }
-  const { text } = decodeFeedBytes(body, contentType);
-  const nonFeed = describeNonFeed(body, text);
-  if (nonFeed !== undefined) throw new FeedError('not-a-feed', `expected an RSS or Atom feed but got ${nonFeed}`);
-
-  // The DTD is never needed (sax does not expand its entities) and is where entity bombs live.
-  const prepared = stripDoctype(text);
-  const first = await attempt(prepared);
-  if (first.ok) return first.feed;
-  const repaired = repairXml(prepared);
-  const second = repaired === prepared ? first : await attempt(repaired);
-  if (second.ok) return second.feed;
-
-  // The original's root counts too: a body cut inside the root's start tag is a broken feed, not a non-feed.
-  const root = findRootTag(repaired) ?? findRootTag(prepared);
-  if (!isFeedRoot(root) && !isFeedRoot(findRootTag(prepared))) {
-    const what = root === undefined ? 'a document with no root element' : `an XML document whose root is <${root.name}>`;
-    throw new FeedError('not-a-feed', `expected an RSS or Atom feed but got ${what}`, { cause: second.error });
-  }
-  throw new FeedError('malformed', `the feed's XML is broken beyond repair: ${oneLine(second.error)}`, {
-    cause: second.error,
-  });
-}
-
-type Attempt = { readonly ok: true; readonly feed: RawFeed } | { readonly ok: false; readonly error: unknown };
-
-async function attempt(xml: string): Promise<Attempt> {
-  try {
-    const output = await createGuardedParser().parseString(xml);
-    const root = findRootTag(xml);
-    const format = formatOf(root);
-    if (format === undefined) return { ok: false, error: new Error('the root element is not rss, rdf:RDF or feed') };
-    return { ok: true, feed: toRawFeed(output, format, rootXmlBase(root)) };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-/** The format, from the root element rss-parser dispatched on. */
-function formatOf(root: RootTag | undefined): FeedFormat | undefined {
-  if (root === undefined) return undefined;
-  if (root.name === 'feed' || root.name.endsWith(':feed')) return 'atom';
-  if (root.name === 'rdf:RDF') {
-    // RSS 0.90 is RDF too; only its namespace tells it apart from RSS 1.0.
-    return /my\.netscape\.com\/rdf\/simple\/0\.9/.test(root.attributes) ? 'rss09' : 'rss1';
-  }
-  if (root.name === 'rss') {
-    return /^\s*0\.9/.test(attributeValue(root.attributes, 'version') ?? '') ? 'rss09' : 'rss2';
-  }
-  return undefined;
-}
-
-/** xml:base on the root element (rss-parser never exposes the root's attributes for RSS). */
-function rootXmlBase(root: RootTag | undefined): string | undefined {
-  const base = root === undefined ? undefined : attributeValue(root.attributes, 'xml:base')?.trim();
-  return base === '' ? undefined : base;
-}
-
-/** sax messages span lines ("…\nLine: 5\nColumn: 3\nChar: &"); logs want one. */
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, ', ').slice(0, 300);
+  return createPipelineParser((xml) => feedOutput(parseFeedTree(xml)), options);
 }
