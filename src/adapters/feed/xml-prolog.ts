@@ -56,10 +56,18 @@ export function findRootTag(text: string): RootTag | undefined {
   return m === null ? undefined : { name: m[1] ?? '', attributes: m[2] ?? '' };
 }
 
+/** One compiled pattern per attribute name asked for (a handful of fixed names: version, xml:base). */
+const attributePatterns = new Map<string, RegExp>();
+
 /** The value of one attribute in a start tag's raw attribute text, references decoded. */
 export function attributeValue(attributes: string, name: string): string | undefined {
-  const escaped = name.replace(/[.:]/g, '\\$&');
-  const raw = new RegExp(`(?:^|\\s)${escaped}\\s*=\\s*(["'])([\\s\\S]*?)\\1`).exec(attributes)?.[2];
+  let pattern = attributePatterns.get(name);
+  if (pattern === undefined) {
+    const escaped = name.replace(/[.:]/g, '\\$&');
+    pattern = new RegExp(`(?:^|\\s)${escaped}\\s*=\\s*(["'])([\\s\\S]*?)\\1`);
+    attributePatterns.set(name, pattern);
+  }
+  const raw = pattern.exec(attributes)?.[2];
   return raw?.replace(/&(?:#(\d+)|#x([0-9a-f]+)|(amp|lt|gt|quot|apos));/gi, (match, dec?: string, hex?: string, entity?: string) => {
     const code = dec !== undefined ? Number(dec) : hex !== undefined ? Number.parseInt(hex, 16) : undefined;
     if (code !== undefined) return code <= 0x10ffff ? String.fromCodePoint(code) : match;
@@ -116,7 +124,10 @@ function describeBinary(body: Uint8Array): string | undefined {
   const utf16 = bom || (head[0] === 0 && head[2] === 0) || (head[1] === 0 && head[3] === 0);
   if (utf16) return undefined; // NULs are normal in UTF-16; decodeFeedBytes handles it
   let control = 0;
-  for (const byte of head) if (byte < 0x09 || (byte > 0x0d && byte < 0x20)) control += 1;
+  for (let i = 0; i < head.length; i++) {
+    const byte = head[i] ?? 0x20;
+    if (byte < 0x09 || (byte > 0x0d && byte < 0x20)) control += 1;
+  }
   return control > head.length / 10 ? 'binary data' : undefined;
 }
 
