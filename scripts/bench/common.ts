@@ -98,9 +98,9 @@ export const benchItems = (count: number, from = 1): TestItem[] => Array.from({ 
 export interface CountingPublisher {
   readonly publisher: Publisher;
   readonly count: () => number;
-  /** Total time spent inside the wrapped publisher's publish (the file append + fsync), ms. */
+  /** Total time spent inside the wrapped publisher's publish (one write(2) of the line), ms. */
   readonly publishMs: () => number;
-  /** Resolves once `n` publishes have resolved (the line is written and fsynced), or rejects after `timeoutMs`. */
+  /** Resolves once `n` publishes have resolved (the line is written), or rejects after `timeoutMs`. */
   reached(n: number, timeoutMs: number): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 // (a) pipeline throughput vs bare BullMQ, and (b) item-to-post latency, on the bot's own wiring: the
 // config loader, openBackend/pollerDeps/workerDeps (as main.ts builds them), pollFeed, startPublishWorker
-// and the file publisher (one JSON line per post, fsynced). Pacing is off everywhere.
+// and the file publisher (one JSON line per post, one write(2) each). Pacing is off everywhere.
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { POSTS_QUEUE } from '../../src/adapters/bullmq/post-queue.js';
@@ -17,12 +17,12 @@ export interface PipelineRun {
   readonly concurrency: number;
   /** Poll start → pollFeed returned (every item fetched, parsed, decided, queued and recorded). */
   readonly pollMs: number;
-  /** Poll start → the Nth line is in the file (fsynced). */
+  /** Poll start → the Nth line is in the file. */
   readonly totalMs: number;
   readonly itemsPerSec: number;
   /** Per post: delivery record firstSeenAt → updatedAt of the `sent` state. */
   readonly latenciesMs: number[];
-  /** Share of the worker's time spent inside the file publisher's publish (append + fsync). */
+  /** Share of the worker's time spent inside the file publisher's publish (the write of its line). */
   readonly publishShare: number;
   /** Posts/s over the first and the last 1,000 posts (from the lines' publishedAt): does it slow down as it goes? */
   readonly firstKPerSec: number;
@@ -96,7 +96,7 @@ async function openBot(prefix: string, url: string, concurrency: number) {
   };
 }
 
-/** One poll of an `n`-item feed through to the Nth fsynced line. `body` must hold exactly `n` new items. */
+/** One poll of an `n`-item feed through to the Nth line written. `body` must hold exactly `n` new items. */
 export async function runPipeline(server: FeedServer, body: string, n: number, concurrency: number, timeoutMs: number): Promise<PipelineRun> {
   const prefix = uniquePrefix(`pipe-c${concurrency}`);
   server.set(`/${prefix}`, { body });
@@ -131,7 +131,7 @@ export async function runPipeline(server: FeedServer, body: string, n: number, c
 export interface TrickleRun {
   /** firstSeenAt → sent (delivery record), ms. */
   readonly latenciesMs: number[];
-  /** Poll start (fetch of the whole feed) → the post's line fsynced, ms. */
+  /** Poll start (fetch of the whole feed) → the post's line written, ms. */
   readonly pollToSentMs: number[];
 }
 
