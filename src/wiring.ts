@@ -62,7 +62,7 @@ export type Backend = Awaited<ReturnType<typeof openBackend>>;
 export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
   const { REDIS_URL: url, REDIS_CLUSTER: cluster } = cfg.env;
   if (cluster) await assertClusterAnswers(url);
-  else await ensureRedis({ url, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log });
+  else await ensureRedis({ url, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log, guardExternal: true });
   // The stores are typed against Redis; an ioredis Cluster serves the same commands (MULTI and EVAL included,
   // every key in one slot thanks to the prefix's hash tag).
   const redis = createRedisConnection({ url, cluster }) as Redis;

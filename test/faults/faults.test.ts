@@ -204,7 +204,8 @@ describe(`fault suite (${SCALE.name})`, () => {
       run: async () => {
         await faultsSettled();
         await until(async () => (await db.sentIds()).length > 0, 20_000, 'some posts to be sent before Redis goes down');
-        // Not while the bot boots: a bot that finds no Redis at a loopback URL starts its own (see the report).
+        // Not while the bot boots: a bot that finds its Redis down at boot exits with the reason (it will not
+        // start an empty one in its place) and waits for its supervisor; this run has none.
         await until(() => db.workerConnected(), 20_000, 'the bot to finish booting');
         await strikeMoment();
         const sentBefore = await db.sentIds();

@@ -2,9 +2,13 @@
  * Makes sure a Redis answers at the configured URL. When none does and the URL points at this machine,
  * starts a local redis-server (data under `dataDir`), installing Debian's package first when it is
  * missing and we are root. Used by the bot at boot, by the test suite and by .ci/run.
+ *
+ * The bot also passes `guardExternal`: a local Redis it did not start (the system's redis-server, say) is
+ * remembered by a marker file, and when that one is down the bot refuses to start an empty server in its
+ * place, which would hide the real queue and memory and re-run first polls.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { DependencyUnavailableError } from '../../domain/errors.js';
@@ -19,6 +23,8 @@ export interface EnsureRedisOptions {
   /** The PATH to search for redis-server (the caller passes process.env.PATH). */
   readonly searchPath?: string | undefined;
   readonly log: { info(msg: string): void; warn(msg: string): void };
+  /** Remember a local Redis we did not start, and never start one in its place (the bot sets this). */
+  readonly guardExternal?: boolean;
 }
 
 export type EnsureRedisResult = { readonly started: false } | { readonly started: true; readonly pidFile: string };
@@ -29,14 +35,26 @@ const INSTALL_HINT =
 
 export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsureRedisResult> {
   const { hostname, port } = parseRedisUrl(options.url);
-  if (await redisAnswers(hostname, port)) return { started: false };
-  if (!LOCAL_HOSTS.has(hostname)) {
+  const local = LOCAL_HOSTS.has(hostname);
+  const dir = path.resolve(options.dataDir, `redis-${port}`);
+  const pidFile = path.join(dir, 'redis.pid');
+  const marker = path.resolve(options.dataDir, `redis-${port}.external`);
+  if (await redisAnswers(hostname, port)) {
+    if (options.guardExternal && local && !isRunning(pidFile)) rememberExternal(marker, options);
+    return { started: false };
+  }
+  if (!local) {
     throw new DependencyUnavailableError(`No Redis answers at ${redactRedisUrl(options.url)}. Start it, or fix REDIS_URL.`);
   }
+  if (options.guardExternal && existsSync(marker)) {
+    throw new DependencyUnavailableError(
+      `No Redis answers at ${redactRedisUrl(options.url)}, and one that channelcast did not start has served this address before ` +
+        `(${marker}). An empty server in its place would hide its queue and the bot's memory, so none is started. ` +
+        'Start that Redis again (e.g. `sudo systemctl start redis-server`), or delete the marker file to let channelcast run its own from now on.',
+    );
+  }
   const binary = findRedisServer(options.searchPath) ?? installRedisServer(options);
-  const dir = path.resolve(options.dataDir, `redis-${port}`);
   mkdirSync(dir, { recursive: true });
-  const pidFile = path.join(dir, 'redis.pid');
   options.log.info(`No Redis answers at ${hostname}:${port}; starting ${binary} with data in ${dir}`);
   const started = spawnSync(
     binary,
@@ -56,6 +74,27 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsureRe
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new DependencyUnavailableError(`redis-server was started but does not answer on port ${port}; see ${dir}/redis.log`);
+}
+
+/** Whether the redis-server we once started (its pid file) is still alive. */
+function isRunning(pidFile: string): boolean {
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function rememberExternal(marker: string, options: EnsureRedisOptions): void {
+  if (existsSync(marker)) return;
+  try {
+    mkdirSync(path.dirname(marker), { recursive: true });
+    writeFileSync(marker, `${JSON.stringify({ url: redactRedisUrl(options.url), since: new Date().toISOString() })}\n`);
+  } catch (error) {
+    // Without the marker the bot only loses this safeguard; it must not stop it from running.
+    options.log.warn(`could not write ${marker}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** True when something speaking RESP answers PING (an auth error also proves a server is there). */
