@@ -126,7 +126,8 @@ export function pollerSetup(cfg: Config, backend: Backend, runtime: Runtime) {
     feeds: cfg.feeds,
     deps: pollerDeps(cfg, backend, runtime),
     lease: backend.lease,
-    pollLockMs: cfg.fetch.timeoutSeconds * 1000 + 60_000,
+    // Renewed while a poll runs: this only bounds how long a poller killed mid-poll blocks the feed.
+    pollLockMs: 15_000,
   };
 }
 

@@ -17,7 +17,10 @@ export interface PollerOptions {
   readonly deps: PollFeedDeps;
   readonly lease: Lease;
   readonly log: Logger;
-  /** Longest a poll may take (fetch timeout plus processing): the per-feed lock's lifetime. */
+  /**
+   * The per-feed lock's lifetime. It is renewed every third of it while the poll runs, so a poll may take
+   * longer; this is how long a poller killed mid-poll keeps others from polling the feed.
+   */
   readonly pollLockMs: number;
   /** Poll every feed once right away instead of waiting for the first cron slot. */
   readonly pollOnStart?: boolean;
@@ -50,6 +53,12 @@ export function startPoller(options: PollerOptions): Poller {
       return null;
     }
     const started = Date.now();
+    const renewal = setInterval(() => {
+      lease.renew(`poll:${feedId}`, token, options.pollLockMs).then(
+        (held) => held || feedLog.warn('poll lock lost while polling (Redis was unreachable too long); queueing stays idempotent'),
+        (err: unknown) => feedLog.warn({ err }, 'poll lock renewal failed'),
+      );
+    }, options.pollLockMs / 3);
     try {
       const outcome = await pollFeed(feed, options.deps);
       const durationMs = Date.now() - started;
@@ -61,6 +70,7 @@ export function startPoller(options: PollerOptions): Poller {
       options.metrics?.pollFinished(feedId, 'error', Date.now() - started);
       throw err;
     } finally {
+      clearInterval(renewal);
       await lease.release(`poll:${feedId}`, token);
     }
   };

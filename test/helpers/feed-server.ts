@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 
 export interface FeedServer {
   readonly url: (path: string) => string;
-  set(path: string, response: { body?: string; status?: number; etag?: boolean }): void;
+  set(path: string, response: { body?: string; status?: number; etag?: boolean; delayMs?: number }): void;
   requests(path: string): number;
   close(): Promise<void>;
 }
 
 export async function startFeedServer(): Promise<FeedServer> {
-  const routes = new Map<string, { body: string; status: number; etag: boolean }>();
+  const routes = new Map<string, { body: string; status: number; etag: boolean; delayMs: number }>();
   const counts = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
@@ -19,15 +19,19 @@ export async function startFeedServer(): Promise<FeedServer> {
     const route = routes.get(path);
     if (!route) return void res.writeHead(404).end('not found');
     const etag = `"${createHash('sha1').update(route.body).digest('hex')}"`;
-    if (route.etag && req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
-    res.writeHead(route.status, { 'content-type': 'application/rss+xml; charset=utf-8', ...(route.etag ? { etag } : {}) });
-    res.end(route.body);
+    const respond = (): void => {
+      if (route.etag && req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
+      res.writeHead(route.status, { 'content-type': 'application/rss+xml; charset=utf-8', ...(route.etag ? { etag } : {}) });
+      res.end(route.body);
+    };
+    if (route.delayMs > 0) setTimeout(respond, route.delayMs);
+    else respond();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: (path) => `http://127.0.0.1:${port}${path}`,
-    set: (path, r) => routes.set(path, { body: r.body ?? '', status: r.status ?? 200, etag: r.etag ?? true }),
+    set: (path, r) => routes.set(path, { body: r.body ?? '', status: r.status ?? 200, etag: r.etag ?? true, delayMs: r.delayMs ?? 0 }),
     requests: (path) => counts.get(path) ?? 0,
     close: () =>
       new Promise((resolve) => {

@@ -26,9 +26,9 @@ afterEach(async () => {
   await removePrefix(prefix);
 });
 
-function replica(feed: PollerFeed, pollOnStart = false): { poller: Poller; harness: Harness } {
+function replica(feed: PollerFeed, pollOnStart = false, pollLockMs = 10_000): { poller: Poller; harness: Harness } {
   const harness = createHarness(prefix, new TestClock(new Date()));
-  const poller = startPoller({ feeds: [feed], deps: harness.deps, lease: harness.lease, log: silent, pollLockMs: 10_000, pollOnStart });
+  const poller = startPoller({ feeds: [feed], deps: harness.deps, lease: harness.lease, log: silent, pollLockMs, pollOnStart });
   harnesses.push(harness);
   pollers.push(poller);
   return { poller, harness };
@@ -51,6 +51,18 @@ describe('startPoller with two replicas', () => {
     server.set('/race', { body: rssFeed(tenItems, 2) });
     await a.poller.pollNow('shared');
     await b.poller.pollNow('shared');
+    expect(await a.harness.jobs()).toHaveLength(10);
+  });
+
+  it('keeps a slow poll’s feed lock alive past its lifetime, so no other replica polls alongside', async () => {
+    server.set('/slow', { body: rssFeed(tenItems), delayMs: 1200 });
+    const a = replica(feedAt('/slow'), false, 300);
+    const b = replica(feedAt('/slow'), false, 300);
+    const slow = a.poller.pollNow('shared');
+    await new Promise((r) => setTimeout(r, 800)); // well past the 300 ms lifetime: only renewals keep it
+    expect(await b.poller.pollNow('shared')).toBeNull();
+    expect((await slow)?.result).toBe('processed');
+    expect((await b.poller.pollNow('shared'))?.result).not.toBeUndefined(); // released: b may poll now
     expect(await a.harness.jobs()).toHaveLength(10);
   });
 
