@@ -38,17 +38,8 @@ export function inspect(url: string, prefix: string): Inspector {
   };
 }
 
-/** mulberry32: a small seeded PRNG, so a schedule can be replayed with FAULTS_SEED. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+// Replayed with FAULTS_SEED.
+export { seededRandom } from './random.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -17,6 +17,7 @@ import { parseFeedTree } from '../../src/adapters/feed/feed-tree.js';
 import { createReferenceFeedParser } from '../../src/adapters/feed/reference-feed-parser.js';
 import { createRssFeedParser } from '../../src/adapters/feed/rss-feed-parser.js';
 import { TRICKY_DOCUMENTS } from '../helpers/tricky-feeds.js';
+import { textSeededRandom } from '../helpers/random.js';
 
 const production = createRssFeedParser();
 const reference = createReferenceFeedParser();
@@ -48,17 +49,6 @@ async function expectSameOutcome(body: string | Uint8Array, label: string, conte
   return theirs;
 }
 
-/** A small deterministic PRNG (mulberry32), so every run tries the same variants. */
-function random(seedText: string): () => number {
-  let seed = [...seedText].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 0x9e3779b1) >>> 0, 0x811c9dc5);
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Snippets whose insertion breaks, repairs or reshapes XML in the ways that matter here. */
 const SNIPPETS = [
@@ -74,7 +64,7 @@ function variants(name: string, body: Uint8Array, cuts: number, mutants: number)
     const at = Math.floor((body.length * k) / cuts);
     out.push([`${name} cut at ${at}`, body.subarray(0, at)]);
   }
-  const next = random(name);
+  const next = textSeededRandom(name); // the same variants on every run
   const pick = (n: number): number => Math.floor(next() * n);
   for (let k = 0; k < mutants; k++) {
     const at = pick(body.length + 1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFeedDate } from '../../src/domain/parse-date.js';
+import { seededRandom } from '../helpers/random.js';
 
 const NOW = new Date('2025-09-22T12:00:00Z');
 const iso = (raw: string | undefined, now = NOW): string | null => parseFeedDate(raw, now)?.toISOString() ?? null;
@@ -133,8 +134,7 @@ describe('parseFeedDate: the common RFC 822 form', () => {
   const pad = (n: number) => String(n).padStart(2, '0');
 
   it('reads 2,000 generated dates to the exact instant, in every zone offset, with and without weekday', () => {
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = seededRandom(7);
     for (let i = 0; i < 2000; i++) {
       const instant = Math.floor(Date.UTC(1995, 0, 1) / 1000 + random() * 1.2e9) * 1000;
       const offset = (Math.floor(random() * 105) - 48) * 15; // −12:00 … +14:00 in quarter hours
