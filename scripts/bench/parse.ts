@@ -94,7 +94,8 @@ export async function runParse(rounds: number, roundMs: number): Promise<ParseRe
   const parseOurs = async (doc: Doc): Promise<RawFeed> => ours.parse(doc.bytes, { url: doc.url, contentType: null });
   const oursFull = async (doc: Doc) => listFeed(await parseOurs(doc), doc.url);
   const oursComplete = async (doc: Doc) => normaliseFeed(await parseOurs(doc), doc.url);
-  const plainParse = (doc: Doc) => plain.parseString(doc.text);
+  // Both sides start from the bytes a fetch gives; rss-parser's parseURL decodes them as UTF-8 first.
+  const plainParse = (doc: Doc) => plain.parseString(doc.bytes.toString('utf8'));
   const referenceParse = (doc: Doc) => reference.parse(doc.bytes, { url: doc.url, contentType: null });
 
   // Warm-up: JIT both paths.

@@ -225,7 +225,7 @@ async function main(): Promise<void> {
   progress(`machine: ${info.cpu}, ${info.cores} cores, node ${info.node}, redis ${info.redis}`);
 
   progress('(e) parse throughput on the corpus');
-  const parse = await runParse(5, 600);
+  const parse = await runParse(7, 1000);
 
   const server = await startFeedServer();
   try {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { FeedError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
-import { completeItem, type ListedItem } from '../domain/normalise-feed.js';
+import { completeItem, describeItem, type ListedItem } from '../domain/normalise-feed.js';
 import { backoffDelayMs, judgeItem, postIdFor, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
@@ -91,7 +91,7 @@ async function processItems(
   const now = deps.clock.now();
   const keys = listed.map((i) => i.key);
   const unknown = await deps.seen.unknownToFeed(feed.id, keys);
-  const fresh = listed.filter((i) => unknown.has(i.key));
+  const fresh = listed.filter((i) => unknown.has(i.key)).map(describeItem);
   const { post, baseline } = firstRun ? splitFirstRun(fresh, feed.firstRun) : { post: fresh, baseline: [] };
   const decisions: ItemDecision[] = baseline.map((item) =>
     decide(feed, item, now, 'baseline', null, firstRunReason(feed.firstRun)),

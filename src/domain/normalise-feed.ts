@@ -105,19 +105,29 @@ function absolutiseHtml(html: string, base: string | null): string {
 /** xml:base on `own`, resolved against `outer`; an unusable xml:base falls back to `outer`. */
 const withBase = (own: string | undefined, outer: string | null): string | null => (own ? (resolveUrl(own, outer) ?? outer) : outer);
 
-/** An item as listed: its identity and the facts every poll needs, plus what completing it takes. */
-export interface ListedItem extends Pick<FeedItem, 'key' | 'link' | 'canonicalLink' | 'title' | 'publishedAt'> {
+/** An item as listed: its identity, and what describing and completing it take. */
+export interface ListedItem extends Pick<FeedItem, 'key' | 'link' | 'canonicalLink'> {
   readonly raw: RawFeedItem;
   /** The base its relative URLs resolve against. */
   readonly base: string | null;
+  /** Anchors two-digit years in its date. */
+  readonly now: Date;
 }
 
-/** A feed as listed: every item identified, none completed yet. */
+/** A listed item with what the poller's decisions read: its title and date. */
+export interface DescribedItem extends ListedItem, Pick<FeedItem, 'title' | 'publishedAt'> {}
+
+/** A feed as listed: every item identified, none described or completed yet. */
 export interface FeedListing {
   readonly title: string;
   readonly link: string | null;
   readonly items: readonly ListedItem[];
 }
+
+const titleAndDate = (item: RawFeedItem, now: Date): Pick<FeedItem, 'title' | 'publishedAt'> => ({
+  title: toPlainLine(item.title ?? ''),
+  publishedAt: parseFeedDate(item.date, now)?.toISOString() ?? null,
+});
 
 function listItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null, now: Date): ListedItem {
   const base = withBase(item.xmlBase, feedBase);
@@ -126,25 +136,32 @@ function listItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null, now:
   if (link === null && raw.format !== 'atom' && item.guid !== undefined && /^\s*https?:\/\//i.test(item.guid)) {
     link = resolveUrl(item.guid, null);
   }
-  const canonical = link === null ? null : canonicalLink(link);
-  const title = toPlainLine(item.title ?? '');
-  const publishedAt = parseFeedDate(item.date, now)?.toISOString() ?? null;
-  return { key: itemKey({ guid: item.guid, canonicalLink: canonical, title, publishedAt }), link, canonicalLink: canonical, title, publishedAt, raw: item, base };
+  // resolveUrl gives a normalised href: without a query or fragment it is already canonical.
+  const canonical = link === null ? null : /[?#]/.test(link) ? canonicalLink(link) : link;
+  // Title and date only matter to the key when there is neither guid nor link (then it hashes them).
+  const byIdentity = itemKey({ guid: item.guid, canonicalLink: canonical, title: '' });
+  const key = byIdentity.startsWith('hash:') ? itemKey({ guid: item.guid, canonicalLink: canonical, ...titleAndDate(item, now) }) : byIdentity;
+  return { key, link, canonicalLink: canonical, raw: item, base, now };
+}
+
+/** Title and date: for items new to the feed, which the poller decides about. */
+export function describeItem(listed: ListedItem): DescribedItem {
+  return { ...listed, ...titleAndDate(listed.raw, listed.now) };
 }
 
 /** The costly part (HTML to text, absolute body links, image choice), done only for items that need it. */
-export function completeItem(listed: ListedItem): FeedItem {
-  const { raw: item, base } = listed;
+export function completeItem(described: DescribedItem): FeedItem {
+  const { raw: item, base } = described;
   const summaryText = nonBlank(item.summaryHtml) ? htmlToText(item.summaryHtml) : '';
   const body = [item.contentHtml, item.summaryHtml].find(nonBlank) ?? '';
   return {
-    key: listed.key,
-    link: listed.link,
-    canonicalLink: listed.canonicalLink,
-    title: listed.title,
+    key: described.key,
+    link: described.link,
+    canonicalLink: described.canonicalLink,
+    title: described.title,
     text: summaryText !== '' || !nonBlank(item.contentHtml) ? summaryText : htmlToText(item.contentHtml),
     bodyHtml: absolutiseHtml(body, base),
-    publishedAt: listed.publishedAt,
+    publishedAt: described.publishedAt,
     author: authorName(item.author),
     categories: categoriesOf(item.categories),
     imageUrl: bestImage(item, base),
@@ -156,7 +173,7 @@ export function completeItem(listed: ListedItem): FeedItem {
  * link → `feedUrl`; a `feedUrl` that is a local path contributes no base, so only links that are
  * already absolute http(s) survive. Items that repeat an earlier item's key or canonical link are
  * dropped (first one wins). `now` anchors two-digit years in dates. A poll lists every item but
- * completes only the new ones: most of a feed was seen before.
+ * describes and completes only the new ones: most of a feed was seen before.
  */
 export function listFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedListing {
   const documentBase = resolveUrl(feedUrl, null);
@@ -175,8 +192,8 @@ export function listFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()):
   return { title: toPlainLine(raw.title ?? ''), link: feedLink, items };
 }
 
-/** Lists and completes every item: for preview, explain and anything that shows the whole feed. */
+/** Lists, describes and completes every item: for preview, explain and anything that shows the whole feed. */
 export function normaliseFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedDocument {
   const listing = listFeed(raw, feedUrl, now);
-  return { title: listing.title, link: listing.link, items: listing.items.map(completeItem) };
+  return { title: listing.title, link: listing.link, items: listing.items.map((item) => completeItem(describeItem(item))) };
 }
