@@ -15,7 +15,7 @@ export interface RootTag {
 function skipProlog(text: string): number {
   let i = 0;
   for (;;) {
-    while (i < text.length && /\s|\uFEFF/.test(text[i] ?? '')) i += 1;
+    while (i < text.length && isSpaceOrBom(text.charCodeAt(i))) i += 1;
     const end = text.startsWith('<?', i)
       ? text.indexOf('?>', i + 2) + 2
       : text.startsWith('<!--', i)
@@ -26,6 +26,13 @@ function skipProlog(text: string): number {
     if (end <= i) return i; // not prolog, or an unterminated construct: stop here
     i = end;
   }
+}
+
+/** XML whitespace, the other characters JavaScript's \s matches, and a BOM (it runs once per prolog character). */
+function isSpaceOrBom(code: number): boolean {
+  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
+  if (code < 0xa0) return false;
+  return code === 0xfeff || /\s/.test(String.fromCharCode(code));
 }
 
 /** Index just past a `<!DOCTYPE …>` starting at `start` (an internal `[…]` subset may contain `>`), or -1. */
@@ -51,10 +58,13 @@ export function doctypeEnd(text: string, start: number): number {
 
 /** The root element's start tag, or undefined when the document does not start with one. */
 export function findRootTag(text: string): RootTag | undefined {
-  const at = skipProlog(text);
-  const m = /^<([A-Za-z_][^\s/>]*)([^>]*)/.exec(text.slice(at, at + 8192));
+  ROOT_START_TAG.lastIndex = skipProlog(text);
+  const m = ROOT_START_TAG.exec(text);
   return m === null ? undefined : { name: m[1] ?? '', attributes: m[2] ?? '' };
 }
+
+/** Sticky: matches only where the prolog ends; the attribute text is read up to 8 KiB (no copy of the text). */
+const ROOT_START_TAG = /<([A-Za-z_][^\s/>]*)([^>]{0,8191})/y;
 
 /** One compiled pattern per attribute name asked for (a handful of fixed names: version, xml:base). */
 const attributePatterns = new Map<string, RegExp>();
