@@ -37,11 +37,13 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
         if (isLocalPath(request.url)) return await readLocalFeed(request, options.maxBytes, controller.signal);
         return await fetchHttp(request, options, controller.signal);
       } catch (err) {
-        throw toFeedError(err, controller.signal.aborted, options.timeoutMs);
+        const timedOut = controller.signal.aborted;
+        // Releases any socket or file still open. Only here: on success the body was read to the end (or a
+        // 304 has none), and an abort would build a DOMException with a stack trace on every poll.
+        controller.abort();
+        throw toFeedError(err, timedOut, options.timeoutMs);
       } finally {
         clearTimeout(timer);
-        // Releases any socket or file still open on an error path; a no-op once the body was fully read.
-        controller.abort();
       }
     },
   };

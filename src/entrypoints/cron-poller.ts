@@ -41,12 +41,14 @@ export function startPoller(options: PollerOptions): Poller {
     shouldRun: async (key, ttlMs) => (await lease.acquire(`cron:${key}`, ttlMs)) !== null,
   };
   const byId = new Map(options.feeds.map((feed) => [feed.id, feed]));
+  // One child logger per feed, made once: a poll every few minutes per feed, for months.
+  const feedLogs = new Map(options.feeds.map((feed) => [feed.id, log.child({ feedId: feed.id, url: feed.url })]));
   const inFlight = new Set<Promise<unknown>>();
 
   const pollNow = async (feedId: string): Promise<PollOutcome | null> => {
     const feed = byId.get(feedId);
     if (!feed) throw new Error(`unknown feed "${feedId}"`);
-    const feedLog = log.child({ feedId, url: feed.url });
+    const feedLog = feedLogs.get(feedId) ?? log;
     const token = await lease.acquire(`poll:${feedId}`, options.pollLockMs);
     if (!token) {
       feedLog.debug('poll skipped: another replica is polling this feed');
