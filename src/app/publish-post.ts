@@ -91,7 +91,15 @@ async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: 
 
   if (job.kind === 'feed-item' && settings.digestThreshold > 0) {
     const digest = await composeDigest(job.channelId, settings, deps);
-    if (digest) return send(digest, digest.text ?? '', null, settings, attempt, deps);
+    if (digest) {
+      const outcome = await send(digest, digest.text ?? '', null, settings, attempt, deps);
+      // The digest carries the oldest posts that fit; this job's own post may not be among them. Its job
+      // must then run again (it would be lost otherwise: nothing else would ever send it).
+      if (outcome.kind === 'sent' && !digest.members.includes(job.postId)) {
+        return { kind: 'wait', until: deps.clock.now(), reason: `digest ${digest.postId} of older posts went out first; this post is still to go` };
+      }
+      return outcome;
+    }
   }
   const text = job.kind === 'manual' ? job.text : formatPost(job.item, settings.format);
   const imageUrl = job.kind === 'manual' ? job.imageUrl : settings.images ? job.item.imageUrl : null;

@@ -284,6 +284,22 @@ describe('publish worker: pacing, digest, priority, images', () => {
     expect(await h.deliveries.get(digestId)).toMatchObject({ kind: 'digest', state: 'sent', members: jobs.map((j) => j.postId) });
   });
 
+  it('a post whose job set off a digest of older posts without it is still sent, not dropped', async () => {
+    const h = harness({ channels: { main: { digestThreshold: 2 } } });
+    const longTitle = (n: number) => `Story ${n}: ${'a long headline that takes up room in a digest '.repeat(3)}`;
+    // Older posts whose jobs are elsewhere (another worker, delayed): only a digest will carry them here.
+    const older = Array.from({ length: 30 }, (_, i) => ({
+      postId: `p-old-${i}`, kind: 'feed' as const, channelId: 'main', feedId: 'feed', itemKey: `guid:old-${i}`,
+      link: `https://news.example/old-${i}`, title: longTitle(i), firstSeenAt: null,
+    }));
+    await h.deliveries.createQueued(older, new Date(Date.now() - 60_000));
+    const [job] = await h.enqueueFeed([makeFeedItem(900, { title: longTitle(900) })]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 15_000);
+    expect(h.publisher.sent.length).toBeGreaterThan(1); // the first digest could not hold every post
+    expect(h.publisher.sent.filter((s) => s.text.includes('https://news.example/900'))).toHaveLength(1);
+  });
+
   it('a manual post overtakes queued feed items', async () => {
     const h = harness();
     await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(40 + n)));
