@@ -82,6 +82,7 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
   queue.queue.on('error', (err) => log.warn({ err }, 'queue error'));
   const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs });
   const control = createRedisChannelControl(redis, keys);
+  const lease = createRedisLease(redis, keys);
   return {
     redis,
     keys,
@@ -89,10 +90,10 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
     queue,
     deliveries,
     control,
-    lease: createRedisLease(redis, keys),
+    lease,
     decisions: createRedisDecisionLog(redis, keys, { ttlMs }),
     feedState: createRedisFeedStateStore(redis, keys),
-    admin: { queue, deliveries, control, clock: runtime.clock, channelIds: cfg.channels.map((c) => c.id) } satisfies AdminDeps,
+    admin: { queue, deliveries, control, lease, clock: runtime.clock, channelIds: cfg.channels.map((c) => c.id) } satisfies AdminDeps,
     /** A connection for a BullMQ Worker (`maxRetriesPerRequest: null`); closed by close(), after the worker. */
     workerConnection: (): RedisConnection => {
       const connection = createRedisConnection({ url, cluster, forWorker: true });
@@ -173,6 +174,7 @@ export function opsFor(
     decisions: backend.decisions,
     feedState: backend.feedState,
     control: backend.control,
+    lease: backend.lease,
     clock: backend.admin.clock,
     redisReady: async () => (await backend.redis.ping()) === 'PONG',
     publisherState: () => publisher?.state() ?? null,

@@ -1,10 +1,12 @@
 /** What an admin can do to a post or a channel; the CLI, the HTTP API and WhatsApp commands share these. */
-import type { ChannelControl, Clock, DeliveryStore, PostQueue } from '../ports.js';
+import type { ChannelControl, Clock, DeliveryRecord, DeliveryStore, Lease, PostQueue } from '../ports.js';
 
 export interface AdminDeps {
   readonly queue: PostQueue;
   readonly deliveries: DeliveryStore;
   readonly control: ChannelControl;
+  /** The channels' send locks: an admin change to a post is made under the lock the workers send under. */
+  readonly lease: Lease;
   readonly clock: Clock;
   readonly channelIds: readonly string[];
 }
@@ -12,28 +14,52 @@ export interface AdminDeps {
 export type AdminResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
 
 /** A failed post goes back in the queue, its record back to `queued`. */
-export async function retryPost(postId: string, deps: AdminDeps): Promise<AdminResult> {
-  const record = await deps.deliveries.get(postId);
-  if (!record) return { ok: false, message: `no post ${postId}` };
-  if (record.state !== 'failed') return { ok: false, message: `post ${postId} is ${record.state}, not failed` };
-  // The record first: once the job is back in the queue a worker may take it at once and move the record on.
-  const queued = await deps.deliveries.transition(record, 'queued', deps.clock.now(), { lastError: record.lastError }, 'retried by an admin');
-  if (!(await deps.queue.retry(postId))) {
-    await deps.deliveries.transition(queued, 'failed', deps.clock.now(), {}, 'retry found no failed job');
-    return { ok: false, message: `post ${postId} has no failed job left to retry` };
-  }
-  return { ok: true, message: `post ${postId} queued again` };
+export function retryPost(postId: string, deps: AdminDeps): Promise<AdminResult> {
+  return withPost(postId, deps, async (record) => {
+    if (record.state !== 'failed') return { ok: false, message: `post ${postId} is ${record.state}, not failed` };
+    if (!(await deps.queue.retry(postId))) return { ok: false, message: `post ${postId} has no failed job left to retry` };
+    // A failed record does not stop a send, so the job back first and the record second is safe either way.
+    await deps.deliveries.transition(record, 'queued', deps.clock.now(), { lastError: record.lastError }, 'retried by an admin');
+    return { ok: true, message: `post ${postId} queued again` };
+  });
 }
 
 /** A post that has not started (e.g. scheduled) is dropped and recorded `skipped`. */
-export async function cancelPost(postId: string, deps: AdminDeps): Promise<AdminResult> {
-  const record = await deps.deliveries.get(postId);
-  if (!record) return { ok: false, message: `no post ${postId}` };
-  if (record.state !== 'queued' || !(await deps.queue.cancel(postId))) {
-    return { ok: false, message: `post ${postId} is ${record.state} and can no longer be cancelled` };
+export function cancelPost(postId: string, deps: AdminDeps): Promise<AdminResult> {
+  return withPost(postId, deps, async (record) => {
+    if (record.state !== 'queued' || !(await deps.queue.cancel(postId))) {
+      return { ok: false, message: `post ${postId} is ${record.state} and can no longer be cancelled` };
+    }
+    await deps.deliveries.transition(record, 'skipped', deps.clock.now(), {}, 'cancelled by an admin');
+    return { ok: true, message: `post ${postId} cancelled` };
+  });
+}
+
+const ADMIN_LOCK_MS = 10_000;
+const LOCK_TRIES = 30;
+const LOCK_RETRY_MS = 100;
+
+/**
+ * Runs `change` on the post's record as it is under its channel's send lock: no worker can move the
+ * post (or put it in a digest) meanwhile, so the record the change starts from is the latest.
+ */
+async function withPost(postId: string, deps: AdminDeps, change: (record: DeliveryRecord) => Promise<AdminResult>): Promise<AdminResult> {
+  const seen = await deps.deliveries.get(postId);
+  if (!seen) return { ok: false, message: `no post ${postId}` };
+  const lock = `send:${seen.channelId}`;
+  for (let attempt = 0; attempt < LOCK_TRIES; attempt++) {
+    const token = await deps.lease.acquire(lock, ADMIN_LOCK_MS);
+    if (token) {
+      try {
+        const record = await deps.deliveries.get(postId);
+        return record ? await change(record) : { ok: false, message: `no post ${postId}` };
+      } finally {
+        await deps.lease.release(lock, token);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
   }
-  await deps.deliveries.transition(record, 'skipped', deps.clock.now(), {}, 'cancelled by an admin');
-  return { ok: true, message: `post ${postId} cancelled` };
+  return { ok: false, message: `channel "${seen.channelId}" is busy sending; try again in a moment` };
 }
 
 /** Pauses one channel, or every channel when none is named. Posts wait; nothing is dropped. */

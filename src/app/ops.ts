@@ -4,7 +4,7 @@
  */
 import type { ItemDecision } from '../domain/item-decision.js';
 import type {
-  ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, ManualPostJob, PostQueue, PublisherState,
+  ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, Lease, ManualPostJob, PostQueue, PublisherState,
 } from '../ports.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost, type AdminResult } from './admin-actions.js';
 import { createManualPost, type ManualPostInput } from './manual-post.js';
@@ -22,6 +22,8 @@ export interface OpsDeps {
   readonly decisions: DecisionLog;
   readonly feedState: FeedStateStore;
   readonly control: ChannelControl;
+  /** The channels' send locks (admin retry/cancel change a post under its channel's lock). */
+  readonly lease: Lease;
   readonly clock: Clock;
   /** True when Redis answers. */
   readonly redisReady: () => Promise<boolean>;
@@ -48,7 +50,7 @@ export interface OpsStatus {
 }
 
 export function createOps(deps: OpsDeps) {
-  const admin = { queue: deps.queue, deliveries: deps.deliveries, control: deps.control, clock: deps.clock, channelIds: deps.config.channels.map((c) => c.id) };
+  const admin = { queue: deps.queue, deliveries: deps.deliveries, control: deps.control, lease: deps.lease, clock: deps.clock, channelIds: deps.config.channels.map((c) => c.id) };
   return {
     createPost: (input: ManualPostInput): Promise<ManualPostJob> =>
       createManualPost(input, { queue: deps.queue, deliveries: deps.deliveries, clock: deps.clock, channels: deps.config.channels }),

@@ -75,6 +75,7 @@ describe.skipIf(chrome.skip !== undefined)('dashboard in a browser', () => {
       decisions: createRedisDecisionLog(redis, keys, { ttlMs: 86_400_000 }),
       feedState,
       control: harness.deps.control,
+      lease: harness.deps.lease,
       clock: { now: () => new Date() },
       redisReady: async () => (await redis.ping()) === 'PONG',
       publisherState: () => publisher.state(),

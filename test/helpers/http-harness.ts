@@ -11,6 +11,7 @@ import { createRedisDecisionLog } from '../../src/adapters/redis/redis-decision-
 import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
 import { createRedisFeedStateStore } from '../../src/adapters/redis/redis-feed-state-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
+import { createRedisLease } from '../../src/adapters/redis/redis-lease.js';
 import { createOps } from '../../src/app/ops.js';
 import type { PollOutcome } from '../../src/app/poll-feed.js';
 import { buildHttpServer } from '../../src/entrypoints/http/server.js';
@@ -91,6 +92,7 @@ export async function createHttpHarness(options: HttpHarnessOptions = {}): Promi
     decisions,
     feedState: createRedisFeedStateStore(redis, keys),
     control,
+    lease: createRedisLease(redis, keys),
     clock: { now: () => new Date() },
     redisReady: async () => (await redis.ping()) === 'PONG',
     publisherState: () => harness.publisher,

@@ -15,7 +15,7 @@ const clock = { now: () => new Date() };
 beforeEach(() => {
   prefix = uniquePrefix();
   h = createWorkerHarness(prefix);
-  admin = { queue: h.queue, deliveries: h.deliveries, control: h.deps.control, clock, channelIds: ['main'] };
+  admin = { queue: h.queue, deliveries: h.deliveries, control: h.deps.control, lease: h.deps.lease, clock, channelIds: ['main'] };
 });
 afterEach(async () => {
   await h.close();
@@ -56,5 +56,26 @@ describe('admin actions', () => {
     expect(await h.deliveries.get(post.postId)).toMatchObject({ state: 'skipped' });
     expect(await h.queue.queue.getJob(post.postId)).toBeUndefined();
     expect(await cancelPost(post.postId, admin)).toMatchObject({ ok: false });
+  });
+
+  it('cancel waits for the channel’s send lock and decides on the record as it is then', async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const post = await createManualPost({ text: 'Later', at }, { queue: h.queue, deliveries: h.deliveries, clock, channels: [{ id: 'main', maxPostLength: 1000 }] });
+    // A worker holds the lock and, meanwhile, takes the post (as a digest or a send would).
+    const token = (await h.deps.lease.acquire('send:main', 5_000))!;
+    const cancel = cancelPost(post.postId, admin);
+    await new Promise((r) => setTimeout(r, 300));
+    await h.deliveries.transition((await h.deliveries.get(post.postId))!, 'sending', new Date(), {}, 'taken by a worker');
+    await h.deps.lease.release('send:main', token);
+    expect(await cancel).toEqual({ ok: false, message: `post ${post.postId} is sending and can no longer be cancelled` });
+    expect(await h.deliveries.get(post.postId)).toMatchObject({ state: 'sending' });
+    expect(await h.queue.queue.getJobState(post.postId)).toBe('delayed');
+  });
+
+  it('says the channel is busy when its send lock stays taken', async () => {
+    const post = await createManualPost({ text: 'Later', at: new Date(Date.now() + 3_600_000).toISOString() }, { queue: h.queue, deliveries: h.deliveries, clock, channels: [{ id: 'main', maxPostLength: 1000 }] });
+    await h.deps.lease.acquire('send:main', 10_000);
+    expect(await cancelPost(post.postId, admin)).toEqual({ ok: false, message: 'channel "main" is busy sending; try again in a moment' });
+    expect(await h.deliveries.get(post.postId)).toMatchObject({ state: 'queued' });
   });
 });

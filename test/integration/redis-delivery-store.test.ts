@@ -62,6 +62,26 @@ describe('redis delivery store', () => {
     expect(record!.history.at(-1)).toEqual({ state: 'queued', at: at(30).toISOString() });
   });
 
+  it('leaves a record in exactly one state index even when the caller’s view is out of date', async () => {
+    await store.createQueued([feedPost(3)], at(0));
+    const stale = (await store.get('p-3'))!; // queued
+    await move('p-3', 'sending', at(1));
+    await store.transition(stale, 'skipped', at(2));
+    const members = async (state: string) => redis.zrange(`${prefix}:deliveries:state:${state}`, '0', '-1');
+    expect(await members('skipped')).toEqual(['p-3']);
+    for (const state of ['queued', 'sending', 'sent', 'failed']) expect(await members(state)).toEqual([]);
+  });
+
+  it('refuses to transition a record that is gone, instead of leaving a fragment behind', async () => {
+    await store.createQueued([feedPost(4)], at(0));
+    const record = (await store.get('p-4'))!;
+    await redis.del(`${prefix}:delivery:p-4`); // expired
+    await expect(store.transition(record, 'sending', at(1))).rejects.toThrow(/no delivery record for p-4/);
+    expect(await redis.exists(`${prefix}:delivery:p-4`)).toBe(0);
+    await store.createQueued([feedPost(4)], at(2)); // so the worker can create it afresh
+    expect((await store.get('p-4'))?.state).toBe('queued');
+  });
+
   it('records acknowledgements, found by message id, as extra detail', async () => {
     await store.createQueued([feedPost(5)], at(0));
     await move('p-5', 'sent', at(1), { messageId: 'true_1@newsletter_ABC' });

@@ -83,6 +83,7 @@ async function harness(options: { storeImage?: boolean } = {}): Promise<Harness>
     decisions,
     feedState: createRedisFeedStateStore(redis, keys),
     control: createRedisChannelControl(redis, keys),
+    lease: createRedisLease(redis, keys),
     clock: { now: () => new Date() },
     redisReady: async () => (await redis.ping()) === 'PONG',
     publisherState: () => publisher.state(),

@@ -24,35 +24,38 @@ redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
 if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3]) end
 return 1`;
 
-// One state change in one round trip: the changed fields, and the record moved between the indexes.
-// KEYS: record, recent index, new state's index, previous state's index, channel's queued feed posts,
-// message id → post id. ARGV: post id, score (ms), ttl (ms), index cap, queued-feed op (add|rem|none),
-// message id ('' for none), then field/value pairs.
+// One state change in one round trip: the changed fields, and the record moved into its new state's
+// index (and out of every other, so a caller's out-of-date view can never leave it in two).
+// KEYS: record, recent index, new state's index, channel's queued feed posts, message id → post id, then
+// the other states' indexes. ARGV: post id, score (ms), ttl (ms), index cap, queued-feed op
+// (add|rem|none), message id ('' for none), number of other-state keys, then field/value pairs.
+// A record that has expired or been removed is not recreated as a fragment: the script answers 0.
 const TRANSITION = `
-redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local keep = -(tonumber(ARGV[4]) + 1)
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, keep)
-if KEYS[4] ~= KEYS[3] then redis.call('ZREM', KEYS[4], ARGV[1]) end
+for i = 6, 5 + tonumber(ARGV[7]) do redis.call('ZREM', KEYS[i], ARGV[1]) end
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, keep)
-if ARGV[5] == 'add' then redis.call('ZADD', KEYS[5], 'NX', ARGV[2], ARGV[1])
-elseif ARGV[5] == 'rem' then redis.call('ZREM', KEYS[5], ARGV[1]) end
-if ARGV[6] ~= '' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[3]) end
+if ARGV[5] == 'add' then redis.call('ZADD', KEYS[4], 'NX', ARGV[2], ARGV[1])
+elseif ARGV[5] == 'rem' then redis.call('ZREM', KEYS[4], ARGV[1]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[3]) end
 return 1`;
 
 /** ioredis adds a method per defineCommand; it runs by EVALSHA and loads the script when Redis lacks it. */
 interface DeliveryCommands {
   channelcastCreateDelivery(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
-  channelcastTransition(...keysThenArgs: (string | number)[]): Promise<number>;
+  channelcastTransition(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 }
 
 const CREATE_BATCH = 500;
 
 export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options: { ttlMs: number }): DeliveryStore {
   redis.defineCommand('channelcastCreateDelivery', { lua: CREATE_IF_ABSENT });
-  redis.defineCommand('channelcastTransition', { numberOfKeys: 6, lua: TRANSITION });
+  redis.defineCommand('channelcastTransition', { lua: TRANSITION });
   const commands = redis as unknown as DeliveryCommands;
   const read = async (postId: string): Promise<DeliveryRecord | null> => {
     const hash = await redis.hgetall(keys.delivery(postId));
@@ -93,7 +96,7 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
             ...(d.kind === 'feed' ? [keys.queuedFeedPosts(d.channelId)] : []),
           ];
           // Empty fields are left out: fromHash fills them in.
-          const fields = Object.entries(toHash(record)).filter(([, value]) => value !== '' && value !== '[]');
+          const fields = Object.entries(toHash(record)).filter(([field, value]) => value !== '' && !(JSON_FIELDS.has(field) && value === '[]'));
           void pipeline.channelcastCreateDelivery(recordKeys.length, ...recordKeys, at.getTime(), options.ttlMs, d.postId, ...fields.flat());
         }
         const results = await pipeline.exec();
@@ -115,21 +118,25 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       // Only what changed is written: the record itself is not read back or rewritten whole.
       const changed: Partial<DeliveryRecord> = { ...patch, state, updatedAt: stamp, history: next.history };
       const queuedFeedOp = current.kind !== 'feed' ? 'none' : state === 'queued' ? 'add' : 'rem';
-      await commands.channelcastTransition(
+      const otherStates = STATES.filter((s) => s !== state).map((s) => keys.deliveriesByState(s));
+      const found = await commands.channelcastTransition(
+        5 + otherStates.length,
         keys.delivery(postId),
         keys.deliveriesRecent(),
         keys.deliveriesByState(state),
-        keys.deliveriesByState(current.state),
         keys.queuedFeedPosts(current.channelId),
         keys.deliveryByMessage(patch.messageId ?? ''),
+        ...otherStates,
         postId,
         at.getTime(),
         options.ttlMs,
         INDEX_CAP,
         queuedFeedOp,
         patch.messageId ?? '',
+        otherStates.length,
         ...Object.entries(toHash(changed)).flat(),
       );
+      if (found === 0) throw new Error(`no delivery record for ${postId} (expired or removed)`);
       return next;
     },
 
