@@ -46,17 +46,22 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       log.warn({ err: hookErr, postId: post.postId }, 'failed-post hook threw');
     }
   };
-  // With concurrency > 1, a channel's jobs take turns here; other channels' jobs run alongside.
+  // With concurrency > 1, a channel's jobs take turns here; other channels' jobs run alongside. A job may
+  // wait its turn only while a slot stays free for other channels; otherwise it is delayed, as before.
+  const concurrency = options.concurrency ?? 2;
   const channelTurns = createKeyedMutex();
+  const mayTakeTurn = (channelId: string): boolean => channelTurns.idle(channelId) || channelTurns.size() < concurrency - 1;
   const processor = async (job: Job<PostJob>, token?: string): Promise<unknown> => {
     const jobLog = log.child({ jobId: job.id, postId: job.data.postId, channelId: job.data.channelId, attempt: job.attemptsMade + 1 });
     const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     let started = Date.now();
     try {
-      const outcome = await channelTurns.run(job.data.channelId, () => {
-        started = Date.now(); // the wait for the channel's turn is not publishing time
-        return publishPost(job.data, { isFinal }, deps);
-      });
+      const outcome = mayTakeTurn(job.data.channelId)
+        ? await channelTurns.run(job.data.channelId, () => {
+            started = Date.now(); // the wait for the channel's turn is not publishing time
+            return publishPost(job.data, { isFinal }, deps);
+          })
+        : ({ kind: 'wait', until: new Date(Date.now() + 500 + Math.random() * 1000), reason: 'this channel’s turns fill the worker' } as const);
       if (outcome.kind === 'sent') options.metrics?.postFinished(job.data.channelId, 'sent', Date.now() - started, itemToPostMs(job.data, deps));
       if (outcome.kind === 'wait') {
         jobLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
@@ -82,7 +87,7 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
   const worker = new Worker<PostJob>(options.queueName, processor, {
     connection: options.connection,
     prefix: options.prefix,
-    concurrency: options.concurrency ?? 2,
+    concurrency,
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.lockDurationMs ?? 30_000,
     // Replays are harmless (the delivery record guards the send), so a job that stalls in several crashes

@@ -17,8 +17,12 @@ describe('keyed mutex', () => {
       if (key === 'a') inA--;
       return n;
     };
-    const results = await Promise.all([mutex.run('a', task('a', 1)), mutex.run('a', task('a', 2)), mutex.run('b', task('b', 1)), mutex.run('a', task('a', 3))]);
-    expect(results).toEqual([1, 2, 1, 3]);
+    expect(mutex.idle('a')).toBe(true);
+    const results = Promise.all([mutex.run('a', task('a', 1)), mutex.run('a', task('a', 2)), mutex.run('b', task('b', 1)), mutex.run('a', task('a', 3))]);
+    expect([mutex.idle('a'), mutex.idle('b'), mutex.idle('c'), mutex.size()]).toEqual([false, false, true, 4]);
+    expect(await results).toEqual([1, 2, 1, 3]);
+    await Promise.resolve();
+    expect([mutex.idle('a'), mutex.size()]).toEqual([true, 0]);
     expect(maxInA).toBe(1);
     expect(events.filter((e) => e.startsWith('a'))).toEqual(['a1 start', 'a1 end', 'a2 start', 'a2 end', 'a3 start', 'a3 end']);
     // b did not wait for a's queue.

@@ -81,8 +81,9 @@ function isRunning(pidFile: string): boolean {
   try {
     process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: alive, but another user's (say it was first started under sudo); still ours.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
