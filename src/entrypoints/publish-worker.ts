@@ -61,7 +61,8 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
             started = Date.now(); // the wait for the channel's turn is not publishing time
             return publishPost(job.data, { isFinal }, deps);
           })
-        : ({ kind: 'wait', until: new Date(Date.now() + 500 + Math.random() * 1000), reason: 'this channel’s turns fill the worker' } as const);
+        : // The channel is sending right now, so a turn frees within one send: come back soon.
+          ({ kind: 'wait', until: new Date(Date.now() + 100 + Math.random() * 200), reason: 'this channel’s turns fill the worker' } as const);
       if (outcome.kind === 'sent') options.metrics?.postFinished(job.data.channelId, 'sent', Date.now() - started, itemToPostMs(job.data, deps));
       if (outcome.kind === 'wait') {
         jobLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
