@@ -16,15 +16,13 @@ export function createRedisFeedStateStore(redis: Redis, keys: RedisKeys): FeedSt
         lastSuccessAt: at.toISOString(),
         lastResult: success.result,
         consecutiveFailures: '0',
+        // Empty reads as none (toState): one HSET per poll instead of MULTI, HSET, HDEL and EXEC.
+        nextAttemptAt: '',
       };
       if (success.result === 'processed') {
         Object.assign(fields, { etag: success.etag ?? '', lastModified: success.lastModified ?? '', bodyHash: success.bodyHash, initialised: '1' });
       }
-      await redis
-        .multi()
-        .hset(keys.feedState(feedId), fields)
-        .hdel(keys.feedState(feedId), 'nextAttemptAt')
-        .exec();
+      await redis.hset(keys.feedState(feedId), fields);
     },
 
     async recordFailure(feedId, error, at, nextAttemptAt) {
