@@ -19,10 +19,18 @@ export interface ItemKeyInput {
  * inside a guid (feeds wrap long ones) is collapsed to single spaces.
  */
 export function itemKey(item: ItemKeyInput): string {
+  return identityKey(item) ?? hashKey(item);
+}
+
+/** The key from the publisher's guid or the canonical link alone, or null when neither is usable. */
+export function identityKey(item: Pick<ItemKeyInput, 'guid' | 'canonicalLink'>): string | null {
   const guid = item.guid?.replace(/\s+/g, ' ').trim();
   if (guid) return `guid:${guid}`;
   const link = item.canonicalLink?.trim();
-  if (link) return `link:${link}`;
+  return link ? `link:${link}` : null;
+}
+
+function hashKey(item: Pick<ItemKeyInput, 'title' | 'publishedAt'>): string {
   const digest = createHash('sha256')
     .update(`${item.title}\n${item.publishedAt ?? ''}`, 'utf8')
     .digest('hex');

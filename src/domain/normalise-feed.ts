@@ -5,7 +5,7 @@
 import { canonicalLink, resolveUrl } from './canonical-link.js';
 import type { FeedDocument, FeedItem, RawFeed, RawFeedItem, RawMedia } from './feed-item.js';
 import { firstImageSrc, htmlToText, mapUrlAttributes, toPlainLine } from './html-text.js';
-import { itemKey } from './item-key.js';
+import { identityKey, itemKey } from './item-key.js';
 import { parseFeedDate } from './parse-date.js';
 
 const IMAGE_EXTENSION = /\.(?:jpe?g|png|gif|webp|avif|bmp)$/i;
@@ -139,8 +139,7 @@ function listItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null, now:
   // resolveUrl gives a normalised href: without a query or fragment it is already canonical.
   const canonical = link === null ? null : /[?#]/.test(link) ? canonicalLink(link) : link;
   // Title and date only matter to the key when there is neither guid nor link (then it hashes them).
-  const byIdentity = itemKey({ guid: item.guid, canonicalLink: canonical, title: '' });
-  const key = byIdentity.startsWith('hash:') ? itemKey({ guid: item.guid, canonicalLink: canonical, ...titleAndDate(item, now) }) : byIdentity;
+  const key = identityKey({ guid: item.guid, canonicalLink: canonical }) ?? itemKey(titleAndDate(item, now));
   return { key, link, canonicalLink: canonical, raw: item, base, now };
 }
 
