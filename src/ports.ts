@@ -124,6 +124,8 @@ export interface PostQueue {
   cancel(postId: string): Promise<boolean>;
   /** Job counts by BullMQ state. */
   counts(): Promise<Record<string, number>>;
+  /** The posts whose jobs are ready to run, in the order workers will take them (at most `limit`). */
+  upcoming(limit: number): Promise<PostJob[]>;
 }
 
 /** Admins can hold a channel's posts (they wait, nothing is dropped) and let them go again. */
@@ -211,6 +213,8 @@ export interface ChannelPacer {
   recordSend(channelId: string, at: Date): Promise<void>;
   /** The platform asked us to slow down: nothing goes to this channel before `until`. */
   holdUntil(channelId: string, until: Date): Promise<void>;
+  /** True when the channel has no gap and no hourly cap: its posts may go out back to back. */
+  unpaced(channelId: string): boolean;
 }
 
 /** Fetches an image for posting. Throws (any error) when it can't: the caller falls back to text. */

@@ -3,7 +3,7 @@
  * stops blocking once a finished job is removed, the dedup key survives that (see docs/adr/0001).
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { FeedPostJob, ManualPostJob, PostQueue } from '../../ports.js';
+import type { FeedPostJob, ManualPostJob, PostJob, PostQueue } from '../../ports.js';
 
 export const POSTS_QUEUE = 'posts';
 
@@ -70,6 +70,11 @@ export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueu
     },
     async counts() {
       return queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+    },
+    async upcoming(limit) {
+      // Every post job has a priority, so the ready ones are all in `prioritized`, next first.
+      const jobs = await queue.getPrioritized(0, Math.max(0, limit - 1));
+      return jobs.filter((job) => job?.data).map((job) => job.data as PostJob);
     },
     close: () => queue.close(),
   };

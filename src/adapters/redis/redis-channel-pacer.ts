@@ -66,6 +66,11 @@ export function createRedisChannelPacer(
       await commands.channelcastRecordSend(keys.pacing(channelId), keys.pacingSends(channelId), next.getTime(), at.getTime(), member, rules.maxPerHour > 0 ? '1' : '0');
     },
 
+    unpaced(channelId) {
+      const { minGapSeconds, jitterSeconds, maxPerHour } = rulesOf(channelId);
+      return minGapSeconds <= 0 && jitterSeconds <= 0 && maxPerHour <= 0;
+    },
+
     async holdUntil(channelId, until) {
       await commands.channelcastHoldUntil(keys.pacing(channelId), until.getTime());
     },
