@@ -25,6 +25,7 @@ import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
 import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
+import { createBoundedSet } from './lib/bounded-set.js';
 import { createHealthCheck, type Alerter } from './app/alerts.js';
 import { createOps } from './app/ops.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
@@ -132,6 +133,9 @@ export function pollerSetup(cfg: Config, backend: Backend, runtime: Runtime) {
   };
 }
 
+/** Batch-sent post ids a worker remembers: far more than a batch, a few hundred KB at most. */
+const RECENTLY_SENT_CAPACITY = 10_000;
+
 export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {
   const pacingOf = new Map(cfg.channels.map((c) => [c.id, c.pacing]));
   const settings = new Map<string, ChannelSettings>(
@@ -157,6 +161,8 @@ export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, 
     clock: runtime.clock,
     channel: (id) => settings.get(id),
     sendLockMs: cfg.worker.sendLockSeconds * 1000,
+    upcoming: (limit) => backend.queue.upcoming(limit),
+    recentlySent: createBoundedSet(RECENTLY_SENT_CAPACITY),
   };
 }
 

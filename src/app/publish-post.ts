@@ -7,9 +7,12 @@
 import { createHash } from 'node:crypto';
 import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
-import { formatDigest, formatPost, type PostFormat } from '../domain/format-post.js';
+import { formatDigest, type PostFormat } from '../domain/format-post.js';
 import { quietUntil } from '../domain/pacing.js';
-import type { ChannelControl, ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, Publisher } from '../ports.js';
+import { textHash } from '../domain/text-hash.js';
+import type { BoundedSet } from '../lib/bounded-set.js';
+import type { ChannelControl, ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, PostQueue, Publisher } from '../ports.js';
+import { postContent, sendFollowers, type HeldLock, type SentFollower } from './publish-followers.js';
 
 export interface ChannelSettings {
   readonly target: ChannelTarget;
@@ -32,18 +35,28 @@ export interface PublishDeps {
   readonly sendLockMs: number;
   /** How often a post re-checks a publisher that is not ready (default 5 s). */
   readonly notReadyRetryMs?: number;
+  /** The queue's next ready posts: with it, an unpaced channel's backlog goes out in batches (group commit). */
+  readonly upcoming?: PostQueue['upcoming'];
+  /** Posts this process recorded sent in a batch: their own jobs finish without a round trip. */
+  readonly recentlySent?: BoundedSet;
 }
 
 export type PublishOutcome =
-  | { readonly kind: 'sent'; readonly postId: string; readonly messageId: string; readonly via: 'post' | 'digest' | 'reconciled'; readonly note: string | null }
-  | { readonly kind: 'already-done'; readonly state: DeliveryRecord['state'] }
+  | {
+      readonly kind: 'sent';
+      readonly postId: string;
+      readonly messageId: string;
+      readonly via: 'post' | 'digest' | 'reconciled';
+      readonly note: string | null;
+      /** Posts queued behind this one that went out with it (unpaced channels only). */
+      readonly followers?: readonly SentFollower[];
+    }
+  | { readonly kind: 'already-done'; readonly state: DeliveryRecord['state']; readonly inBatch?: boolean }
   | { readonly kind: 'wait'; readonly until: Date; readonly reason: string };
 
 const NOT_READY_RETRY_MS = 5_000;
 const RECONCILE_WINDOW = 50;
 const MAX_RECONCILE_WINDOW = 2_000;
-
-export const textHash = (text: string): string => createHash('sha256').update(text.normalize('NFC').trim()).digest('hex');
 
 /**
  * Throws PublishRejectedError (the post is recorded `failed`) or PublishUnavailableError (recorded and
@@ -52,12 +65,19 @@ export const textHash = (text: string): string => createHash('sha256').update(te
 export async function publishPost(job: PostJob, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
   const settings = deps.channel(job.channelId);
   if (!settings) throw new PublishRejectedError(`channel "${job.channelId}" is not in the configuration`);
-  const token = await deps.lease.acquire(`send:${job.channelId}`, deps.sendLockMs);
+  // Recorded sent by this process a moment ago: nothing can undo a `sent`, so no need to look again.
+  if (deps.recentlySent?.has(job.postId)) return { kind: 'already-done', state: 'sent', inBatch: true };
+  const name = `send:${job.channelId}`;
+  const token = await deps.lease.acquire(name, deps.sendLockMs);
+  const acquiredAt = Date.now();
   if (!token) return wait(deps, 500 + Math.random() * 1000, 'another worker is sending to this channel');
   try {
-    return await underLock(job, attempt, settings, deps);
+    const outcome = await underLock(job, attempt, settings, deps);
+    if (outcome.kind !== 'sent' || outcome.via !== 'post') return outcome;
+    const followers = await sendFollowers(job.postId, settings, { name, token, renewedAt: acquiredAt } satisfies HeldLock, deps);
+    return followers.length > 0 ? { ...outcome, followers } : outcome;
   } finally {
-    await deps.lease.release(`send:${job.channelId}`, token);
+    await deps.lease.release(name, token);
   }
 }
 
@@ -101,8 +121,7 @@ async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: 
       return outcome;
     }
   }
-  const text = job.kind === 'manual' ? job.text : formatPost(job.item, settings.format);
-  const imageUrl = job.kind === 'manual' ? job.imageUrl : settings.images ? job.item.imageUrl : null;
+  const { text, imageUrl } = postContent(job, settings);
   return send(record, text, imageUrl, settings, attempt, deps);
 }
 

@@ -63,13 +63,23 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
           })
         : // The channel is sending right now, so a turn frees within one send: come back soon.
           ({ kind: 'wait', until: new Date(Date.now() + 100 + Math.random() * 200), reason: 'this channel’s turns fill the worker' } as const);
-      if (outcome.kind === 'sent') options.metrics?.postFinished(job.data.channelId, 'sent', Date.now() - started, itemToPostMs(job.data, deps));
+      if (outcome.kind === 'sent') {
+        // A batch's time is shared by its posts.
+        const followers = outcome.followers ?? [];
+        const publishMs = (Date.now() - started) / (1 + followers.length);
+        for (const post of [job.data, ...followers.map((f) => f.job)]) options.metrics?.postFinished(post.channelId, 'sent', publishMs, itemToPostMs(post, deps));
+      }
       if (outcome.kind === 'wait') {
         jobLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
         await job.moveToDelayed(outcome.until.getTime(), token);
         throw new DelayedError();
       }
-      if (outcome.kind === 'sent') jobLog.info({ messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, note: outcome.note ?? undefined }, 'post published');
+      if (outcome.kind === 'sent') {
+        jobLog.info({ messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, note: outcome.note ?? undefined }, 'post published');
+        for (const follower of outcome.followers ?? []) {
+          jobLog.info({ messageId: follower.messageId, via: 'batch', sentPostId: follower.job.postId }, 'post published');
+        }
+      } else if (outcome.inBatch) jobLog.debug({ state: outcome.state }, 'post went out with an earlier batch; nothing sent');
       else jobLog.info({ state: outcome.state }, 'post already done; nothing sent');
       return outcome;
     } catch (err) {

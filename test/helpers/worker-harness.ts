@@ -11,6 +11,7 @@ import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE } from '../../src/domain/format-p
 import type { FeedItem } from '../../src/domain/feed-item.js';
 import type { PacingRules } from '../../src/domain/pacing.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
+import { createBoundedSet } from '../../src/lib/bounded-set.js';
 import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, Publisher } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { connectRedis, redisUrl } from './redis.js';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   channels?: Record<string, ChannelOptions>;
   clock?: { now(): Date };
   images?: ImageFetcher;
+  /** false: every post takes its own turn (no group commit). */
+  batches?: boolean;
 }
 
 // Any real publisher (e.g. the file publisher) may stand in for the fake. The FakePublisher overload
@@ -84,6 +87,8 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     channel: settings,
     sendLockMs: 3000,
     notReadyRetryMs: 300,
+    // As the bot wires it: an unpaced channel's backlog goes out in batches.
+    ...(options.batches === false ? {} : { upcoming: (limit: number) => queue.upcoming(limit), recentlySent: createBoundedSet(10_000) }),
   };
   const workers: PublishWorker[] = [];
   return {
