@@ -5,7 +5,7 @@
  * entrypoint maps the outcome and the typed errors to BullMQ.
  */
 import { createHash } from 'node:crypto';
-import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError } from '../domain/errors.js';
+import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError, UnrecordedSendError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import { formatDigest, type PostFormat } from '../domain/format-post.js';
 import { quietUntil } from '../domain/pacing.js';
@@ -50,6 +50,8 @@ export type PublishOutcome =
       readonly note: string | null;
       /** Posts queued behind this one that went out with it (unpaced channels only). */
       readonly followers?: readonly SentFollower[];
+      /** The batch after this post broke off (e.g. Redis went away); its posts' own jobs see to them. */
+      readonly batchError?: string;
     }
   | { readonly kind: 'already-done'; readonly state: DeliveryRecord['state']; readonly inBatch?: boolean }
   | { readonly kind: 'wait'; readonly until: Date; readonly reason: string };
@@ -74,8 +76,13 @@ export async function publishPost(job: PostJob, attempt: { isFinal: boolean }, d
   try {
     const outcome = await underLock(job, attempt, settings, deps);
     if (outcome.kind !== 'sent' || outcome.via !== 'post') return outcome;
-    const followers = await sendFollowers(job.postId, settings, { name, token, renewedAt: acquiredAt } satisfies HeldLock, deps);
-    return followers.length > 0 ? { ...outcome, followers } : outcome;
+    try {
+      const followers = await sendFollowers(job.postId, settings, { name, token, renewedAt: acquiredAt } satisfies HeldLock, deps);
+      return followers.length > 0 ? { ...outcome, followers } : outcome;
+    } catch (err) {
+      // This post is out and recorded; the batch's posts are each `queued` or `sending`, as after a crash.
+      return { ...outcome, batchError: errorText(err) };
+    }
   } finally {
     await deps.lease.release(name, token);
   }
@@ -173,7 +180,7 @@ async function send(
     return failed(sending, err, attempt, deps);
   }
   // Outside the try: the post is out, so a Redis error while recording it must not count as a failed send
-  // (that would queue it again). The error propagates, the record stays `sending`, and the retry reconciles.
+  // (that would queue it again). finish throws UnrecordedSendError, the record stays `sending`, the retry reconciles.
   return finish(sending, published.messageId, record.kind === 'digest' ? 'digest' : 'post', deps, note);
 }
 
@@ -185,16 +192,20 @@ async function finish(
   note: string | null = null,
 ): Promise<PublishOutcome> {
   const now = deps.clock.now();
-  if (record.state !== 'sent') {
-    await Promise.all([
-      deps.deliveries.transition(record, 'sent', now, { messageId, lastError: null, note }, note ?? undefined),
-      deps.pacer.recordSend(record.channelId, now),
-    ]);
-  }
-  for (const member of await memberRecords(record, deps)) {
-    if (member.state !== 'sent') {
-      await deps.deliveries.transition(member, 'sent', now, { messageId, digestId: record.postId, lastError: null }, `sent in digest ${record.postId}`);
+  try {
+    if (record.state !== 'sent') {
+      await Promise.all([
+        deps.deliveries.transition(record, 'sent', now, { messageId, lastError: null, note }, note ?? undefined),
+        deps.pacer.recordSend(record.channelId, now),
+      ]);
     }
+    for (const member of await memberRecords(record, deps)) {
+      if (member.state !== 'sent') {
+        await deps.deliveries.transition(member, 'sent', now, { messageId, digestId: record.postId, lastError: null }, `sent in digest ${record.postId}`);
+      }
+    }
+  } catch (err) {
+    throw new UnrecordedSendError(`${record.postId} is in the channel as ${messageId} but could not be recorded: ${errorText(err)}`, { cause: err });
   }
   return { kind: 'sent', postId: record.postId, messageId, via, note };
 }

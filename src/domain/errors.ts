@@ -86,4 +86,18 @@ export class PublishRateLimitedError extends Error {
   }
 }
 
-export type PublishError = PublishRejectedError | PublishUnavailableError | PublishRateLimitedError;
+/**
+ * The post reached the channel, but recording it failed (Redis went away in between). Not a failed send:
+ * the record stays `sending`, so a retry finds the post in the channel and records it; the retry must not
+ * spend an attempt, or a last attempt would fail a post that is out.
+ */
+export class UnrecordedSendError extends Error {
+  override readonly name = 'UnrecordedSendError';
+  readonly code = 'publish/unrecorded';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export type PublishError = PublishRejectedError | PublishUnavailableError | PublishRateLimitedError | UnrecordedSendError;

@@ -3,11 +3,12 @@
  * outcomes and typed errors become BullMQ behaviour:
  *   wait (pacing, quiet hours, not ready, rate limited) → moved to delayed, no attempt spent;
  *   PublishRejectedError → UnrecoverableError (fails now, reason kept);
+ *   UnrecordedSendError (sent, not recorded) → moved to delayed, no attempt spent, no alert;
  *   anything else → thrown, retried with exponential backoff and jitter.
  */
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { publishPost, type PublishDeps } from '../app/publish-post.js';
-import { PublishRejectedError } from '../domain/errors.js';
+import { PublishRejectedError, UnrecordedSendError } from '../domain/errors.js';
 import { createKeyedMutex } from '../lib/keyed-mutex.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics, PostJob } from '../ports.js';
@@ -34,6 +35,9 @@ export interface PublishWorker {
   /** Waits for the job in hand to finish (no post left half-done), then stops. */
   close(): Promise<void>;
 }
+
+/** Wait before recording a sent post again: long enough for a Redis blip to pass. */
+const UNRECORDED_RETRY_MS = 2_000;
 
 export function startPublishWorker(options: PublishWorkerOptions): PublishWorker {
   const { deps, log } = options;
@@ -76,6 +80,7 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       }
       if (outcome.kind === 'sent') {
         jobLog.info({ messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, note: outcome.note ?? undefined }, 'post published');
+        if (outcome.batchError) jobLog.warn({ error: outcome.batchError }, 'batch after this post broke off; its posts are retried by their own jobs');
         for (const follower of outcome.followers ?? []) {
           jobLog.info({ messageId: follower.messageId, via: 'batch', sentPostId: follower.job.postId }, 'post published');
         }
@@ -84,6 +89,12 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       return outcome;
     } catch (err) {
       if (err instanceof DelayedError) throw err;
+      if (err instanceof UnrecordedSendError) {
+        // If Redis is still away this throws too; the job then stalls and is picked up again once it is back.
+        jobLog.warn({ err }, 'post published but not recorded; recording it on retry');
+        await job.moveToDelayed(Date.now() + UNRECORDED_RETRY_MS, token);
+        throw new DelayedError();
+      }
       const rejected = err instanceof PublishRejectedError;
       if (rejected || isFinal) failedForGood(job.data, err, Date.now() - started);
       if (rejected) {

@@ -12,7 +12,7 @@ import type { FeedItem } from '../../src/domain/feed-item.js';
 import type { PacingRules } from '../../src/domain/pacing.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
 import { createBoundedSet } from '../../src/lib/bounded-set.js';
-import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, Publisher } from '../../src/ports.js';
+import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, PostJob, Publisher } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { connectRedis, redisUrl } from './redis.js';
 
@@ -48,6 +48,9 @@ export interface HarnessOptions {
   images?: ImageFetcher;
   /** false: every post takes its own turn (no group commit). */
   batches?: boolean;
+  /** BullMQ attempts per post (default 4). */
+  attempts?: number;
+  onFailedForGood?: (post: PostJob, error: string) => void;
 }
 
 // Any real publisher (e.g. the file publisher) may stand in for the fake. The FakePublisher overload
@@ -60,7 +63,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
   const clock = options.clock ?? { now: () => new Date() };
   const publisher = options.publisher ?? new FakePublisher();
   const channels = options.channels ?? { main: {} };
-  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000, attempts: 4, retryDelayMs: 100 });
+  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000, attempts: options.attempts ?? 4, retryDelayMs: 100 });
   const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs: 86_400_000 });
   const settings = (id: string): ChannelSettings | undefined => {
     const c = channels[id];
@@ -97,7 +100,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     deliveries,
     deps,
     startWorker(concurrency = 1) {
-      const worker = startPublishWorker({ connection: { url: redisUrl() }, prefix, queueName: POSTS_QUEUE, deps, log: pino({ level: 'silent' }), concurrency, lockDurationMs: 2000 });
+      const worker = startPublishWorker({ connection: { url: redisUrl() }, prefix, queueName: POSTS_QUEUE, deps, log: pino({ level: 'silent' }), concurrency, lockDurationMs: 2000, onFailedForGood: options.onFailedForGood });
       workers.push(worker);
       return worker;
     },

@@ -185,6 +185,32 @@ describe('group commit on an unpaced channel', () => {
     expect(unknown.history[1]!.note).toBe('sent with the posts before it');
   });
 
+  it('a batch whose records cannot be written does not fail the post that led it; each is recorded once', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ attempts: 1, onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
+    const transition = h.deps.deliveries.transition.bind(h.deps.deliveries);
+    let sentWrites = 0;
+    // The leader's `sent` is written; then Redis blips while the batch's are.
+    (h.deps.deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
+      if (state === 'sent' && ++sentWrites === 3) throw new Error('Connection is closed.');
+      return transition(current, state, ...rest);
+    };
+    const backlog = items(1300, 6);
+    const jobs = await h.enqueueFeed(backlog);
+    h.startWorker();
+    await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'), 15_000);
+    await until(async () => (await Promise.all(jobs.map((j) => h.queue.queue.getJob(j.postId)))).every((j) => j?.finishedOn !== undefined), 10_000);
+    expect(titles(h.publisher.textsFor('main'))).toEqual(backlog.map((i) => `*${i.title}*`));
+    expect(failedForGood).toEqual([]);
+    const leader = (await h.queue.queue.getJob(jobs[0]!.postId))!;
+    expect(leader.failedReason).toBeUndefined();
+    expect(leader.returnvalue).toMatchObject({ kind: 'sent', via: 'post', batchError: 'Connection is closed.' });
+    // The follower whose write failed was reconciled by its own job, not sent again.
+    const unrecorded = (await h.deliveries.get(jobs[2]!.postId))!;
+    expect(unrecorded.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sent']);
+    expect(unrecorded.history.at(-1)!.note).toBe('found in the channel after a restart');
+  });
+
   it('a worker that dies in the middle of a batch leaves no post lost and none doubled', async () => {
     const publisher = new FakePublisher();
     const crashed = harness({ publisher });

@@ -200,6 +200,29 @@ describe('publish worker: exactly once across crashes', () => {
     expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sent']);
   });
 
+  it('a Redis error while recording a sent post on its last attempt neither fails the post nor raises an alert', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ attempts: 1, onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
+    const transition = h.deps.deliveries.transition.bind(h.deps.deliveries);
+    let failOnce = true;
+    (h.deps.deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
+      if (state === 'sent' && failOnce) {
+        failOnce = false;
+        throw new Error('Connection is closed.');
+      }
+      return transition(current, state, ...rest);
+    };
+    const [job] = await h.enqueueFeed([makeFeedItem(7)]);
+    h.startWorker();
+    await until(async () => (await jobOf(h, job!.postId)).finishedOn !== undefined, 10_000);
+    const finished = await jobOf(h, job!.postId);
+    expect(finished.failedReason).toBeUndefined();
+    expect(finished.returnvalue).toMatchObject({ kind: 'sent', via: 'reconciled' });
+    expect(failedForGood).toEqual([]);
+    expect(h.publisher.sent).toHaveLength(1);
+    expect((await h.deliveries.get(job!.postId))).toMatchObject({ state: 'sent', messageId: h.publisher.sent[0]!.messageId });
+  });
+
   it('a post recorded as sent is never sent again, whatever BullMQ replays', async () => {
     const h = harness();
     const [job] = await h.enqueueFeed([makeFeedItem(8)]);
