@@ -127,9 +127,10 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
       decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item'), postId });
     });
   });
-  // Jobs and records in parallel (each is idempotent, and the worker creates a missing record itself);
-  // only then are the items marked, so a crash in between queues them again rather than losing them.
-  await Promise.all([deps.queue.enqueueFeedPosts(jobs), deps.deliveries.createQueued(jobs.map(deliveryOf), now)]);
+  // Jobs, then records (both idempotent): a failure in between leaves a job the worker gives a record, never
+  // a `queued` record with no job behind it. Only then are the items marked, so a crash queues them again.
+  await deps.queue.enqueueFeedPosts(jobs);
+  await deps.deliveries.createQueued(jobs.map(deliveryOf), now);
   await Promise.all(feed.channels.map((channelId, c) => deps.seen.markSeenByChannel(channelId, feed.id, toMark[c] ?? [], now)));
   return jobs.length;
 }

@@ -113,6 +113,20 @@ describe('pollFeed deduplication', () => {
     await restarted.close();
   });
 
+  it('a failed enqueue leaves no record claiming a post is queued, and the next poll queues it', async () => {
+    server.set('/enqueue-fails', { body: rssFeed(items(3)) });
+    const enqueue = h.deps.queue.enqueueFeedPosts.bind(h.deps.queue);
+    (h.deps.queue as { enqueueFeedPosts: typeof enqueue }).enqueueFeedPosts = () => Promise.reject(new Error('Connection is closed.'));
+    await expect(pollFeed(feed('/enqueue-fails'), h.deps)).rejects.toThrow('Connection is closed.');
+    expect(await h.deps.deliveries.list({ state: 'queued', limit: 10 })).toEqual([]);
+
+    (h.deps.queue as { enqueueFeedPosts: typeof enqueue }).enqueueFeedPosts = enqueue;
+    server.set('/enqueue-fails', { body: rssFeed(items(3), 2) });
+    expect(await pollFeed(feed('/enqueue-fails'), h.deps)).toMatchObject({ result: 'processed', queued: 3 });
+    expect(await h.jobs()).toHaveLength(3);
+    expect(await h.deps.deliveries.list({ state: 'queued', limit: 10 })).toHaveLength(3);
+  });
+
   it('the same article in two feeds reaches a channel once (tracking parameters ignored)', async () => {
     server.set('/cat-a', { body: rssFeed([{ guid: 'a-1', title: 'Budget 2027', link: 'https://news.example/budget?utm_source=a' }]) });
     server.set('/cat-b', { body: rssFeed([{ guid: 'b-9', title: 'Budget 2027', link: 'https://news.example/budget?utm_source=b#top' }]) });
