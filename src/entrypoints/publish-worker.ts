@@ -11,7 +11,7 @@ import { publishPost, type PublishDeps } from '../app/publish-post.js';
 import { PublishRejectedError, UnrecordedSendError } from '../domain/errors.js';
 import { createKeyedMutex } from '../lib/keyed-mutex.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics, PostJob } from '../ports.js';
+import type { Metrics, PostJob, Publisher } from '../ports.js';
 
 export interface PublishWorkerOptions {
   readonly connection: ConnectionOptions;
@@ -117,9 +117,12 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     maxStalledCount: 1000,
   });
   worker.on('error', (err) => log.warn({ err }, 'worker error'));
-  const unsubscribe = deps.publisher.onStateChange((state) =>
-    log.info({ publisherStatus: state.status, reason: state.reason }, state.status === 'ready' ? 'publisher ready; posting resumes' : 'publisher not ready; posts wait'),
-  );
+  const followPublisher = followPublisherState(worker, deps.publisher, log);
+  const unsubscribe = deps.publisher.onStateChange((state) => {
+    log.info({ publisherStatus: state.status, reason: state.reason }, state.status === 'ready' ? 'publisher ready; posting resumes' : 'publisher not ready; posts wait');
+    followPublisher.update();
+  });
+  followPublisher.update();
 
   const unsubscribeAcks = deps.publisher.onAck?.((messageId, ack) => {
     deps.deliveries.recordAck(messageId, ack, deps.clock.now()).catch((err: unknown) => log.warn({ err, messageId }, 'ack not recorded'));
@@ -129,6 +132,7 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     worker,
     async close() {
       unsubscribe();
+      await followPublisher.stop();
       unsubscribeAcks?.();
       // BullMQ waits for the active job without a limit; a send can hang up to the publisher's timeout.
       // Past the deadline the job is abandoned: its lock expires and the next worker reconciles it.
@@ -143,6 +147,33 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
         await worker.close(true);
       }
       log.info('worker closed');
+    },
+  };
+}
+
+/**
+ * A worker whose publisher cannot send (WhatsApp disconnected, or another process holds the session) takes
+ * no jobs: otherwise every waiting post would be fetched, locked and delayed again every few seconds. Steps
+ * run one at a time and apply the state as it is then, so a quick flap cannot leave them out of order.
+ */
+function followPublisherState(worker: Worker, publisher: Publisher, log: Logger): { update(): void; stop(): Promise<void> } {
+  let steps = Promise.resolve();
+  let stopped = false;
+  return {
+    update() {
+      steps = steps
+        .then(async () => {
+          if (stopped) return;
+          const ready = publisher.state().status === 'ready';
+          // pause(true): a job in hand finishes on its own (it finds the publisher not ready and waits).
+          if (!ready && !worker.isPaused()) await worker.pause(true);
+          else if (ready && worker.isPaused()) await worker.resume();
+        })
+        .catch((err: unknown) => log.warn({ err }, 'could not pause or resume the worker'));
+    },
+    async stop() {
+      stopped = true;
+      await steps;
     },
   };
 }

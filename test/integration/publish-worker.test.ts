@@ -92,6 +92,39 @@ describe('publish worker: delivery and retries', () => {
     expect(h.publisher.sent).toHaveLength(1);
   });
 
+  it('takes no jobs while its publisher cannot send, and takes them again when it can', async () => {
+    const h = harness();
+    let sendLocks = 0;
+    const acquire = h.deps.lease.acquire.bind(h.deps.lease);
+    (h.deps.lease as { acquire: typeof acquire }).acquire = (name, ttlMs) => {
+      if (name.startsWith('send:')) sendLocks++;
+      return acquire(name, ttlMs);
+    };
+    // What a standby worker reports while another process holds the WhatsApp session.
+    h.publisher.setState('failed', 'standby: the session is held by another process');
+    const { worker } = h.startWorker();
+    await until(() => worker.isPaused());
+    const jobs = await h.enqueueFeed([makeFeedItem(41), makeFeedItem(42)]);
+    // Without the pause each post would be fetched, locked and delayed every 300 ms (notReadyRetryMs):
+    // about ten turns here. A fetch already waiting when the pause came may take one post once.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sendLocks).toBeLessThanOrEqual(1);
+    expect(h.publisher.publishCalls).toBe(0);
+
+    h.publisher.setState('ready');
+    await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'));
+    // A disconnect later pauses it again, and a reconnect resumes it.
+    h.publisher.setState('disconnected', 'phone offline');
+    await until(() => worker.isPaused());
+    const locksBefore = sendLocks;
+    const [later] = await h.enqueueFeed([makeFeedItem(43)]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sendLocks - locksBefore).toBeLessThanOrEqual(1);
+    h.publisher.setState('ready');
+    await until(async () => (await h.deliveries.get(later!.postId))?.state === 'sent');
+    expect(h.publisher.sent).toHaveLength(3);
+  });
+
   it('honours a rate limit: holds the channel for retry-after, no attempt spent, no post lost', async () => {
     const h = harness();
     h.publisher.failNext(new PublishRateLimitedError('slow down', 700));
