@@ -1,6 +1,6 @@
 // The Publisher contract, run against every in-process publisher, plus the file publisher's durability rules.
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -171,6 +171,21 @@ describe('file publisher', () => {
     expect(raw[1]).toBe('{"postId":"x","cha');
     expect(JSON.parse(raw[2]!)).toMatchObject({ postId: 'b', text: 'after the crash' });
     expect((await publisher.listRecent(main, 5)).map((p) => p.text)).toEqual(['after the crash', 'before the crash']);
+  });
+
+  it('follows a file renamed or deleted while open: the next line goes where listRecent reads', async () => {
+    const path = join(dir, 'posts.jsonl');
+    const publisher = createFilePublisher({ path });
+    await publisher.publish(main, { text: 'before rotation', postId: 'a' });
+    await rename(path, `${path}.1`);
+    await publisher.publish(main, { text: 'after rotation', postId: 'b' });
+    expect((await readFile(`${path}.1`, 'utf8')).trimEnd().split('\n')).toHaveLength(1);
+    expect((await publisher.listRecent(main, 5)).map((p) => p.text)).toEqual(['after rotation']);
+
+    await rm(path);
+    await publisher.publish(main, { text: 'after deletion', postId: 'c' });
+    expect((await publisher.listRecent(main, 5)).map((p) => p.text)).toEqual(['after deletion']);
+    await publisher.close();
   });
 
   it('skips lines that are not records, wherever they are', async () => {

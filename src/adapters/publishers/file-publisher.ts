@@ -5,9 +5,10 @@
  * and the fault suite rely on. The file is fsynced when the publisher closes, not per line: per-line fsync
  * only guards against the machine itself crashing, and cost more than everything else in a post together.
  * A partial last line (a write cut short) is terminated before the next line and skipped by readers.
+ * A file renamed or deleted while open (log rotation) is followed: the next line opens the path afresh.
  */
 import { randomUUID } from 'node:crypto';
-import { fstatSync, readSync, writeSync } from 'node:fs';
+import { fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PublishUnavailableError } from '../../domain/errors.js';
@@ -124,6 +125,12 @@ function createAppender(path: string): Appender {
 
   return {
     async append(line) {
+      // Renamed or deleted (log rotation, an operator): lines must go where listRecent reads, or a
+      // reconcile would not find a post that went out, and would send it again.
+      if (handle && !stillAt(handle, path)) {
+        await handle.close().catch(() => undefined);
+        handle = undefined;
+      }
       handle ??= await openFile();
       try {
         // Another writer's crash may have left a partial last line: end it, so ours starts on a line of its own.
@@ -147,6 +154,14 @@ function createAppender(path: string): Appender {
       if (created) await syncDirectory(dirname(path));
     },
   };
+}
+
+/** Is the open file still the one at `path`? */
+function stillAt(handle: FileHandle, path: string): boolean {
+  const atPath = statSync(path, { throwIfNoEntry: false });
+  if (!atPath) return false;
+  const open = fstatSync(handle.fd);
+  return atPath.ino === open.ino && atPath.dev === open.dev;
 }
 
 /** A new file's directory entry must reach the disk too, or a power cut can lose the whole file. */
