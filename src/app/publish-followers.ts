@@ -9,10 +9,10 @@
  * after any crash. A paced channel never batches: one post per gap is the point of pacing.
  */
 import { formatPost } from '../domain/format-post.js';
-import { PublishRateLimitedError, PublishUnavailableError } from '../domain/errors.js';
 import { textHash } from '../domain/text-hash.js';
 import type { DeliveryRecord, PostJob } from '../ports.js';
 import type { ChannelSettings, PublishDeps } from './publish-post.js';
+import { errorText, recordFailedSend } from './record-failed-send.js';
 
 /** Posts per batch: enough to make the lock and record writes cheap per post, few enough to reconcile fast. */
 export const FOLLOWER_BATCH = 50;
@@ -84,7 +84,8 @@ export async function sendFollowers(leaderPostId: string, settings: ChannelSetti
       const published = await deps.publisher.publish(settings.target, { text: claim.text, postId: claim.record.postId });
       sent.push({ ...claim, messageId: published.messageId });
     } catch (err) {
-      await recordFailure(claim.record, err, deps);
+      // As the single path records a failed attempt that is not the last (a rejection is final either way).
+      await recordFailedSend(claim.record, err, { isFinal: false }, deps);
       stopped = { at: i + 1, reason: `an earlier post of the batch failed: ${errorText(err)}` };
       break;
     }
@@ -118,23 +119,4 @@ async function readyToGoOn(watch: BatchWatch, deps: PublishDeps): Promise<string
     lock.renewedAt = nowMs;
   }
   return null;
-}
-
-/**
- * A follower's failed send, recorded for its own job to act on: `sending` when it may have gone out (the job
- * reconciles), else `queued` with the error (the job retries, and decides when to give up).
- */
-async function recordFailure(record: DeliveryRecord, err: unknown, deps: PublishDeps): Promise<void> {
-  const now = deps.clock.now();
-  const lastError = errorText(err);
-  if (err instanceof PublishUnavailableError && err.outcomeUnknown) {
-    await deps.deliveries.transition(record, 'sending', now, { lastError }, 'outcome unknown; will reconcile');
-    return;
-  }
-  await deps.deliveries.transition(record, 'queued', now, { lastError }, lastError);
-  if (err instanceof PublishRateLimitedError) await deps.pacer.holdUntil(record.channelId, new Date(now.getTime() + err.retryAfterMs));
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

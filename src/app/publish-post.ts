@@ -13,6 +13,7 @@ import { textHash } from '../domain/text-hash.js';
 import type { BoundedSet } from '../lib/bounded-set.js';
 import type { ChannelControl, ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, PostQueue, Publisher } from '../ports.js';
 import { postContent, sendFollowers, type HeldLock, type SentFollower } from './publish-followers.js';
+import { errorText, memberRecords, recordFailedSend } from './record-failed-send.js';
 
 export interface ChannelSettings {
   readonly target: ChannelTarget;
@@ -211,24 +212,9 @@ async function finish(
 }
 
 async function failed(record: DeliveryRecord, err: unknown, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
-  const now = deps.clock.now();
-  const lastError = errorText(err);
-  if (err instanceof PublishUnavailableError && err.outcomeUnknown) {
-    // It may have gone out: stay `sending`, so the next attempt looks in the channel before resending.
-    await deps.deliveries.transition(record, 'sending', now, { lastError }, 'outcome unknown; will reconcile');
-    throw err;
-  }
-  const permanent = err instanceof PublishRejectedError || (attempt.isFinal && !(err instanceof PublishRateLimitedError));
-  await deps.deliveries.transition(record, permanent ? 'failed' : 'queued', now, { lastError }, lastError);
-  for (const member of await memberRecords(record, deps)) {
-    await deps.deliveries.transition(member, 'queued', now, { digestId: null }, `digest ${record.postId} not sent: ${lastError}`);
-  }
-  if (err instanceof PublishRateLimitedError) {
-    const until = new Date(now.getTime() + err.retryAfterMs);
-    await deps.pacer.holdUntil(record.channelId, until);
-    return { kind: 'wait', until, reason: `rate limited: ${lastError}` };
-  }
-  throw err instanceof PublishRejectedError || err instanceof PublishUnavailableError ? err : new PublishUnavailableError(lastError, { cause: err });
+  const heldUntil = await recordFailedSend(record, err, attempt, deps);
+  if (heldUntil) return { kind: 'wait', until: heldUntil, reason: `rate limited: ${errorText(err)}` };
+  throw err instanceof PublishRejectedError || err instanceof PublishUnavailableError ? err : new PublishUnavailableError(errorText(err), { cause: err });
 }
 
 /** When more feed posts wait for the channel than its threshold, they go out as one digest. */
@@ -249,12 +235,6 @@ async function composeDigest(channelId: string, settings: ChannelSettings, deps:
   );
   for (const member of records.slice(0, included)) await deps.deliveries.transition(member, 'sending', now, { digestId }, `in digest ${digestId}`);
   return deps.deliveries.get(digestId);
-}
-
-/** A digest's member records as they are now (a plain post has none). */
-async function memberRecords(record: DeliveryRecord, deps: PublishDeps): Promise<DeliveryRecord[]> {
-  const members = await Promise.all(record.members.map((id) => deps.deliveries.get(id)));
-  return members.filter((m): m is DeliveryRecord => m !== null);
 }
 
 function asDigestItem(record: DeliveryRecord): FeedItem {
@@ -283,8 +263,4 @@ function sendingSince(record: DeliveryRecord): string {
 
 function wait(deps: PublishDeps, ms: number, reason: string): PublishOutcome {
   return { kind: 'wait', until: new Date(deps.clock.now().getTime() + ms), reason };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
