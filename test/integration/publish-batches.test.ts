@@ -1,40 +1,14 @@
 // Group commit on real Redis + BullMQ: an unpaced channel's backlog goes out in batches under one send
 // lock, each post still durably `sending` before its send and `sent` after it, exactly once through
 // failures and crashes in the middle of a batch.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PublishRateLimitedError, PublishUnavailableError } from '../../src/domain/errors.js';
-import type { Lease } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
-import { removePrefix, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
-import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
+import { countSendLocks, failSentWrites, useWorkerHarnesses } from '../helpers/worker-faults.js';
+import { makeFeedItem } from '../helpers/worker-harness.js';
 
-let prefix: string;
-const harnesses: WorkerHarness[] = [];
-const harness = (...args: Parameters<typeof createWorkerHarness> extends [string, ...infer R] ? R : never) => {
-  const h = createWorkerHarness(prefix, ...args);
-  harnesses.push(h);
-  return h;
-};
-
-beforeEach(() => {
-  prefix = uniquePrefix();
-});
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-  await removePrefix(prefix);
-});
-
-/** Counts the send-lock acquisitions (one per batch, or one per post without batches). */
-function countAcquisitions(lease: Lease): { count: () => number } {
-  const acquire = lease.acquire.bind(lease);
-  let count = 0;
-  (lease as { acquire: typeof acquire }).acquire = (name, ttlMs) => {
-    if (name.startsWith('send:')) count++;
-    return acquire(name, ttlMs);
-  };
-  return { count: () => count };
-}
+const harness = useWorkerHarnesses();
 
 const titles = (texts: readonly string[]): string[] => texts.map((t) => t.split('\n')[0]!);
 const items = (from: number, n: number) => Array.from({ length: n }, (_, i) => makeFeedItem(from + i));
@@ -48,7 +22,7 @@ function afterPublish(publisher: FakePublisher, n: number, then: () => Promise<v
 describe('group commit on an unpaced channel', () => {
   it('sends a backlog in queue order under one lock, each post recorded sending then sent', async () => {
     const h = harness();
-    const locks = countAcquisitions(h.deps.lease);
+    const locks = countSendLocks(h.deps.lease);
     const backlog = items(300, 30);
     const jobs = await h.enqueueFeed(backlog);
     h.startWorker();
@@ -70,7 +44,7 @@ describe('group commit on an unpaced channel', () => {
 
   it('without batches every post takes the lock (the comparison the test above relies on)', async () => {
     const h = harness({ batches: false });
-    const locks = countAcquisitions(h.deps.lease);
+    const locks = countSendLocks(h.deps.lease);
     await h.enqueueFeed(items(400, 5));
     h.startWorker();
     await until(() => h.publisher.sent.length === 5);
@@ -188,19 +162,15 @@ describe('group commit on an unpaced channel', () => {
   it('a batch whose records cannot be written does not fail the post that led it; each is recorded once', async () => {
     const failedForGood: string[] = [];
     const h = harness({ attempts: 1, onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
-    const transition = h.deps.deliveries.transition.bind(h.deps.deliveries);
-    let sentWrites = 0;
     // The leader's `sent` is written; then Redis blips while the batch's are.
-    (h.deps.deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
-      if (state === 'sent' && ++sentWrites === 3) throw new Error('Connection is closed.');
-      return transition(current, state, ...rest);
-    };
+    const blip = failSentWrites(h.deps.deliveries, (n) => n === 3);
     const backlog = items(1300, 6);
     const jobs = await h.enqueueFeed(backlog);
     h.startWorker();
     await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'), 15_000);
     await until(async () => (await Promise.all(jobs.map((j) => h.queue.queue.getJob(j.postId)))).every((j) => j?.finishedOn !== undefined), 10_000);
     expect(titles(h.publisher.textsFor('main'))).toEqual(backlog.map((i) => `*${i.title}*`));
+    expect(blip.failures()).toBe(1);
     expect(failedForGood).toEqual([]);
     const leader = (await h.queue.queue.getJob(jobs[0]!.postId))!;
     expect(leader.failedReason).toBeUndefined();

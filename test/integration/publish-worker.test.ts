@@ -1,28 +1,14 @@
 // The publish worker on real Redis + BullMQ with a scriptable fake publisher.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
-import { createWorkerHarness, makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
-import { removePrefix, uniquePrefix } from '../helpers/redis.js';
+import { countSendLocks, failSentWrites, useWorkerHarnesses } from '../helpers/worker-faults.js';
+import { makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
 import { until } from '../helpers/wait.js';
 
-let prefix: string;
-const harnesses: WorkerHarness[] = [];
-const harness = (...args: Parameters<typeof createWorkerHarness> extends [string, ...infer R] ? R : never) => {
-  const h = createWorkerHarness(prefix, ...args);
-  harnesses.push(h);
-  return h;
-};
-
-beforeEach(() => {
-  prefix = uniquePrefix();
-});
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-  await removePrefix(prefix);
-});
+const harness = useWorkerHarnesses();
 
 const jobOf = async (h: WorkerHarness, id: string): Promise<Job> => (await h.queue.queue.getJob(id))!;
 
@@ -94,12 +80,7 @@ describe('publish worker: delivery and retries', () => {
 
   it('takes no jobs while its publisher cannot send, and takes them again when it can', async () => {
     const h = harness();
-    let sendLocks = 0;
-    const acquire = h.deps.lease.acquire.bind(h.deps.lease);
-    (h.deps.lease as { acquire: typeof acquire }).acquire = (name, ttlMs) => {
-      if (name.startsWith('send:')) sendLocks++;
-      return acquire(name, ttlMs);
-    };
+    const locks = countSendLocks(h.deps.lease);
     // What a standby worker reports while another process holds the WhatsApp session.
     h.publisher.setState('failed', 'standby: the session is held by another process');
     const { worker } = h.startWorker();
@@ -108,7 +89,7 @@ describe('publish worker: delivery and retries', () => {
     // Without the pause each post would be fetched, locked and delayed every 300 ms (notReadyRetryMs):
     // about ten turns here. A fetch already waiting when the pause came may take one post once.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(sendLocks).toBeLessThanOrEqual(1);
+    expect(locks.count()).toBeLessThanOrEqual(1);
     expect(h.publisher.publishCalls).toBe(0);
 
     h.publisher.setState('ready');
@@ -116,10 +97,10 @@ describe('publish worker: delivery and retries', () => {
     // A disconnect later pauses it again, and a reconnect resumes it.
     h.publisher.setState('disconnected', 'phone offline');
     await until(() => worker.isPaused());
-    const locksBefore = sendLocks;
+    const locksBefore = locks.count();
     const [later] = await h.enqueueFeed([makeFeedItem(43)]);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(sendLocks - locksBefore).toBeLessThanOrEqual(1);
+    expect(locks.count() - locksBefore).toBeLessThanOrEqual(1);
     h.publisher.setState('ready');
     await until(async () => (await h.deliveries.get(later!.postId))?.state === 'sent');
     expect(h.publisher.sent).toHaveLength(3);
@@ -213,20 +194,12 @@ describe('publish worker: exactly once across crashes', () => {
 
   it('a Redis error while recording a sent post leaves it to be reconciled, not sent again', async () => {
     const h = harness();
-    const transition = h.deps.deliveries.transition.bind(h.deps.deliveries);
-    let failOnce = true;
     // The post goes out, then Redis blips exactly when its `sent` state is written.
-    (h.deps.deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
-      if (state === 'sent' && failOnce) {
-        failOnce = false;
-        throw new Error('Connection is closed.');
-      }
-      return transition(current, state, ...rest);
-    };
+    const blip = failSentWrites(h.deps.deliveries, (n) => n === 1);
     const [job] = await h.enqueueFeed([makeFeedItem(6)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 10_000);
-    expect(failOnce).toBe(false);
+    expect(blip.failures()).toBe(1);
     expect(h.publisher.sent).toHaveLength(1);
     const record = (await h.deliveries.get(job!.postId))!;
     expect(record.messageId).toBe(h.publisher.sent[0]!.messageId);
@@ -236,21 +209,14 @@ describe('publish worker: exactly once across crashes', () => {
   it('a Redis error while recording a sent post on its last attempt neither fails the post nor raises an alert', async () => {
     const failedForGood: string[] = [];
     const h = harness({ attempts: 1, onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
-    const transition = h.deps.deliveries.transition.bind(h.deps.deliveries);
-    let failOnce = true;
-    (h.deps.deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
-      if (state === 'sent' && failOnce) {
-        failOnce = false;
-        throw new Error('Connection is closed.');
-      }
-      return transition(current, state, ...rest);
-    };
+    const blip = failSentWrites(h.deps.deliveries, (n) => n === 1);
     const [job] = await h.enqueueFeed([makeFeedItem(7)]);
     h.startWorker();
     await until(async () => (await jobOf(h, job!.postId)).finishedOn !== undefined, 10_000);
     const finished = await jobOf(h, job!.postId);
     expect(finished.failedReason).toBeUndefined();
     expect(finished.returnvalue).toMatchObject({ kind: 'sent', via: 'reconciled' });
+    expect(blip.failures()).toBe(1);
     expect(failedForGood).toEqual([]);
     expect(h.publisher.sent).toHaveLength(1);
     expect((await h.deliveries.get(job!.postId))).toMatchObject({ state: 'sent', messageId: h.publisher.sent[0]!.messageId });
