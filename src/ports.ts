@@ -184,6 +184,13 @@ export type DeliveryPatch = Partial<
   Pick<DeliveryRecord, 'attempts' | 'messageId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>
 >;
 
+export interface DeliveryChange {
+  readonly current: DeliveryRecord;
+  readonly state: DeliveryState;
+  readonly patch?: DeliveryPatch;
+  readonly note?: string;
+}
+
 export interface DeliveryStore {
   get(postId: string): Promise<DeliveryRecord | null>;
   /** Creates `queued` records; an existing record is left exactly as it is. */
@@ -193,6 +200,8 @@ export interface DeliveryStore {
    * `current` must be the latest record (read or returned under the channel's send lock): it is not re-read.
    */
   transition(current: DeliveryRecord, state: DeliveryState, at: Date, patch?: DeliveryPatch, note?: string): Promise<DeliveryRecord>;
+  /** Several transitions (a batch's posts) in one round trip, each as `transition` makes it; the new records in order. */
+  transitionAll(changes: readonly DeliveryChange[], at: Date): Promise<DeliveryRecord[]>;
   /** Newest first. */
   list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
   /** How many posts (any channel) were recorded sent after `at`: bounds how far back a reconciliation must look. */

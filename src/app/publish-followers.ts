@@ -64,12 +64,16 @@ export async function sendFollowers(leaderPostId: string, settings: ChannelSetti
     const record = records[i];
     return record && record.state === 'queued' && !record.digestId ? [{ job, record, text: postContent(job, settings).text }] : [];
   });
-  const claimed = await Promise.all(
-    claimable.map(async (c) => ({
-      ...c,
-      record: await deps.deliveries.transition(c.record, 'sending', now, { text: c.text, textHash: textHash(c.text), imageUrl: null, attempts: c.record.attempts + 1 }, 'sent with the posts before it'),
+  const claimedRecords = await deps.deliveries.transitionAll(
+    claimable.map((c) => ({
+      current: c.record,
+      state: 'sending' as const,
+      patch: { text: c.text, textHash: textHash(c.text), imageUrl: null, attempts: c.record.attempts + 1 },
+      note: 'sent with the posts before it',
     })),
+    now,
   );
+  const claimed = claimable.map((c, i) => ({ ...c, record: claimedRecords[i]! }));
 
   const watch: BatchWatch = { lock, channelId, pauseCheckedAt: Date.now() };
   const sent: { job: PostJob; record: DeliveryRecord; messageId: string }[] = [];
@@ -94,10 +98,15 @@ export async function sendFollowers(leaderPostId: string, settings: ChannelSetti
   const at = deps.clock.now();
   const unsent = stopped ? claimed.slice(stopped.at) : [];
   await Promise.all([
-    ...sent.map((s) => deps.deliveries.transition(s.record, 'sent', at, { messageId: s.messageId, lastError: null, note: null })),
+    deps.deliveries.transitionAll(
+      [
+        ...sent.map((s) => ({ current: s.record, state: 'sent' as const, patch: { messageId: s.messageId, lastError: null, note: null } })),
+        ...unsent.map((c) => ({ current: c.record, state: 'queued' as const, note: `not sent with its batch (${stopped?.reason ?? ''}); its own job sends it` })),
+      ],
+      at,
+    ),
     // With no gap and no cap, one recorded send leaves the pacer as one per post would.
     sent.length > 0 ? deps.pacer.recordSend(channelId, at) : undefined,
-    ...unsent.map((c) => deps.deliveries.transition(c.record, 'queued', at, {}, `not sent with its batch (${stopped?.reason ?? ''}); its own job sends it`)),
   ]);
   for (const s of sent) deps.recentlySent?.add(s.record.postId);
   return sent.map(({ job, messageId }) => ({ job, messageId }));

@@ -1,6 +1,6 @@
 // Scripted faults and counters on a worker harness's real adapters (wrapping them, not replacing them).
 import { afterEach, beforeEach } from 'vitest';
-import type { DeliveryStore, Lease } from '../../src/ports.js';
+import type { DeliveryState, DeliveryStore, Lease } from '../../src/ports.js';
 import { removePrefix, uniquePrefix } from './redis.js';
 import { createWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -35,17 +35,29 @@ export function countSendLocks(lease: Lease): { count(): number } {
   return { count: () => count };
 }
 
-/** Redis "blips" on the `sent` writes whose number (1-based) `failing` picks: the post is out, its record not. */
+/**
+ * Redis "blips" on the `sent` writes whose number (1-based, one per record) `failing` picks: the post is out,
+ * its record not. A batch's records are written together, so one failing record fails the whole write.
+ */
 export function failSentWrites(deliveries: DeliveryStore, failing: (n: number) => boolean): { failures(): number } {
   const transition = deliveries.transition.bind(deliveries);
+  const transitionAll = deliveries.transitionAll.bind(deliveries);
   let writes = 0;
   let failures = 0;
-  (deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
-    if (state === 'sent' && failing(++writes)) {
-      failures++;
-      throw new Error('Connection is closed.');
-    }
+  const blip = (states: readonly DeliveryState[]): void => {
+    const hits = states.filter((state) => state === 'sent' && failing(++writes)).length;
+    if (hits === 0) return;
+    failures++;
+    throw new Error('Connection is closed.');
+  };
+  const store = deliveries as { transition: typeof transition; transitionAll: typeof transitionAll };
+  store.transition = async (current, state, ...rest) => {
+    blip([state]);
     return transition(current, state, ...rest);
+  };
+  store.transitionAll = async (changes, at) => {
+    blip(changes.map((c) => c.state));
+    return transitionAll(changes, at);
   };
   return { failures: () => failures };
 }

@@ -82,6 +82,51 @@ describe('redis delivery store', () => {
     expect((await store.get('p-4'))?.state).toBe('queued');
   });
 
+  it('makes several transitions in one call, each as a single one would, and names a record that is gone', async () => {
+    const posts = Array.from({ length: 120 }, (_, i) => feedPost(100 + i)); // more than one script call's worth
+    await store.createQueued(posts, at(1));
+    const records = await Promise.all(posts.map((p) => store.get(p.postId)));
+    const claimed = await store.transitionAll(
+      records.map((current, i) => ({ current: current!, state: 'sending' as const, patch: { text: `text ${i}`, attempts: 1 }, note: 'sent with the posts before it' })),
+      at(2),
+    );
+    expect(claimed.map((r) => r.postId)).toEqual(posts.map((p) => p.postId));
+    await redis.del(`${prefix}:delivery:p-150`); // expired meanwhile
+    const done = claimed.map((current, i) => (i % 2 ? { current, state: 'sent' as const, patch: { messageId: `m-${i}` } } : { current, state: 'queued' as const, note: 'back' }));
+    await expect(store.transitionAll(done, at(3))).rejects.toThrow(/no delivery record for p-150 /);
+
+    const sent = (await store.get('p-101'))!;
+    expect(sent).toMatchObject({ state: 'sent', messageId: 'm-1', text: 'text 1', attempts: 1 });
+    expect(sent.history).toEqual([
+      { state: 'queued', at: at(1).toISOString() },
+      { state: 'sending', at: at(2).toISOString(), note: 'sent with the posts before it' },
+      { state: 'sent', at: at(3).toISOString() },
+    ]);
+    expect((await store.get('p-100'))!.history.at(-1)).toEqual({ state: 'queued', at: at(3).toISOString(), note: 'back' });
+    expect(await redis.exists(`${prefix}:delivery:p-150`)).toBe(0);
+    const members = async (state: string) => (await redis.zrange(`${prefix}:deliveries:state:${state}`, '0', '-1')).sort();
+    const ids = (pick: (i: number) => boolean) => posts.map((p, i) => (pick(i) ? p.postId : null)).filter((id): id is string => id !== null && id !== 'p-150').sort();
+    expect(await members('sent')).toEqual(ids((i) => i % 2 === 1));
+    expect(await members('queued')).toEqual(ids((i) => i % 2 === 0));
+    expect(await members('sending')).toEqual(['p-150']); // its index entry outlives the record, as for one transition
+    expect((await store.queuedFeedPosts('main', 200)).sort()).toEqual(ids((i) => i % 2 === 0));
+    expect(await redis.get(`${prefix}:delivery-by-message:m-1`)).toBe('p-101');
+  });
+
+  it('creates a large batch of mixed records, leaving existing ones alone', async () => {
+    await store.createQueued([feedPost(7)], at(1));
+    await move('p-7', 'sent', at(2), { messageId: 'm-7' });
+    const manual: NewDelivery = { postId: 'm-post', kind: 'manual', channelId: 'main', feedId: null, itemKey: null, link: null, title: 'Hello', firstSeenAt: null };
+    const posts = [feedPost(7), manual, ...Array.from({ length: 230 }, (_, i) => feedPost(1000 + i))];
+    await store.createQueued(posts, at(3));
+    expect((await store.get('p-7'))!.state).toBe('sent');
+    expect(await store.get('m-post')).toMatchObject({ state: 'queued', kind: 'manual', title: 'Hello', history: [{ state: 'queued', at: at(3).toISOString() }] });
+    expect(await store.get('p-1229')).toMatchObject({ state: 'queued', title: 'Story 1229', itemKey: 'guid:1229' });
+    expect(await store.countByState()).toMatchObject({ queued: 231, sent: 1 });
+    // Only feed posts are digest candidates.
+    expect(await store.queuedFeedPosts('main', 500)).toHaveLength(230);
+  });
+
   it('records acknowledgements, found by message id, as extra detail', async () => {
     await store.createQueued([feedPost(5)], at(0));
     await move('p-5', 'sent', at(1), { messageId: 'true_1@newsletter_ABC' });

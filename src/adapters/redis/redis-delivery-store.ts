@@ -5,7 +5,7 @@
  * so a transition is one write, with no read before it.
  */
 import type { Redis } from 'ioredis';
-import type { DeliveryPatch, DeliveryRecord, DeliveryState, DeliveryStore } from '../../ports.js';
+import type { DeliveryChange, DeliveryRecord, DeliveryState, DeliveryStore, NewDelivery } from '../../ports.js';
 import type { RedisKeys } from './redis-keys.js';
 
 const INDEX_CAP = 10_000;
@@ -14,131 +14,151 @@ const STATES: readonly DeliveryState[] = ['queued', 'sending', 'sent', 'failed',
 const JSON_FIELDS = new Set(['history', 'members', 'acks']);
 const NUMBER_FIELDS = new Set(['attempts']);
 
-// Creates the record only when it does not exist (a restarted poller must not reset a sent post).
+// Creates each record only when it does not exist (a restarted poller must not reset a sent post).
+// KEYS: recent index, queued index, then per record: the record, its channel's queued feed posts.
+// ARGV: ttl (ms), number of records, then per record: post id, score (ms), is a feed post (1|0),
+// number of fields, field/value pairs.
 const CREATE_IF_ABSENT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
-if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3]) end
+local ttl, n, a = ARGV[1], tonumber(ARGV[2]), 3
+for r = 1, n do
+  local record, queuedFeed = KEYS[1 + 2 * r], KEYS[2 + 2 * r]
+  local postId, score, isFeed, last = ARGV[a], ARGV[a + 1], ARGV[a + 2], a + 3 + 2 * tonumber(ARGV[a + 3])
+  if redis.call('EXISTS', record) == 0 then
+    redis.call('HSET', record, unpack(ARGV, a + 4, last))
+    redis.call('PEXPIRE', record, ttl)
+    redis.call('ZADD', KEYS[1], score, postId)
+    redis.call('ZADD', KEYS[2], score, postId)
+    if isFeed == '1' then redis.call('ZADD', queuedFeed, score, postId) end
+  end
+  a = last + 1
+end
 return 1`;
 
-// One state change in one round trip: the changed fields, and the record moved into its new state's
-// index (and out of every other, so a caller's out-of-date view can never leave it in two).
-// KEYS: record, recent index, new state's index, channel's queued feed posts, message id → post id, then
-// the other states' indexes. ARGV: post id, score (ms), ttl (ms), index cap, queued-feed op
-// (add|rem|none), message id ('' for none), number of other-state keys, then field/value pairs.
-// A record that has expired or been removed is not recreated as a fragment: the script answers 0.
+// State changes of several records in one call: for each, the changed fields, and the record moved into
+// its new state's index (and out of every other, so a caller's out-of-date view can never leave it in two).
+// KEYS: recent index, the five state indexes (in STATES order), then per record: the record, its channel's
+// queued feed posts, message id → post id. ARGV: ttl (ms), index cap, number of records, then per record:
+// post id, score (ms), new state's position in STATES (1-5), queued-feed op (add|rem|none), message id ('' for
+// none), number of fields, field/value pairs. A record that has expired or been removed is not recreated as
+// a fragment: its answer is 0 (1 when written).
 const TRANSITION = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local keep = -(tonumber(ARGV[4]) + 1)
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[2], 0, keep)
-for i = 6, 5 + tonumber(ARGV[7]) do redis.call('ZREM', KEYS[i], ARGV[1]) end
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[3], 0, keep)
-if ARGV[5] == 'add' then redis.call('ZADD', KEYS[4], 'NX', ARGV[2], ARGV[1])
-elseif ARGV[5] == 'rem' then redis.call('ZREM', KEYS[4], ARGV[1]) end
-if ARGV[6] ~= '' then redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[3]) end
-return 1`;
+local ttl, n, a = ARGV[1], tonumber(ARGV[3]), 4
+local written, touched = {}, {}
+for r = 1, n do
+  local record, queuedFeed, byMessage = KEYS[4 + 3 * r], KEYS[5 + 3 * r], KEYS[6 + 3 * r]
+  local postId, score, state, op, messageId = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
+  local last = a + 5 + 2 * tonumber(ARGV[a + 5])
+  if redis.call('EXISTS', record) == 0 then written[r] = 0 else
+    redis.call('HSET', record, unpack(ARGV, a + 6, last))
+    redis.call('PEXPIRE', record, ttl)
+    redis.call('ZADD', KEYS[1], score, postId)
+    for s = 1, 5 do
+      if s == state then redis.call('ZADD', KEYS[1 + s], score, postId) else redis.call('ZREM', KEYS[1 + s], postId) end
+    end
+    touched[state] = true
+    if op == 'add' then redis.call('ZADD', queuedFeed, 'NX', score, postId)
+    elseif op == 'rem' then redis.call('ZREM', queuedFeed, postId) end
+    if messageId ~= '' then redis.call('SET', byMessage, postId, 'PX', ttl) end
+    written[r] = 1
+  end
+  a = last + 1
+end
+local keep = -(tonumber(ARGV[2]) + 1)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, keep)
+for s in pairs(touched) do redis.call('ZREMRANGEBYRANK', KEYS[1 + s], 0, keep) end
+return written`;
 
 /** ioredis adds a method per defineCommand; it runs by EVALSHA and loads the script when Redis lacks it. */
 interface DeliveryCommands {
-  channelcastCreateDelivery(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
-  channelcastTransition(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+  channelcastCreateDeliveries(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+  channelcastTransitions(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
 }
 
-const CREATE_BATCH = 500;
+/** Records per script call: one call is one round trip, and Redis runs nothing else meanwhile, so not too many. */
+const SCRIPT_BATCH = 100;
 
 export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options: { ttlMs: number }): DeliveryStore {
-  redis.defineCommand('channelcastCreateDelivery', { lua: CREATE_IF_ABSENT });
-  redis.defineCommand('channelcastTransition', { lua: TRANSITION });
+  redis.defineCommand('channelcastCreateDeliveries', { lua: CREATE_IF_ABSENT });
+  redis.defineCommand('channelcastTransitions', { lua: TRANSITION });
   const commands = redis as unknown as DeliveryCommands;
   const read = async (postId: string): Promise<DeliveryRecord | null> => {
     const hash = await redis.hgetall(keys.delivery(postId));
     return hash.postId ? fromHash(hash) : null;
+  };
+  const stateIndexes = STATES.map((s) => keys.deliveriesByState(s));
+
+  const createSome = (deliveries: readonly NewDelivery[], at: Date): Promise<number> => {
+    const now = at.toISOString();
+    // Only real keys go in KEYS (Redis Cluster checks they share a slot); post ids are arguments.
+    const recordKeys: string[] = [keys.deliveriesRecent(), keys.deliveriesByState('queued')];
+    const args: (string | number)[] = [options.ttlMs, deliveries.length];
+    for (const d of deliveries) {
+      const record: DeliveryRecord = {
+        ...d,
+        state: 'queued',
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+        history: [{ state: 'queued', at: now }],
+        messageId: null,
+        lastError: null,
+        text: d.text ?? null,
+        textHash: null,
+        imageUrl: d.imageUrl ?? null,
+        digestId: null,
+        members: d.members ?? [],
+        note: null,
+        acks: [],
+      };
+      // Empty fields are left out: fromHash fills them in.
+      const fields = Object.entries(toHash(record)).filter(([field, value]) => value !== '' && !(JSON_FIELDS.has(field) && value === '[]'));
+      recordKeys.push(keys.delivery(d.postId), keys.queuedFeedPosts(d.channelId));
+      args.push(d.postId, at.getTime(), d.kind === 'feed' ? 1 : 0, fields.length, ...fields.flat());
+    }
+    return commands.channelcastCreateDeliveries(recordKeys.length, ...recordKeys, ...args);
+  };
+
+  const transitionSome = async (changes: readonly DeliveryChange[], at: Date): Promise<DeliveryRecord[]> => {
+    const stamp = at.toISOString();
+    const recordKeys: string[] = [keys.deliveriesRecent(), ...stateIndexes];
+    const args: (string | number)[] = [options.ttlMs, INDEX_CAP, changes.length];
+    const next = changes.map(({ current, state, patch = {}, note }) => {
+      const history = [...current.history, { state, at: stamp, ...(note ? { note } : {}) }].slice(-HISTORY_CAP);
+      // Only what changed is written: the record itself is not read back or rewritten whole.
+      const changed: Partial<DeliveryRecord> = { ...patch, state, updatedAt: stamp, history };
+      const fields = Object.entries(toHash(changed));
+      const queuedFeedOp = current.kind !== 'feed' ? 'none' : state === 'queued' ? 'add' : 'rem';
+      recordKeys.push(keys.delivery(current.postId), keys.queuedFeedPosts(current.channelId), keys.deliveryByMessage(patch.messageId ?? ''));
+      args.push(current.postId, at.getTime(), STATES.indexOf(state) + 1, queuedFeedOp, patch.messageId ?? '', fields.length, ...fields.flat());
+      return { ...current, ...patch, state, updatedAt: stamp, history };
+    });
+    const written = await commands.channelcastTransitions(recordKeys.length, ...recordKeys, ...args);
+    const gone = next.filter((_, i) => written[i] !== 1).map((r) => r.postId);
+    if (gone.length > 0) throw new Error(`no delivery record for ${gone.join(', ')} (expired or removed)`);
+    return next;
+  };
+
+  /** `work` over slices of SCRIPT_BATCH, all in flight at once (ioredis does not wait for one reply to send the next). */
+  const inBatches = async <T, R>(all: readonly T[], work: (some: readonly T[]) => Promise<R[]>): Promise<R[]> => {
+    const slices: (readonly T[])[] = [];
+    for (let start = 0; start < all.length; start += SCRIPT_BATCH) slices.push(all.slice(start, start + SCRIPT_BATCH));
+    return (await Promise.all(slices.map(work))).flat();
   };
 
   return {
     get: read,
 
     async createQueued(deliveries, at) {
-      const now = at.toISOString();
-      // One pipeline per batch: a 5,000-item first poll is 10 round trips, not 5,000.
-      for (let start = 0; start < deliveries.length; start += CREATE_BATCH) {
-        const pipeline = redis.pipeline() as unknown as DeliveryCommands & { exec(): Promise<[Error | null, unknown][] | null> };
-        for (const d of deliveries.slice(start, start + CREATE_BATCH)) {
-          const record: DeliveryRecord = {
-            ...d,
-            state: 'queued',
-            attempts: 0,
-            createdAt: now,
-            updatedAt: now,
-            history: [{ state: 'queued', at: now }],
-            messageId: null,
-            lastError: null,
-            text: d.text ?? null,
-            textHash: null,
-            imageUrl: d.imageUrl ?? null,
-            digestId: null,
-            members: d.members ?? [],
-            note: null,
-            acks: [],
-          };
-          // Only real keys go in KEYS (Redis Cluster checks they share a slot); the post id is an argument.
-          const recordKeys = [
-            keys.delivery(d.postId),
-            keys.deliveriesRecent(),
-            keys.deliveriesByState('queued'),
-            ...(d.kind === 'feed' ? [keys.queuedFeedPosts(d.channelId)] : []),
-          ];
-          // Empty fields are left out: fromHash fills them in.
-          const fields = Object.entries(toHash(record)).filter(([field, value]) => value !== '' && !(JSON_FIELDS.has(field) && value === '[]'));
-          void pipeline.channelcastCreateDelivery(recordKeys.length, ...recordKeys, at.getTime(), options.ttlMs, d.postId, ...fields.flat());
-        }
-        const results = await pipeline.exec();
-        const failure = results?.find(([err]) => err !== null)?.[0];
-        if (failure) throw failure;
-      }
+      // A 5,000-item first poll is 50 script calls, not 5,000.
+      await inBatches(deliveries, async (some) => [await createSome(some, at)]);
     },
 
-    async transition(current, state, at, patch: DeliveryPatch = {}, note) {
-      const { postId } = current;
-      const stamp = at.toISOString();
-      const next: DeliveryRecord = {
-        ...current,
-        ...patch,
-        state,
-        updatedAt: stamp,
-        history: [...current.history, { state, at: stamp, ...(note ? { note } : {}) }].slice(-HISTORY_CAP),
-      };
-      // Only what changed is written: the record itself is not read back or rewritten whole.
-      const changed: Partial<DeliveryRecord> = { ...patch, state, updatedAt: stamp, history: next.history };
-      const queuedFeedOp = current.kind !== 'feed' ? 'none' : state === 'queued' ? 'add' : 'rem';
-      const otherStates = STATES.filter((s) => s !== state).map((s) => keys.deliveriesByState(s));
-      const found = await commands.channelcastTransition(
-        5 + otherStates.length,
-        keys.delivery(postId),
-        keys.deliveriesRecent(),
-        keys.deliveriesByState(state),
-        keys.queuedFeedPosts(current.channelId),
-        keys.deliveryByMessage(patch.messageId ?? ''),
-        ...otherStates,
-        postId,
-        at.getTime(),
-        options.ttlMs,
-        INDEX_CAP,
-        queuedFeedOp,
-        patch.messageId ?? '',
-        otherStates.length,
-        ...Object.entries(toHash(changed)).flat(),
-      );
-      if (found === 0) throw new Error(`no delivery record for ${postId} (expired or removed)`);
-      return next;
+    async transition(current, state, at, patch, note) {
+      const [next] = await transitionSome([{ current, state, ...(patch ? { patch } : {}), ...(note ? { note } : {}) }], at);
+      return next!;
     },
+
+    transitionAll: (changes, at) => inBatches(changes, (some) => transitionSome(some, at)),
 
     async list({ state, limit }) {
       const index = state ? keys.deliveriesByState(state) : keys.deliveriesRecent();
