@@ -1,6 +1,6 @@
 // The Publisher contract, run against every in-process publisher, plus the file publisher's durability rules.
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +22,13 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** How many of this process's file descriptors point at `path` (Linux /proc). */
+async function openDescriptorsOf(path: string): Promise<number> {
+  const fds = await readdir('/proc/self/fd');
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+  return targets.filter((target) => target === path).length;
+}
 
 interface Subject {
   readonly publisher: Publisher;
@@ -128,10 +135,21 @@ async function readLines(path: string): Promise<Line[]> {
 
 describe('file publisher', () => {
   const clock = { now: () => new Date('2026-11-20T10:00:00.000Z') };
+  // Every publisher a test opens is closed after it (closing twice is harmless): an open file left to the
+  // garbage collector makes Node warn (DEP0137).
+  const opened: Publisher[] = [];
+  const filePublisher = (options: Parameters<typeof createFilePublisher>[0]): Publisher => {
+    const publisher = createFilePublisher(options);
+    opened.push(publisher);
+    return publisher;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((p) => p.close()));
+  });
 
   it('writes exactly the INTERFACE.md keys, in order, one line per post', async () => {
     const path = join(dir, 'posts.jsonl');
-    const publisher = createFilePublisher({ path, clock });
+    const publisher = filePublisher({ path, clock });
     const { messageId } = await publisher.publish(main, { text: 'Hello\nworld — ünïcode', image, postId: 'post-1' });
     await publisher.publish(main, { text: 'no id' });
 
@@ -153,13 +171,13 @@ describe('file publisher', () => {
   });
 
   it('returns no recent posts when the file does not exist yet', async () => {
-    const publisher = createFilePublisher({ path: join(dir, 'missing', 'posts.jsonl') });
+    const publisher = filePublisher({ path: join(dir, 'missing', 'posts.jsonl') });
     expect(await publisher.listRecent(main, 5)).toEqual([]);
   });
 
   it("ignores a crash's partial last line, and the next post still starts on a line of its own", async () => {
     const path = join(dir, 'posts.jsonl');
-    const publisher = createFilePublisher({ path });
+    const publisher = filePublisher({ path });
     await publisher.publish(main, { text: 'before the crash', postId: 'a' });
     await appendFile(path, '{"postId":"x","cha');
 
@@ -175,7 +193,7 @@ describe('file publisher', () => {
 
   it('follows a file renamed or deleted while open: the next line goes where listRecent reads', async () => {
     const path = join(dir, 'posts.jsonl');
-    const publisher = createFilePublisher({ path });
+    const publisher = filePublisher({ path });
     await publisher.publish(main, { text: 'before rotation', postId: 'a' });
     await rename(path, `${path}.1`);
     await publisher.publish(main, { text: 'after rotation', postId: 'b' });
@@ -191,7 +209,7 @@ describe('file publisher', () => {
   it('skips lines that are not records, wherever they are', async () => {
     const path = join(dir, 'posts.jsonl');
     await writeFile(path, 'garbage\n\n[1,2]\n{"channelId":"main","messageId":"m1","text":"kept","publishedAt":"2026-01-01T00:00:00Z"}\nnull\n');
-    const publisher = createFilePublisher({ path });
+    const publisher = filePublisher({ path });
     expect(await publisher.listRecent(main, 5)).toEqual([{ messageId: 'm1', text: 'kept', publishedAt: '2026-01-01T00:00:00Z' }]);
   });
 
@@ -201,32 +219,36 @@ describe('file publisher', () => {
       JSON.stringify({ postId: `p${i}`, channelId, messageId: `m${i}`, text: `post ${i} ${'x'.repeat(100)}`, imageUrl: null, publishedAt: new Date(i * 1000).toISOString() });
     // 20k lines (~3 MB); the last 'main' posts are spread among 'other' ones so the reader crosses chunk borders.
     await writeFile(path, Array.from({ length: 20_000 }, (_, i) => line(i, i % 7 === 0 ? 'main' : 'other')).join('\n') + '\n');
-    const publisher = createFilePublisher({ path });
+    const publisher = filePublisher({ path });
 
     const recent = await publisher.listRecent(main, 100);
     const expected = Array.from({ length: 20_000 }, (_, i) => i).filter((i) => i % 7 === 0).slice(-100).reverse();
     expect(recent.map((p) => p.messageId)).toEqual(expected.map((i) => `m${i}`));
 
     // With a small read budget, only posts inside the tail are found: the file is never read whole.
-    const bounded = createFilePublisher({ path, maxTailBytes: 64 * 1024 });
+    const bounded = filePublisher({ path, maxTailBytes: 64 * 1024 });
     const tail = await bounded.listRecent(main, 10_000);
     expect(tail.length).toBeGreaterThan(10);
     expect(tail.length).toBeLessThan(100);
     expect(tail.map((p) => p.messageId)).toEqual(expected.slice(0, tail.length).map((i) => `m${i}`));
   });
 
-  it('serialises concurrent publishes into whole lines', async () => {
+  it('serialises concurrent publishes into whole lines, through one open file', async () => {
     const path = join(dir, 'posts.jsonl');
-    const publisher = createFilePublisher({ path });
+    const publisher = filePublisher({ path });
     await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publish(main, { text: `post ${i}`, postId: `p${i}` })));
     const lines = await readLines(path);
     expect(lines).toHaveLength(50);
     expect(new Set(lines.map((l) => l.postId)).size).toBe(50);
+    // Concurrent first posts must not each open the file (the extra handles would leak until GC closes them).
+    expect(await openDescriptorsOf(path)).toBe(1);
+    await publisher.close();
+    expect(await openDescriptorsOf(path)).toBe(0);
   });
 
   it('reports a file it cannot create as unavailable, with a known outcome', async () => {
     await writeFile(join(dir, 'not-a-dir'), '');
-    const publisher = createFilePublisher({ path: join(dir, 'not-a-dir', 'posts.jsonl') });
+    const publisher = filePublisher({ path: join(dir, 'not-a-dir', 'posts.jsonl') });
     const error = await publisher.publish(main, { text: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishUnavailableError);
     expect((error as PublishUnavailableError).outcomeUnknown).toBe(false);
@@ -235,7 +257,7 @@ describe('file publisher', () => {
 
   // /dev/full accepts the open and fails every write with ENOSPC: the line may be partly there.
   it.skipIf(!existsSync('/dev/full'))('reports a failed write as unavailable with an unknown outcome', async () => {
-    const publisher = createFilePublisher({ path: '/dev/full' });
+    const publisher = filePublisher({ path: '/dev/full' });
     const error = await publisher.publish(main, { text: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishUnavailableError);
     expect((error as PublishUnavailableError).outcomeUnknown).toBe(true);

@@ -116,7 +116,12 @@ function createAppender(path: string): Appender {
     try {
       await mkdir(dirname(path), { recursive: true });
       const opened = await open(path, 'a+');
-      created ||= (await opened.stat()).size === 0;
+      try {
+        created ||= (await opened.stat()).size === 0;
+      } catch (error) {
+        await opened.close().catch(() => undefined);
+        throw error;
+      }
       return opened;
     } catch (error) {
       throw new PublishUnavailableError(`cannot open ${path}: ${describe(error)}`, { cause: error });
