@@ -7,6 +7,7 @@ import { POSTS_QUEUE } from '../../src/adapters/bullmq/post-queue.js';
 import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
 import { pollFeed } from '../../src/app/poll-feed.js';
 import type { Config } from '../../src/config.js';
+import type { FeedPostJob } from '../../src/ports.js';
 import { startPublishWorker } from '../../src/entrypoints/publish-worker.js';
 import { openBackend, pollerDeps, workerDeps } from '../../src/wiring.js';
 import { rssFeed, type FeedServer } from '../../test/helpers/feed-server.js';
@@ -171,17 +172,14 @@ export interface BareRun {
   readonly jobsPerSec: number;
 }
 
-/** Bare BullMQ on the same Redis: addBulk of `n` tiny jobs, a no-op Worker at `concurrency`, until the Nth `completed`. */
-export async function runBare(n: number, concurrency: number): Promise<BareRun> {
-  const prefix = uniquePrefix(`bare-c${concurrency}`);
-  const connection = { url: redisUrl };
-  const queue = new Queue('bare', { connection, prefix });
-  const worker = new Worker('bare', () => Promise.resolve(), { connection, prefix, concurrency });
+/** A no-op Worker on `queueName` under `prefix`: `add` runs, then the clock stops at the Nth `completed`. */
+async function timeNoopWorker(prefix: string, queueName: string, n: number, concurrency: number, add: () => Promise<void>): Promise<BareRun> {
+  const worker = new Worker(queueName, () => Promise.resolve(), { connection: { url: redisUrl }, prefix, concurrency });
   try {
-    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+    await worker.waitUntilReady();
     let completed = 0;
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bare BullMQ: ${completed}/${n} after 60 s`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no-op worker: ${completed}/${n} after 60 s`)), 60_000);
       worker.on('completed', () => {
         if (++completed === n) {
           clearTimeout(timer);
@@ -189,18 +187,64 @@ export async function runBare(n: number, concurrency: number): Promise<BareRun> 
         }
       });
     });
-    const jobs = Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i } }));
     const t0 = performance.now();
-    await queue.addBulk(jobs);
+    await add();
     const addMs = performance.now() - t0;
     await done;
     const totalMs = performance.now() - t0;
     return { jobs: n, concurrency, addMs, totalMs, jobsPerSec: n / (totalMs / 1000) };
   } finally {
     await worker.close();
+  }
+}
+
+/** Bare BullMQ on the same Redis: addBulk of `n` tiny jobs, a no-op Worker at `concurrency`, until the Nth `completed`. */
+export async function runBare(n: number, concurrency: number): Promise<BareRun> {
+  const prefix = uniquePrefix(`bare-c${concurrency}`);
+  const queue = new Queue('bare', { connection: { url: redisUrl }, prefix });
+  try {
+    await queue.waitUntilReady();
+    const jobs = Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i } }));
+    return await timeNoopWorker(prefix, 'bare', n, concurrency, async () => void (await queue.addBulk(jobs)));
+  } finally {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     const redis = connect();
     await deleteKeys(redis, prefix).finally(() => redis.quit());
+  }
+}
+
+export interface PipelineParts {
+  /** pollFeed of the `n`-item feed with no worker running: fetch, parse, decide, queue, records. */
+  readonly pollAloneMs: number;
+  /** Bare BullMQ again, but with the bot's own post jobs (that poll's payloads, the post queue's options). */
+  readonly ourJobs: BareRun;
+}
+
+/**
+ * Where pipeline (a)'s time goes: the poll on its own, and what BullMQ alone takes to add and run the
+ * bot's jobs (job id, deduplication, priority, retry and retention options, the item in the payload) with
+ * a no-op processor. Neither includes any work of the bot's worker.
+ */
+export async function runPipelineParts(server: FeedServer, body: string, n: number, concurrency: number): Promise<PipelineParts> {
+  const prefix = uniquePrefix('parts-poll');
+  server.set(`/${prefix}`, { body });
+  const cfg = pipelineConfig(prefix, server.url(`/${prefix}`), concurrency);
+  const polled = await openBackend(cfg, benchLog, runtime);
+  const replayPrefix = uniquePrefix('parts-jobs');
+  const replay = await openBackend(pipelineConfig(replayPrefix, server.url(`/${prefix}`), concurrency), benchLog, runtime);
+  try {
+    const t0 = performance.now();
+    const outcome = await pollFeed(cfg.feeds[0]!, pollerDeps(cfg, polled, runtime));
+    const pollAloneMs = performance.now() - t0;
+    if (outcome.result !== 'processed' || outcome.queued !== n) throw new Error(`poll queued ${JSON.stringify(outcome)}, expected ${n}`);
+    const jobs = (await polled.queue.queue.getJobs(['prioritized'], 0, n - 1)).map((job) => job.data as FeedPostJob);
+    if (jobs.length !== n) throw new Error(`found ${jobs.length} queued jobs, expected ${n}`);
+    const ourJobs = await timeNoopWorker(replayPrefix, POSTS_QUEUE, n, concurrency, () => replay.queue.enqueueFeedPosts(jobs));
+    return { pollAloneMs, ourJobs };
+  } finally {
+    await Promise.all([polled.close(), replay.close()]);
+    const redis = connect();
+    await Promise.all([deleteKeys(redis, prefix), deleteKeys(redis, replayPrefix)]).finally(() => redis.quit());
   }
 }

@@ -11,7 +11,7 @@ import { rssFeed, startFeedServer } from '../../test/helpers/feed-server.js';
 import { runBotRss, type BotRssResult } from './bot-rss.js';
 import { benchItems, cleanupAll, connect, fmt, median, percentile, progress, root } from './common.js';
 import { runParse, type ParseResult } from './parse.js';
-import { runBare, runPipeline, runTrickle, type BareRun, type PipelineRun, type TrickleRun } from './pipeline.js';
+import { runBare, runPipeline, runPipelineParts, runTrickle, type BareRun, type PipelineParts, type PipelineRun, type TrickleRun } from './pipeline.js';
 import { runPollCpu, type PollCpuResult } from './poll-cpu.js';
 
 const PIPELINE_ITEMS = 5_000;
@@ -68,6 +68,7 @@ interface Results {
   bare: BareRun[];
   oursAlt: PipelineRun;
   bareAlt: BareRun[];
+  parts: PipelineParts[];
   trickle: TrickleRun;
   pollCpu: PollCpuResult[];
   rss: BotRssResult;
@@ -141,6 +142,23 @@ function report(info: Record<string, string>, r: Results, elapsedS: number): str
     ),
     '',
     `ratio at c=${CONCURRENCY} (headline): ${fmt(ratio, 3)}; at c=${ALT_CONCURRENCY} (ours on ${fmt(ALT_ITEMS)} items, bare median of ${r.bareAlt.length}): ${fmt(altRatio, 3)}`,
+    '',
+  );
+
+  // Lower bounds for ours, from its parts: the poll alone, and BullMQ alone running the bot's own jobs.
+  const pollAloneMs = median(r.parts.map((x) => x.pollAloneMs));
+  const ourJobsPerSec = median(r.parts.map((x) => x.ourJobs.jobsPerSec));
+  out.push(`### Where the time goes (median of ${r.parts.length})`, '');
+  out.push(
+    table(
+      ['part', 'result', 'as a ratio to bare'],
+      [
+        [`poll alone (${fmt(PIPELINE_ITEMS)} items fetched, parsed, decided, queued, recorded; no worker)`, `${fmt(pollAloneMs)} ms`, fmt(PIPELINE_ITEMS / (pollAloneMs / 1000) / barePerSec, 3)],
+        [`bare BullMQ with the bot's jobs (its payloads and queue options, no-op Worker, c=${CONCURRENCY})`, `${fmt(ourJobsPerSec)} jobs/s`, fmt(ourJobsPerSec / barePerSec, 3)],
+      ],
+    ),
+    '',
+    'Either part alone caps the ratio: ours cannot finish before its poll has queued the last item, nor run its jobs faster than BullMQ runs them with nothing to do.',
     '',
   );
 
@@ -254,11 +272,14 @@ async function main(): Promise<void> {
     const bareAlt: BareRun[] = [];
     for (let i = 0; i < RUNS; i++) bareAlt.push(await runBare(PIPELINE_ITEMS, ALT_CONCURRENCY));
     const oursAlt = await runPipeline(server, rssFeed(benchItems(ALT_ITEMS), 1), ALT_ITEMS, ALT_CONCURRENCY, 120_000);
+    progress(`(a) parts: poll alone, and bare BullMQ with the bot's jobs, ${RUNS}×`);
+    const parts: PipelineParts[] = [];
+    for (let i = 0; i < RUNS; i++) parts.push(await runPipelineParts(server, body, PIPELINE_ITEMS, CONCURRENCY));
 
     progress(`(d) bot RSS: child process, ${fmt(RSS_ITEMS)} items`);
     const rss = await runBotRss(server, RSS_ITEMS, 300_000);
 
-    process.stdout.write(`${report(info, { ours, bare, oursAlt, bareAlt, trickle, pollCpu, rss, parse }, (performance.now() - started) / 1000)}\n`);
+    process.stdout.write(`${report(info, { ours, bare, oursAlt, bareAlt, parts, trickle, pollCpu, rss, parse }, (performance.now() - started) / 1000)}\n`);
   } finally {
     await server.close();
     const cleaned = await cleanupAll();
