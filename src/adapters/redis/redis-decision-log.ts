@@ -6,26 +6,36 @@ import type { Redis } from 'ioredis';
 import { canonicalLink } from '../../domain/canonical-link.js';
 import type { ItemDecision } from '../../domain/item-decision.js';
 import type { DecisionLog } from '../../ports.js';
+import { slices } from '../../lib/slices.js';
 import type { RedisKeys } from './redis-keys.js';
 
 const PER_ITEM_CAP = 50;
 
-// One decision in one command: appended to its article's capped list, and its item key aliased to it.
-// KEYS: the article's list, the item key's alias. ARGV: decision JSON, ref, cap, ttl (s).
+// Decisions in one command: each appended to its article's capped list, and its item key aliased to it.
+// KEYS: per decision, the article's list and the item key's alias. ARGV: cap, ttl (s), then per decision its
+// JSON and its ref.
 const RECORD = `
-redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
+local cap, ttl = tonumber(ARGV[1]), ARGV[2]
+for d = 1, #KEYS / 2 do
+  local list, alias = KEYS[2 * d - 1], KEYS[2 * d]
+  redis.call('LPUSH', list, ARGV[1 + 2 * d])
+  redis.call('LTRIM', list, 0, cap - 1)
+  redis.call('EXPIRE', list, ttl)
+  redis.call('SET', alias, ARGV[2 + 2 * d], 'EX', ttl)
+end
 return 1`;
 
+/** Decisions per script call: a 10,000-item first poll is 100 calls, none of them long. */
+const SCRIPT_BATCH = 100;
+
 interface DecisionCommands {
-  channelcastRecordDecision(listKey: string, aliasKey: string, json: string, ref: string, cap: number, ttlSeconds: number): Promise<number>;
+  channelcastRecordDecisions(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 }
 
 export function createRedisDecisionLog(redis: Redis, keys: RedisKeys, options: { ttlMs: number }): DecisionLog {
   const ttlSeconds = Math.ceil(options.ttlMs / 1000);
-  redis.defineCommand('channelcastRecordDecision', { numberOfKeys: 2, lua: RECORD });
+  redis.defineCommand('channelcastRecordDecisions', { lua: RECORD });
+  const commands = redis as unknown as DecisionCommands;
   const refOf = (d: Pick<ItemDecision, 'canonicalLink' | 'feedId' | 'itemKey'>): string =>
     d.canonicalLink ? `link:${d.canonicalLink}` : `item:${d.feedId}:${d.itemKey}`;
 
@@ -34,17 +44,13 @@ export function createRedisDecisionLog(redis: Redis, keys: RedisKeys, options: {
 
   return {
     async record(decisions) {
-      // In batches: a 10,000-item first poll would otherwise build one 10,000-command pipeline in memory.
-      for (let i = 0; i < decisions.length; i += 500) {
-        const pipeline = redis.pipeline();
-        const commands = pipeline as unknown as DecisionCommands;
-        for (const decision of decisions.slice(i, i + 500)) {
-          const ref = refOf(decision);
-          void commands.channelcastRecordDecision(keys.decisions(ref), keys.decisionAlias(decision.itemKey), JSON.stringify(decision), ref, PER_ITEM_CAP, ttlSeconds);
-        }
-        const failure = (await pipeline.exec())?.find(([err]) => err !== null)?.[0];
-        if (failure) throw failure;
-      }
+      await Promise.all(
+        slices(decisions, SCRIPT_BATCH).map((some) => {
+          const recordKeys = some.flatMap((decision) => [keys.decisions(refOf(decision)), keys.decisionAlias(decision.itemKey)]);
+          const args = some.flatMap((decision) => [JSON.stringify(decision), refOf(decision)]);
+          return commands.channelcastRecordDecisions(recordKeys.length, ...recordKeys, PER_ITEM_CAP, ttlSeconds, ...args);
+        }),
+      );
     },
 
     async explain(ref) {

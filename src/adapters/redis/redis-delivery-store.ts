@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { DeliveryChange, DeliveryRecord, DeliveryState, DeliveryStore, NewDelivery } from '../../ports.js';
+import { slices } from '../../lib/slices.js';
 import type { RedisKeys } from './redis-keys.js';
 
 const INDEX_CAP = 10_000;
@@ -139,11 +140,8 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
   };
 
   /** `work` over slices of SCRIPT_BATCH, all in flight at once (ioredis does not wait for one reply to send the next). */
-  const inBatches = async <T, R>(all: readonly T[], work: (some: readonly T[]) => Promise<R[]>): Promise<R[]> => {
-    const slices: (readonly T[])[] = [];
-    for (let start = 0; start < all.length; start += SCRIPT_BATCH) slices.push(all.slice(start, start + SCRIPT_BATCH));
-    return (await Promise.all(slices.map(work))).flat();
-  };
+  const inBatches = async <T, R>(all: readonly T[], work: (some: readonly T[]) => Promise<R[]>): Promise<R[]> =>
+    (await Promise.all(slices(all, SCRIPT_BATCH).map(work))).flat();
 
   return {
     get: read,

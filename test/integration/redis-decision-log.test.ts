@@ -1,0 +1,66 @@
+// The decision log on real Redis: many decisions in few script calls, each article's list newest first and
+// capped, items without a link found by their key, everything expiring with the seen memory.
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRedisDecisionLog } from '../../src/adapters/redis/redis-decision-log.js';
+import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
+import type { ItemDecision } from '../../src/domain/item-decision.js';
+import type { DecisionLog } from '../../src/ports.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+
+let redis: Redis;
+let prefix: string;
+let log: DecisionLog;
+beforeEach(() => {
+  redis = connectRedis();
+  prefix = uniquePrefix();
+  log = createRedisDecisionLog(redis, createRedisKeys(prefix), { ttlMs: 3_600_000 });
+});
+afterEach(async () => {
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+const decision = (n: number, over: Partial<ItemDecision> = {}): ItemDecision => ({
+  at: new Date(Date.UTC(2026, 11, 4, 12, 0, n % 60)).toISOString(),
+  decision: 'queued',
+  reason: `reason ${n}`,
+  feedId: 'f',
+  channelId: 'main',
+  itemKey: `guid:${n}`,
+  link: `https://news.example/${n}?utm_source=rss`,
+  canonicalLink: `https://news.example/${n}`,
+  title: `Story ${n}`,
+  ...over,
+});
+
+describe('redis decision log', () => {
+  it('records a large batch: every article answers, by its link and by its key', async () => {
+    const decisions = Array.from({ length: 250 }, (_, i) => decision(i)); // several script calls' worth
+    await log.record(decisions);
+    for (const n of [0, 99, 100, 249]) {
+      expect(await log.explain({ url: `https://news.example/${n}?utm_medium=x` })).toEqual([decisions[n]]);
+      expect(await log.explain({ key: `guid:${n}` })).toEqual([decisions[n]]);
+    }
+    expect(await log.explain({ url: 'https://news.example/250' })).toEqual([]);
+  });
+
+  it('keeps an article’s decisions newest first, capped, and lets them expire', async () => {
+    // The same article through another feed and for another channel, 60 times over, in one batch.
+    const decisions = Array.from({ length: 60 }, (_, i) => decision(7, { reason: `sighting ${i}`, feedId: `f${i}` }));
+    await log.record(decisions);
+    const found = await log.explain({ url: 'https://news.example/7' });
+    expect(found).toHaveLength(50);
+    expect(found.map((d) => d.reason).slice(0, 2)).toEqual(['sighting 59', 'sighting 58']);
+    expect(found.at(-1)!.reason).toBe('sighting 10');
+    const ttls = await Promise.all((await redis.keys(`${prefix}:decision*`)).map((key) => redis.ttl(key)));
+    expect(ttls.length).toBe(2); // the article's list and the key's alias
+    for (const ttl of ttls) expect(ttl).toBeGreaterThan(3_500);
+  });
+
+  it('files an item without a link under its feed and key', async () => {
+    const noLink = decision(3, { link: null, canonicalLink: null, itemKey: 'hash:abc', decision: 'filtered' });
+    await log.record([noLink]);
+    expect(await log.explain({ key: 'hash:abc' })).toEqual([noLink]);
+  });
+});
