@@ -99,7 +99,14 @@ function inOwnProcess(side: Side, files: readonly string[], rounds: number, roun
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { cwd: root, maxBuffer: 1024 * 1024 }, (err, stdout) => {
       if (err) return reject(new Error(`parse-side.ts ${side} failed: ${err.message}`, { cause: err }));
-      resolve((JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { filesPerSec: number }).filesPerSec);
+      let rate = NaN;
+      try {
+        rate = Number((JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as { filesPerSec?: unknown } | null)?.filesPerSec);
+      } catch {
+        // not JSON: reported below
+      }
+      if (Number.isFinite(rate) && rate > 0) resolve(rate);
+      else reject(new Error(`parse-side.ts ${side} printed no rate: ${stdout.slice(-200)}`));
     });
   });
 }

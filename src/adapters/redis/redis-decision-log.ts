@@ -46,8 +46,13 @@ export function createRedisDecisionLog(redis: Redis, keys: RedisKeys, options: {
     async record(decisions) {
       await Promise.all(
         slices(decisions, SCRIPT_BATCH).map((some) => {
-          const recordKeys = some.flatMap((decision) => [keys.decisions(refOf(decision)), keys.decisionAlias(decision.itemKey)]);
-          const args = some.flatMap((decision) => [JSON.stringify(decision), refOf(decision)]);
+          const recordKeys: string[] = [];
+          const args: string[] = [];
+          for (const decision of some) {
+            const ref = refOf(decision);
+            recordKeys.push(keys.decisions(ref), keys.decisionAlias(decision.itemKey));
+            args.push(JSON.stringify(decision), ref);
+          }
           return commands.channelcastRecordDecisions(recordKeys.length, ...recordKeys, PER_ITEM_CAP, ttlSeconds, ...args);
         }),
       );
