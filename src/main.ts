@@ -8,7 +8,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import qrcode from 'qrcode-terminal';
-import { POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
 import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.js';
 import { redactRedisUrl } from './adapters/redis/redis-connection.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
@@ -30,7 +29,7 @@ import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, simplePublisher, uploadStore, whatsappPublisher, workerDeps, type Runtime } from './wiring.js';
+import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -108,15 +107,11 @@ const actions: CliActions = {
     if (publisher) {
       const alerter = createAlerter({ notify: adminNotifier(publisher, cfg), log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock });
       const worker = startPublishWorker({
-        connection: backend.workerConnection(),
-        prefix: cfg.env.REDIS_PREFIX,
-        queueName: POSTS_QUEUE,
+        ...workerOptions(cfg, backend, publisher, runtime),
         log: log.child({ module: 'worker', publisher: publisher.kind }),
-        concurrency: cfg.worker.concurrency,
-        lockDurationMs: cfg.worker.lockSeconds * 1000,
-        deps: workerDeps(cfg, backend, publisher, runtime),
         metrics: prom.metrics,
         onFailedForGood: (post, error) => void alerter.postFailedForGood(post.postId, post.channelId, error),
+        onRunTrouble: (run, trouble) => void alerter.runTrouble(run, trouble),
       });
       if (isWhatsAppPublisher(publisher) && cfg.whatsapp.adminNumbers.length > 0) {
         const commands = startWhatsAppCommands({

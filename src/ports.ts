@@ -113,19 +113,33 @@ export interface ManualPostJob {
 
 export type PostJob = FeedPostJob | ManualPostJob;
 
+/**
+ * Posts for one channel that travel as one queue job and go out in this order: a poll's new items for
+ * the channel, or one admin's post. Each post keeps its own delivery record (state, attempts, history);
+ * the run only carries them (docs/adr/0002-post-runs.md).
+ */
+export interface PostRun {
+  readonly runId: string;
+  readonly channelId: string;
+  readonly posts: readonly PostJob[];
+}
+
 export interface PostQueue {
-  /** Idempotent: a post id that was queued before (within the dedup window) is not queued again. */
+  /**
+   * One run per channel, posts in the given order. Idempotent: the same posts for a channel make the same
+   * run id, which is not queued again within the dedup window.
+   */
   enqueueFeedPosts(jobs: readonly FeedPostJob[]): Promise<void>;
-  /** Queued ahead of every feed item (and delayed until `at`, when given). */
+  /** A run of one, ahead of every feed run (and delayed until `at`, when given). Its run id is the post id. */
   enqueueManualPost(job: ManualPostJob): Promise<void>;
-  /** Puts a failed post's job back in the queue; false when there is no failed job for it. */
-  retry(postId: string): Promise<boolean>;
-  /** Removes a post's job that has not started (waiting, scheduled); false when it can't be cancelled. */
+  /** Queues a post again as a run of one, ahead of feed runs, under a run id of its own (an admin's retry). */
+  enqueueRetry(job: ManualPostJob): Promise<void>;
+  /** Removes a manual post's run that has not started (waiting, scheduled); false when there is none. */
   cancel(postId: string): Promise<boolean>;
-  /** Job counts by BullMQ state. */
+  /** Run counts by BullMQ state. */
   counts(): Promise<Record<string, number>>;
-  /** The posts whose jobs are ready to run, in the order workers will take them (at most `limit`). */
-  upcoming(limit: number): Promise<PostJob[]>;
+  /** True while an admin's post is ready and waiting: a long feed run steps aside for it between batches. */
+  manualWaiting(): Promise<boolean>;
 }
 
 /** Admins can hold a channel's posts (they wait, nothing is dropped) and let them go again. */

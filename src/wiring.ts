@@ -3,7 +3,7 @@
  * process.env) passes in what comes from the environment and hands the results to entrypoints.
  */
 import type { Redis } from 'ioredis';
-import { createBullmqPostQueue } from './adapters/bullmq/post-queue.js';
+import { createBullmqPostQueue, POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
 import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
 import { createFeedFetcher } from './adapters/http-feed-fetcher.js';
 import { createImageFetcher } from './adapters/image-fetcher.js';
@@ -25,12 +25,12 @@ import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
 import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
-import { createBoundedSet } from './lib/bounded-set.js';
 import { createHealthCheck, type Alerter } from './app/alerts.js';
 import { createOps } from './app/ops.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
 import { postFormatOf, type Config } from './config.js';
+import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
 import { quietUntil } from './domain/pacing.js';
 import type { AdminNotifier, Clock, PostImage, Publisher, PublisherState } from './ports.js';
@@ -76,8 +76,6 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
     connection: queueConnection,
     prefix: cfg.env.REDIS_PREFIX,
     dedupTtlMs: ttlMs,
-    attempts: cfg.worker.attempts,
-    retryDelayMs: cfg.worker.retryDelaySeconds * 1000,
     clock: runtime.clock,
   });
   queue.queue.on('error', (err) => log.warn({ err }, 'queue error'));
@@ -133,9 +131,6 @@ export function pollerSetup(cfg: Config, backend: Backend, runtime: Runtime) {
   };
 }
 
-/** Batch-sent post ids a worker remembers: far more than a batch, a few hundred KB at most. */
-const RECENTLY_SENT_CAPACITY = 10_000;
-
 export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {
   const pacingOf = new Map(cfg.channels.map((c) => [c.id, c.pacing]));
   const settings = new Map<string, ChannelSettings>(
@@ -161,9 +156,24 @@ export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, 
     clock: runtime.clock,
     channel: (id) => settings.get(id),
     sendLockMs: cfg.worker.sendLockSeconds * 1000,
-    upcoming: (limit) => backend.queue.upcoming(limit),
-    recentlySent: createBoundedSet(RECENTLY_SENT_CAPACITY),
+    maxAttempts: cfg.worker.attempts,
+    retryDelayMs: cfg.worker.retryDelaySeconds * 1000,
   };
+}
+
+/** What every worker process starts its BullMQ worker with (main.ts adds logging, metrics and alerts). */
+export function workerOptions(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime) {
+  return {
+    connection: backend.workerConnection(),
+    prefix: cfg.env.REDIS_PREFIX,
+    queueName: POSTS_QUEUE,
+    concurrency: cfg.worker.concurrency,
+    lockDurationMs: cfg.worker.lockSeconds * 1000,
+    runRetryDelayMs: cfg.worker.retryDelaySeconds * 1000,
+    alertAfterAttempts: cfg.worker.attempts,
+    deps: workerDeps(cfg, backend, publisher, runtime),
+    adminPostWaiting: () => backend.queue.manualWaiting(),
+  } satisfies Partial<PublishWorkerOptions>;
 }
 
 /** The admin/ops facade over this process's backend (and its publisher and poller, when it runs them). */
@@ -194,6 +204,7 @@ export function metricsFor(cfg: Config, backend: Backend, publisher: Publisher |
   return createPromMetrics({
     collect: gaugeCollector({
       queue: backend.queue,
+      deliveries: backend.deliveries,
       feeds: { ids: cfg.feeds.map((f) => f.id), state: backend.feedState },
       publisherState: () => publisher?.state() ?? null,
       clock: runtime.clock,

@@ -3,13 +3,11 @@
 // and the file publisher (one JSON line per post, one write(2) each). Pacing is off everywhere.
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
-import { POSTS_QUEUE } from '../../src/adapters/bullmq/post-queue.js';
 import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
 import { pollFeed } from '../../src/app/poll-feed.js';
 import type { Config } from '../../src/config.js';
-import type { FeedPostJob } from '../../src/ports.js';
-import { startPublishWorker } from '../../src/entrypoints/publish-worker.js';
-import { openBackend, pollerDeps, workerDeps } from '../../src/wiring.js';
+import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
+import { openBackend, pollerDeps, workerOptions } from '../../src/wiring.js';
 import { rssFeed, type FeedServer } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, benchMetrics, connect, counting, deleteKeys, fileLines, noPacing, redisUrl, runtime, sleep, tmpDir, uniquePrefix } from './common.js';
 
@@ -46,23 +44,18 @@ function pipelineConfig(prefix: string, url: string, concurrency: number): Confi
   });
 }
 
-/** The bot's worker, on its own backend, publishing to a fresh file through a counting decorator. */
-async function openBot(prefix: string, url: string, concurrency: number) {
+/** The bot's worker (as main.ts starts it), on its own backend, publishing to a fresh file through a counting decorator. */
+async function openBot(prefix: string, url: string, concurrency: number, options: { startWorker?: boolean } = {}) {
   const cfg = pipelineConfig(prefix, url, concurrency);
   const backend = await openBackend(cfg, benchLog, runtime);
   const file = path.join(tmpDir(), `${prefix}.jsonl`);
   const counter = counting(createFilePublisher({ path: file }));
-  const worker = startPublishWorker({
-    connection: { url: redisUrl },
-    prefix,
-    queueName: POSTS_QUEUE,
-    log: benchLog.child({ module: 'worker' }),
-    concurrency: cfg.worker.concurrency,
-    lockDurationMs: cfg.worker.lockSeconds * 1000,
-    deps: workerDeps(cfg, backend, counter.publisher, runtime),
-    metrics: benchMetrics(),
-  });
-  await worker.worker.waitUntilReady();
+  let worker: PublishWorker | undefined;
+  const startWorker = async (): Promise<void> => {
+    worker = startPublishWorker({ ...workerOptions(cfg, backend, counter.publisher, runtime), log: benchLog.child({ module: 'worker' }), metrics: benchMetrics() });
+    await worker.worker.waitUntilReady();
+  };
+  if (options.startWorker !== false) await startWorker();
   const feed = cfg.feeds[0]!;
   const deps = pollerDeps(cfg, backend, runtime);
   return {
@@ -70,6 +63,7 @@ async function openBot(prefix: string, url: string, concurrency: number) {
     backend,
     file,
     counter,
+    startWorker,
     poll: () => pollFeed(feed, deps),
     /** firstSeenAt → sent, per post id (from the delivery records). */
     async latencies(postIds: readonly string[]): Promise<number[]> {
@@ -87,8 +81,15 @@ async function openBot(prefix: string, url: string, concurrency: number) {
         await sleep(20);
       }
     },
+    /** The file holds exactly `n` lines, one per distinct post: else throws. */
+    checkedLines(n: number) {
+      const lines = fileLines(file);
+      const ids = new Set(lines.map((l) => l.postId));
+      if (lines.length !== n || ids.size !== n) throw new Error(`file has ${lines.length} lines, ${ids.size} distinct posts; expected ${n}`);
+      return { lines, ids };
+    },
     async close() {
-      await worker.close();
+      await worker?.close();
       await counter.publisher.close();
       await backend.close();
       const redis = connect();
@@ -109,9 +110,7 @@ export async function runPipeline(server: FeedServer, body: string, n: number, c
     if (outcome.result !== 'processed' || outcome.queued !== n) throw new Error(`poll queued ${JSON.stringify(outcome)}, expected ${n}`);
     await bot.counter.reached(n, timeoutMs);
     const totalMs = performance.now() - t0;
-    const lines = fileLines(bot.file);
-    const ids = new Set(lines.map((l) => l.postId));
-    if (lines.length !== n || ids.size !== n) throw new Error(`file has ${lines.length} lines, ${ids.size} distinct posts; expected ${n}`);
+    const { lines, ids } = bot.checkedLines(n);
     const edges = edgeRates(lines, 1000);
     return {
       items: n,
@@ -217,34 +216,30 @@ export async function runBare(n: number, concurrency: number): Promise<BareRun> 
 export interface PipelineParts {
   /** pollFeed of the `n`-item feed with no worker running: fetch, parse, decide, queue, records. */
   readonly pollAloneMs: number;
-  /** Bare BullMQ again, but with the bot's own post jobs (that poll's payloads, the post queue's options). */
-  readonly ourJobs: BareRun;
+  /** Then the bot's worker, started on what that poll queued: start → the Nth line written. */
+  readonly drainAloneMs: number;
 }
 
 /**
- * Where pipeline (a)'s time goes: the poll on its own, and what BullMQ alone takes to add and run the
- * bot's jobs (job id, deduplication, priority, retry and retention options, the item in the payload) with
- * a no-op processor. Neither includes any work of the bot's worker.
+ * Where pipeline (a)'s time goes: the poll on its own (no worker running), then the worker on its own,
+ * sending what that poll queued. Together they take longer than the pipeline, where the two overlap.
  */
-export async function runPipelineParts(server: FeedServer, body: string, n: number, concurrency: number): Promise<PipelineParts> {
-  const prefix = uniquePrefix('parts-poll');
+export async function runPipelineParts(server: FeedServer, body: string, n: number, concurrency: number, timeoutMs: number): Promise<PipelineParts> {
+  const prefix = uniquePrefix('parts');
   server.set(`/${prefix}`, { body });
-  const cfg = pipelineConfig(prefix, server.url(`/${prefix}`), concurrency);
-  const polled = await openBackend(cfg, benchLog, runtime);
-  const replayPrefix = uniquePrefix('parts-jobs');
-  const replay = await openBackend(pipelineConfig(replayPrefix, server.url(`/${prefix}`), concurrency), benchLog, runtime);
+  const bot = await openBot(prefix, server.url(`/${prefix}`), concurrency, { startWorker: false });
   try {
     const t0 = performance.now();
-    const outcome = await pollFeed(cfg.feeds[0]!, pollerDeps(cfg, polled, runtime));
+    const outcome = await bot.poll();
     const pollAloneMs = performance.now() - t0;
     if (outcome.result !== 'processed' || outcome.queued !== n) throw new Error(`poll queued ${JSON.stringify(outcome)}, expected ${n}`);
-    const jobs = (await polled.queue.queue.getJobs(['prioritized'], 0, n - 1)).map((job) => job.data as FeedPostJob);
-    if (jobs.length !== n) throw new Error(`found ${jobs.length} queued jobs, expected ${n}`);
-    const ourJobs = await timeNoopWorker(replayPrefix, POSTS_QUEUE, n, concurrency, () => replay.queue.enqueueFeedPosts(jobs));
-    return { pollAloneMs, ourJobs };
+    const t1 = performance.now();
+    await bot.startWorker();
+    await bot.counter.reached(n, timeoutMs);
+    const drainAloneMs = performance.now() - t1;
+    bot.checkedLines(n);
+    return { pollAloneMs, drainAloneMs };
   } finally {
-    await Promise.all([polled.close(), replay.close()]);
-    const redis = connect();
-    await Promise.all([deleteKeys(redis, prefix), deleteKeys(redis, replayPrefix)]).finally(() => redis.quit());
+    await bot.close();
   }
 }

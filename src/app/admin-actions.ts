@@ -13,24 +13,34 @@ export interface AdminDeps {
 
 export type AdminResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
 
-/** A failed post goes back in the queue, its record back to `queued`. */
+/**
+ * A failed post goes out again: queued ahead of feed runs, with the text (and image) it last tried, its
+ * record back to `queued`. Under the channel's send lock, so no worker sees the new run before the record.
+ */
 export function retryPost(postId: string, deps: AdminDeps): Promise<AdminResult> {
   return withPost(postId, deps, async (record) => {
     if (record.state !== 'failed') return { ok: false, message: `post ${postId} is ${record.state}, not failed` };
-    if (!(await deps.queue.retry(postId))) return { ok: false, message: `post ${postId} has no failed job left to retry` };
-    // A failed record does not stop a send, so the job back first and the record second is safe either way.
+    if (record.text === null) return { ok: false, message: `post ${postId} was never tried, so there is no text to send again` };
+    await deps.queue.enqueueRetry({
+      kind: 'manual',
+      postId,
+      channelId: record.channelId,
+      text: record.text,
+      imageUrl: record.imageUrl,
+      createdAt: deps.clock.now().toISOString(),
+    });
     await deps.deliveries.transition(record, 'queued', deps.clock.now(), { lastError: record.lastError }, 'retried by an admin');
     return { ok: true, message: `post ${postId} queued again` };
   });
 }
 
-/** A post that has not started (e.g. scheduled) is dropped and recorded `skipped`. */
+/** A post not yet sent (e.g. scheduled, or behind others in its run) is recorded `skipped`: its run passes it. */
 export function cancelPost(postId: string, deps: AdminDeps): Promise<AdminResult> {
   return withPost(postId, deps, async (record) => {
-    if (record.state !== 'queued' || !(await deps.queue.cancel(postId))) {
-      return { ok: false, message: `post ${postId} is ${record.state} and can no longer be cancelled` };
-    }
+    if (record.state !== 'queued') return { ok: false, message: `post ${postId} is ${record.state} and can no longer be cancelled` };
     await deps.deliveries.transition(record, 'skipped', deps.clock.now(), {}, 'cancelled by an admin');
+    // An admin's post is a run of its own: take it out of the queue too (a feed run carries others).
+    await deps.queue.cancel(postId);
     return { ok: true, message: `post ${postId} cancelled` };
   });
 }

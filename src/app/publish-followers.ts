@@ -1,23 +1,24 @@
 /**
- * Group commit for unpaced channels. After a post goes out, the posts queued right behind it for the same
- * channel go out under the same send lock: their records are marked `sending` together, the posts are
- * published one by one in queue order, and their `sent` records are written together. Every post keeps the
- * guarantee of the single path (durably `sending` before its send, `sent` after it), in about four round
- * trips per batch instead of five per post. Their own jobs then find them sent and finish.
+ * Group commit for unpaced channels. After a post goes out, the posts of its run that come right after it
+ * go out under the same send lock: their records are marked `sending` together, the posts are published
+ * one by one in run order, and their `sent` records are written together. Every post keeps the guarantee
+ * of the single path (durably `sending` before its send, `sent` after it), in about four round trips per
+ * batch instead of five per post.
  *
- * A crash mid-batch leaves the batch `sending`; each post's own job reconciles it against the channel, as
- * after any crash. A paced channel never batches: one post per gap is the point of pacing.
+ * A batch takes the run's next posts only while each can go this way (text, due, `queued`), so the run's
+ * order holds. A crash mid-batch leaves the batch `sending`; the run's next look reconciles each against the
+ * channel, as after any crash. A paced channel never batches: one post per gap is the point of pacing.
  */
 import { formatPost } from '../domain/format-post.js';
 import { textHash } from '../domain/text-hash.js';
 import type { DeliveryRecord, PostJob } from '../ports.js';
-import type { ChannelSettings, PublishDeps } from './publish-post.js';
-import { errorText, recordFailedSend } from './record-failed-send.js';
+import type { ChannelSettings, Followers, PublishDeps } from './publish-post.js';
+import { errorText, recordFailedSend, type SendFailure } from './record-failed-send.js';
 
 /** Posts per batch: enough to make the lock and record writes cheap per post, few enough to reconcile fast. */
 export const FOLLOWER_BATCH = 50;
-/** How often a batch looks for an admin's pause: about every post at WhatsApp's pace, rarely when sends are instant. */
-const PAUSE_CHECK_MS = 1_000;
+/** How often a batch looks for an admin's pause or post: about every post at WhatsApp's pace, rarely when sends are instant. */
+export const CHECK_EVERY_MS = 1_000;
 
 export interface HeldLock {
   readonly name: string;
@@ -30,12 +31,22 @@ export interface HeldLock {
 interface BatchWatch {
   readonly lock: HeldLock;
   readonly channelId: string;
-  pauseCheckedAt: number;
+  readonly interrupt: (() => Promise<string | null>) | undefined;
+  checkedAt: number;
 }
 
 export interface SentFollower {
   readonly job: PostJob;
   readonly messageId: string;
+}
+
+/** What became of the posts offered to follow a leader: the ones sent (the first of the offer, in order), and why it stopped. */
+export interface BatchResult {
+  readonly sent: readonly SentFollower[];
+  /** The post whose send failed (the batch stops there), and what was recorded for it. */
+  readonly failure: { readonly job: PostJob; readonly outcome: SendFailure } | null;
+  /** Why the batch ended before the offer did (null when every post offered went, or none could). */
+  readonly stop: string | null;
 }
 
 /** The text a post's job sends, and the image it would try to attach. */
@@ -45,25 +56,22 @@ export function postContent(job: PostJob, settings: ChannelSettings): { text: st
 
 const imageOf = (job: PostJob, settings: ChannelSettings): string | null => (job.kind === 'manual' ? job.imageUrl : settings.images ? job.item.imageUrl : null);
 
-export async function sendFollowers(leaderPostId: string, settings: ChannelSettings, lock: HeldLock, deps: PublishDeps): Promise<SentFollower[]> {
+export async function sendFollowers(followers: Followers, settings: ChannelSettings, lock: HeldLock, deps: PublishDeps): Promise<BatchResult> {
   const channelId = settings.target.channelId;
-  if (!deps.upcoming || !deps.pacer.unpaced(channelId)) return [];
+  const none: BatchResult = { sent: [], failure: null, stop: null };
+  if (!deps.pacer.unpaced(channelId)) return none;
   const now = deps.clock.now();
-  const candidates = (await deps.upcoming(FOLLOWER_BATCH)).filter(
-    // A post with an image takes the single path (fetch, and the fall-back to text); so does one not yet due.
-    (job) => job.channelId === channelId && job.postId !== leaderPostId && !imageOf(job, settings) && !(job.kind === 'manual' && job.at && Date.parse(job.at) > now.getTime()),
-  );
-  if (candidates.length === 0) return [];
-  const [records, pausedSince] = await Promise.all([
-    Promise.all(candidates.map((job) => deps.deliveries.get(job.postId))),
-    deps.control.pausedSince(channelId),
-  ]);
-  if (pausedSince) return [];
-  // Only posts exactly as their own job would find them: queued, and in no digest.
-  const claimable = candidates.flatMap((job, i) => {
-    const record = records[i];
-    return record && record.state === 'queued' && !record.digestId ? [{ job, record, text: postContent(job, settings).text }] : [];
-  });
+  // A post with an image takes the single path (fetch, and the fall-back to text); so does one not yet due.
+  const eligible = takeWhile(followers.posts, (job) => job.channelId === channelId && !imageOf(job, settings) && !(job.kind === 'manual' && job.at && Date.parse(job.at) > now.getTime()));
+  if (eligible.length === 0) return none;
+  const [records, pausedSince] = await Promise.all([Promise.all(eligible.map((job) => deps.deliveries.get(job.postId))), deps.control.pausedSince(channelId)]);
+  if (pausedSince) return none;
+  // Only posts exactly as the single path would find them: queued, and in no digest.
+  const claimable = takeWhile(
+    eligible.map((job, i) => ({ job, record: records[i] })),
+    (c): c is { job: PostJob; record: DeliveryRecord } => c.record?.state === 'queued' && !c.record.digestId,
+  ).map((c) => ({ ...c, text: postContent(c.job, settings).text }));
+  if (claimable.length === 0) return none;
   const claimedRecords = await deps.deliveries.transitionAll(
     claimable.map((c) => ({
       current: c.record,
@@ -75,9 +83,10 @@ export async function sendFollowers(leaderPostId: string, settings: ChannelSetti
   );
   const claimed = claimable.map((c, i) => ({ ...c, record: claimedRecords[i]! }));
 
-  const watch: BatchWatch = { lock, channelId, pauseCheckedAt: Date.now() };
+  const watch: BatchWatch = { lock, channelId, interrupt: followers.interrupt, checkedAt: Date.now() };
   const sent: { job: PostJob; record: DeliveryRecord; messageId: string }[] = [];
   let stopped: { at: number; reason: string } | null = null;
+  let failure: BatchResult['failure'] = null;
   for (const [i, claim] of claimed.entries()) {
     const reason = await readyToGoOn(watch, deps);
     if (reason) {
@@ -88,8 +97,8 @@ export async function sendFollowers(leaderPostId: string, settings: ChannelSetti
       const published = await deps.publisher.publish(settings.target, { text: claim.text, postId: claim.record.postId });
       sent.push({ ...claim, messageId: published.messageId });
     } catch (err) {
-      // As the single path records a failed attempt that is not the last (a rejection is final either way).
-      await recordFailedSend(claim.record, err, { isFinal: false }, deps);
+      // Recorded as the single path records it; the run then takes it up from there (retry, or move on).
+      failure = { job: claim.job, outcome: await recordFailedSend(claim.record, err, deps) };
       stopped = { at: i + 1, reason: `an earlier post of the batch failed: ${errorText(err)}` };
       break;
     }
@@ -101,15 +110,22 @@ export async function sendFollowers(leaderPostId: string, settings: ChannelSetti
     deps.deliveries.transitionAll(
       [
         ...sent.map((s) => ({ current: s.record, state: 'sent' as const, patch: { messageId: s.messageId, lastError: null, note: null } })),
-        ...unsent.map((c) => ({ current: c.record, state: 'queued' as const, note: `not sent with its batch (${stopped?.reason ?? ''}); its own job sends it` })),
+        ...unsent.map((c) => ({ current: c.record, state: 'queued' as const, note: `not sent with its batch (${stopped?.reason ?? ''}); its run sends it` })),
       ],
       at,
     ),
     // With no gap and no cap, one recorded send leaves the pacer as one per post would.
     sent.length > 0 ? deps.pacer.recordSend(channelId, at) : undefined,
   ]);
-  for (const s of sent) deps.recentlySent?.add(s.record.postId);
-  return sent.map(({ job, messageId }) => ({ job, messageId }));
+  return { sent: sent.map(({ job, messageId }) => ({ job, messageId })), failure, stop: stopped?.reason ?? null };
+}
+
+/** The longest prefix of `items` whose every element passes `test`. */
+function takeWhile<T, S extends T>(items: readonly T[], test: (item: T) => item is S): S[];
+function takeWhile<T>(items: readonly T[], test: (item: T) => boolean): T[];
+function takeWhile<T>(items: readonly T[], test: (item: T) => boolean): T[] {
+  const end = items.findIndex((item) => !test(item));
+  return items.slice(0, end === -1 ? items.length : end);
 }
 
 /** Why the batch must stop before the next post, or null to go on. Renews the lock when a third of it is used. */
@@ -117,10 +133,12 @@ async function readyToGoOn(watch: BatchWatch, deps: PublishDeps): Promise<string
   const status = deps.publisher.state();
   if (status.status !== 'ready') return `publisher ${status.status}`;
   const nowMs = Date.now();
-  if (nowMs - watch.pauseCheckedAt >= PAUSE_CHECK_MS) {
+  if (nowMs - watch.checkedAt >= CHECK_EVERY_MS) {
     const pausedSince = await deps.control.pausedSince(watch.channelId);
     if (pausedSince) return `channel paused by an admin since ${pausedSince}`;
-    watch.pauseCheckedAt = nowMs;
+    const interrupted = await watch.interrupt?.();
+    if (interrupted) return interrupted;
+    watch.checkedAt = nowMs;
   }
   const { lock } = watch;
   if (nowMs - lock.renewedAt > deps.sendLockMs / 3) {

@@ -1,18 +1,18 @@
 /**
- * Publishing one post, exactly once. Under the channel's send lock: skip what is already sent, wait for
+ * Publishing one post, exactly once. Under the channel's send lock: skip what is already done, wait for
  * quiet hours, pacing and readiness without spending attempts, reconcile a post left `sending` by a crash
- * against the channel's recent posts, turn a backlog into a digest, then send and record. The worker
- * entrypoint maps the outcome and the typed errors to BullMQ.
+ * against the channel's recent posts, turn a backlog into a digest, then send and record. On an unpaced
+ * channel the posts of its run that follow go out under the same lock (publish-followers.ts). The run
+ * (publish-run.ts) acts on the outcome.
  */
 import { createHash } from 'node:crypto';
-import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError, UnrecordedSendError } from '../domain/errors.js';
+import { PublishRateLimitedError, PublishUnavailableError, UnrecordedSendError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import { formatDigest, type PostFormat } from '../domain/format-post.js';
 import { quietUntil } from '../domain/pacing.js';
 import { textHash } from '../domain/text-hash.js';
-import type { BoundedSet } from '../lib/bounded-set.js';
-import type { ChannelControl, ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, PostQueue, Publisher } from '../ports.js';
-import { postContent, sendFollowers, type HeldLock, type SentFollower } from './publish-followers.js';
+import type { ChannelControl, ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, Publisher } from '../ports.js';
+import { postContent, sendFollowers, type BatchResult, type HeldLock } from './publish-followers.js';
 import { errorText, memberRecords, recordFailedSend } from './record-failed-send.js';
 
 export interface ChannelSettings {
@@ -36,10 +36,14 @@ export interface PublishDeps {
   readonly sendLockMs: number;
   /** How often a post re-checks a publisher that is not ready (default 5 s). */
   readonly notReadyRetryMs?: number;
-  /** The queue's next ready posts: with it, an unpaced channel's backlog goes out in batches (group commit). */
-  readonly upcoming?: PostQueue['upcoming'];
-  /** Posts this process recorded sent in a batch: their own jobs finish without a round trip. */
-  readonly recentlySent?: BoundedSet;
+  /** Send attempts before a post fails for good (waits for pacing, readiness or a rate limit are not failures). */
+  readonly maxAttempts: number;
+  /** Wait before a failed post's next attempt; it doubles with each attempt (less up to half, at random). */
+  readonly retryDelayMs: number;
+  /** Most posts an unpaced channel sends under one lock (group commit); 1 sends each on its own. Default 50. */
+  readonly batchSize?: number;
+  /** Jitter source (tests pin it). */
+  readonly random?: () => number;
 }
 
 export type PublishOutcome =
@@ -49,47 +53,53 @@ export type PublishOutcome =
       readonly messageId: string;
       readonly via: 'post' | 'digest' | 'reconciled';
       readonly note: string | null;
-      /** Posts queued behind this one that went out with it (unpaced channels only). */
-      readonly followers?: readonly SentFollower[];
-      /** The batch after this post broke off (e.g. Redis went away); its posts' own jobs see to them. */
-      readonly batchError?: string;
+      /** What happened to the run's posts that were to follow this one under its lock (unpaced channels). */
+      readonly batch?: BatchResult;
     }
-  | { readonly kind: 'already-done'; readonly state: DeliveryRecord['state']; readonly inBatch?: boolean }
+  | { readonly kind: 'already-done'; readonly state: DeliveryRecord['state'] }
+  /** Recorded `failed` for good: rejected, or its last attempt failed. */
+  | { readonly kind: 'failed'; readonly error: string }
+  /** Nothing can be done for this post before `until` (pacing, quiet hours, not ready, paused, a rate limit, a failed attempt's backoff). */
   | { readonly kind: 'wait'; readonly until: Date; readonly reason: string };
+
+/** What the leader's run offers to send right after it, under the same lock. */
+export interface Followers {
+  /** The run's next posts, at most a batch less the leader. */
+  readonly posts: readonly PostJob[];
+  /** Why the batch should stop now (an admin's post waits, the worker is stopping), or null. */
+  readonly interrupt?: (() => Promise<string | null>) | undefined;
+}
 
 const NOT_READY_RETRY_MS = 5_000;
 const RECONCILE_WINDOW = 50;
 const MAX_RECONCILE_WINDOW = 2_000;
 
 /**
- * Throws PublishRejectedError (the post is recorded `failed`) or PublishUnavailableError (recorded and
- * left to retry; `sending` when the outcome is unknown, so the next attempt reconciles first).
+ * Publishes `job` (and, on an unpaced channel, as many of `followers` as can go with it). Throws
+ * UnrecordedSendError when the post is out but Redis would not take its `sent` record (the record stays
+ * `sending`, so the next look finds it in the channel); Redis errors propagate.
  */
-export async function publishPost(job: PostJob, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
-  const settings = deps.channel(job.channelId);
-  if (!settings) throw new PublishRejectedError(`channel "${job.channelId}" is not in the configuration`);
-  // Recorded sent by this process a moment ago: nothing can undo a `sent`, so no need to look again.
-  if (deps.recentlySent?.has(job.postId)) return { kind: 'already-done', state: 'sent', inBatch: true };
+export async function publishPost(job: PostJob, settings: ChannelSettings, deps: PublishDeps, followers?: Followers): Promise<PublishOutcome> {
   const name = `send:${job.channelId}`;
   const token = await deps.lease.acquire(name, deps.sendLockMs);
   const acquiredAt = Date.now();
   if (!token) return wait(deps, 500 + Math.random() * 1000, 'another worker is sending to this channel');
   try {
-    const outcome = await underLock(job, attempt, settings, deps);
-    if (outcome.kind !== 'sent' || outcome.via !== 'post') return outcome;
+    const outcome = await underLock(job, settings, deps);
+    if (outcome.kind !== 'sent' || outcome.via !== 'post' || !followers?.posts.length) return outcome;
     try {
-      const followers = await sendFollowers(job.postId, settings, { name, token, renewedAt: acquiredAt } satisfies HeldLock, deps);
-      return followers.length > 0 ? { ...outcome, followers } : outcome;
+      const batch = await sendFollowers(followers, settings, { name, token, renewedAt: acquiredAt } satisfies HeldLock, deps);
+      return { ...outcome, batch };
     } catch (err) {
       // This post is out and recorded; the batch's posts are each `queued` or `sending`, as after a crash.
-      return { ...outcome, batchError: errorText(err) };
+      return { ...outcome, batch: { sent: [], failure: null, stop: `the batch broke off: ${errorText(err)}` } };
     }
   } finally {
     await deps.lease.release(name, token);
   }
 }
 
-async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: ChannelSettings, deps: PublishDeps): Promise<PublishOutcome> {
+async function underLock(job: PostJob, settings: ChannelSettings, deps: PublishDeps): Promise<PublishOutcome> {
   const now = deps.clock.now();
   // Everything the decision needs in one round trip: the lock is held, so none of it can change meanwhile.
   const [existing, pausedSince, notBefore] = await Promise.all([
@@ -97,7 +107,8 @@ async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: 
     deps.control.pausedSince(job.channelId),
     deps.pacer.notBefore(job.channelId, now),
   ]);
-  if (existing && (existing.state === 'sent' || existing.state === 'skipped')) return { kind: 'already-done', state: existing.state };
+  // Failed for good stays failed until an admin retries it (which queues it first).
+  if (existing && (existing.state === 'sent' || existing.state === 'skipped' || existing.state === 'failed')) return { kind: 'already-done', state: existing.state };
   if (pausedSince) return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `channel paused by an admin since ${pausedSince}`);
   const status = deps.publisher.state();
   if (status.status !== 'ready') {
@@ -112,7 +123,7 @@ async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: 
   if (record.state === 'sending') {
     const carrier = record.digestId && record.kind !== 'digest' ? await deps.deliveries.get(record.digestId) : record;
     if (carrier?.state === 'sent') return finish(carrier, carrier.messageId ?? '', 'reconciled', deps);
-    if (carrier?.state === 'sending') return resend(carrier, settings, attempt, deps);
+    if (carrier?.state === 'sending') return resend(carrier, settings, deps);
     // The digest that carried this post was abandoned: the post is plain queued again.
     record = await deps.deliveries.transition(record, 'queued', now, { digestId: null }, 'digest abandoned');
   }
@@ -120,27 +131,29 @@ async function underLock(job: PostJob, attempt: { isFinal: boolean }, settings: 
   if (job.kind === 'feed-item' && settings.digestThreshold > 0) {
     const digest = await composeDigest(job.channelId, settings, deps);
     if (digest) {
-      const outcome = await send(digest, digest.text ?? '', null, settings, attempt, deps);
+      const outcome = await send(digest, digest.text ?? '', null, settings, deps);
       // The digest carries the oldest posts that fit; this job's own post may not be among them. Its job
       // must then run again (it would be lost otherwise: nothing else would ever send it).
       if (outcome.kind === 'sent' && !digest.members.includes(job.postId)) {
         return { kind: 'wait', until: deps.clock.now(), reason: `digest ${digest.postId} of older posts went out first; this post is still to go` };
       }
-      return outcome;
+      if (outcome.kind !== 'failed') return outcome;
+      // The channel refused the digest for good and its members are plain queued again: this post goes on its own.
+      record = (await deps.deliveries.get(job.postId)) ?? record;
     }
   }
   const { text, imageUrl } = postContent(job, settings);
-  return send(record, text, imageUrl, settings, attempt, deps);
+  return send(record, text, imageUrl, settings, deps);
 }
 
 /** A post found `sending` after a crash: is it already in the channel? Only if not, send the same text again. */
-async function resend(record: DeliveryRecord, settings: ChannelSettings, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
+async function resend(record: DeliveryRecord, settings: ChannelSettings, deps: PublishDeps): Promise<PublishOutcome> {
   // Look back past every post sent since this one went out: a backlog can push it beyond a fixed window.
   const sentAfter = await deps.deliveries.sentSince(new Date(sendingSince(record)));
   const recent = await deps.publisher.listRecent(settings.target, Math.min(MAX_RECONCILE_WINDOW, RECONCILE_WINDOW + sentAfter));
   const match = recent.find((post) => textHash(post.text) === record.textHash);
   if (match) return finish(record, match.messageId, 'reconciled', deps, 'found in the channel after a restart');
-  return send(record, record.text ?? '', record.imageUrl, settings, attempt, deps);
+  return send(record, record.text ?? '', record.imageUrl, settings, deps);
 }
 
 async function send(
@@ -148,7 +161,6 @@ async function send(
   text: string,
   imageUrl: string | null,
   settings: ChannelSettings,
-  attempt: { isFinal: boolean },
   deps: PublishDeps,
 ): Promise<PublishOutcome> {
   let note: string | null = null;
@@ -178,7 +190,7 @@ async function send(
       published = await deps.publisher.publish(settings.target, { text, postId: record.postId });
     }
   } catch (err) {
-    return failed(sending, err, attempt, deps);
+    return failed(sending, err, deps);
   }
   // Outside the try: the post is out, so a Redis error while recording it must not count as a failed send
   // (that would queue it again). finish throws UnrecordedSendError, the record stays `sending`, the retry reconciles.
@@ -211,10 +223,10 @@ async function finish(
   return { kind: 'sent', postId: record.postId, messageId, via, note };
 }
 
-async function failed(record: DeliveryRecord, err: unknown, attempt: { isFinal: boolean }, deps: PublishDeps): Promise<PublishOutcome> {
-  const heldUntil = await recordFailedSend(record, err, attempt, deps);
-  if (heldUntil) return { kind: 'wait', until: heldUntil, reason: `rate limited: ${errorText(err)}` };
-  throw err instanceof PublishRejectedError || err instanceof PublishUnavailableError ? err : new PublishUnavailableError(errorText(err), { cause: err });
+async function failed(record: DeliveryRecord, err: unknown, deps: PublishDeps): Promise<PublishOutcome> {
+  const failure = await recordFailedSend(record, err, deps);
+  if (failure.kind === 'failed') return failure;
+  return { kind: 'wait', until: failure.until, reason: `send failed (attempt ${record.attempts} of ${deps.maxAttempts}): ${failure.error}` };
 }
 
 /** When more feed posts wait for the channel than its threshold, they go out as one digest. */

@@ -3,6 +3,7 @@
  * how long a failing feed waits, and which post id an item gets.
  */
 import { createHash } from 'node:crypto';
+import { doublingDelayMs } from './backoff.js';
 import type { FeedItem } from './feed-item.js';
 
 export type FirstRunPolicy = 'baseline' | 'all' | { readonly latest: number };
@@ -69,8 +70,7 @@ export const BACKOFF_CAP_MS = 3_600_000;
 
 /** Wait before the next attempt after `failures` consecutive failures: 1, 2, 4 … minutes, capped at 1 hour. */
 export function backoffDelayMs(failures: number, retryAfterSeconds?: number): number {
-  const doubling = BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 20));
-  return Math.min(BACKOFF_CAP_MS, Math.max(doubling, (retryAfterSeconds ?? 0) * 1000));
+  return Math.min(BACKOFF_CAP_MS, Math.max(doublingDelayMs(failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS), (retryAfterSeconds ?? 0) * 1000));
 }
 
 /**

@@ -1,17 +1,21 @@
 /**
- * The worker role: a BullMQ Worker on the `posts` queue running publishPost. This is the one place where
- * outcomes and typed errors become BullMQ behaviour:
- *   wait (pacing, quiet hours, not ready, rate limited) → moved to delayed, no attempt spent;
- *   PublishRejectedError → UnrecoverableError (fails now, reason kept);
- *   UnrecordedSendError (sent, not recorded) → moved to delayed, no attempt spent, no alert;
- *   anything else → thrown, retried with exponential backoff and jitter.
+ * The worker role: a BullMQ Worker on the `posts` queue running publishRun over each run of posts. This is
+ * the one place where a run's steps and errors become BullMQ behaviour:
+ *   a post must wait (pacing, quiet hours, not ready, rate limited, a failed attempt's backoff) → the run is
+ *     moved to delayed at that post (progress keeps where), no attempt spent;
+ *   PublishRejectedError for the run (its channel is not configured) → UnrecoverableError;
+ *   anything else (Redis away, a bug) → thrown, retried with capped exponential backoff for as long as it
+ *     takes; after `alertAfterAttempts` tries the admins are told.
+ * A post's own failures never fail its run: they are counted, backed off and failed on its delivery record.
  */
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { publishPost, type PublishDeps } from '../app/publish-post.js';
-import { PublishRejectedError, UnrecordedSendError } from '../domain/errors.js';
+import { publishRun, type PostReport, type RunStep } from '../app/publish-run.js';
+import type { PublishDeps } from '../app/publish-post.js';
+import { doublingDelayMs, withJitter } from '../domain/backoff.js';
+import { PublishRejectedError } from '../domain/errors.js';
 import { createKeyedMutex } from '../lib/keyed-mutex.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics, PostJob, Publisher } from '../ports.js';
+import type { Metrics, PostJob, PostRun, Publisher } from '../ports.js';
 
 export interface PublishWorkerOptions {
   readonly connection: ConnectionOptions;
@@ -20,101 +24,119 @@ export interface PublishWorkerOptions {
   readonly deps: PublishDeps;
   readonly log: Logger;
   readonly concurrency?: number;
-  /** BullMQ job lock: a crashed worker's job is picked up again after about this long. */
+  /** BullMQ job lock: a crashed worker's run is picked up again after about this long. */
   readonly lockDurationMs?: number;
-  /** How long close() waits for the post in hand before giving up on it (default 25 s). */
+  /** How long close() waits for the run in hand before giving up on it (default 25 s). */
   readonly drainTimeoutMs?: number;
+  /** First wait before a run that hit an error of its own tries again; doubles up to an hour. */
+  readonly runRetryDelayMs?: number;
+  /** Tries of a run that keeps failing before the admins are told (default 8). */
+  readonly alertAfterAttempts?: number;
   /** Sent/failed counts and latencies go here (Prometheus in production). */
   readonly metrics?: Metrics | undefined;
+  /** True while an admin's post waits in the queue: a long feed run steps aside for it. */
+  readonly adminPostWaiting?: (() => Promise<boolean>) | undefined;
   /** Told once when a post fails for good (rejected, or out of attempts): main.ts alerts the admins. */
   readonly onFailedForGood?: ((post: PostJob, error: string) => void) | undefined;
+  /** Told when a run has failed `alertAfterAttempts` times in a row, and again when it gets through. */
+  readonly onRunTrouble?: ((run: PostRun, trouble: { readonly error: string } | 'recovered') => void) | undefined;
 }
 
 export interface PublishWorker {
-  readonly worker: Worker;
-  /** Waits for the job in hand to finish (no post left half-done), then stops. */
+  readonly worker: Worker<PostRun>;
+  /** Waits for the run in hand to reach a safe point (no post left half-done), then stops. */
   close(): Promise<void>;
 }
 
-/** Wait before recording a sent post again: long enough for a Redis blip to pass. */
-const UNRECORDED_RETRY_MS = 2_000;
+/** Where a run picks up: BullMQ keeps it as the job's progress, which bull-board shows. */
+interface RunProgress {
+  readonly next: number;
+  readonly posts: number;
+}
+
+const RUN_RETRY_CAP_MS = 3_600_000;
 
 export function startPublishWorker(options: PublishWorkerOptions): PublishWorker {
   const { deps, log } = options;
-  const failedForGood = (post: PostJob, err: unknown, publishMs: number): void => {
-    options.metrics?.postFinished(post.channelId, 'failed', publishMs, null);
+  const tell = (what: string, hook: () => void): void => {
     try {
-      options.onFailedForGood?.(post, err instanceof Error ? err.message : String(err));
-    } catch (hookErr) {
-      // The hook only tells people; it must never change what BullMQ does with the job.
-      log.warn({ err: hookErr, postId: post.postId }, 'failed-post hook threw');
+      hook();
+    } catch (err) {
+      // Hooks only tell people; they must never change what BullMQ does with the run.
+      log.warn({ err }, `${what} hook threw`);
     }
   };
-  // With concurrency > 1, a channel's jobs take turns here; other channels' jobs run alongside. A job may
-  // wait its turn only while a slot stays free for other channels; otherwise it is delayed, as before.
+  // With concurrency > 1, a channel's runs take turns here; other channels' runs go alongside. A run may
+  // wait its turn only while a slot stays free for other channels; otherwise it comes back later.
   const concurrency = options.concurrency ?? 2;
   const channelTurns = createKeyedMutex();
   const mayTakeTurn = (channelId: string): boolean => channelTurns.idle(channelId) || channelTurns.size() < concurrency - 1;
-  const processor = async (job: Job<PostJob>, token?: string): Promise<unknown> => {
-    const jobLog = log.child({ jobId: job.id, postId: job.data.postId, channelId: job.data.channelId, attempt: job.attemptsMade + 1 });
-    const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    let started = Date.now();
-    try {
-      const outcome = mayTakeTurn(job.data.channelId)
-        ? await channelTurns.run(job.data.channelId, () => {
-            started = Date.now(); // the wait for the channel's turn is not publishing time
-            return publishPost(job.data, { isFinal }, deps);
-          })
-        : // The channel is sending right now, so a turn frees within one send: come back soon.
-          ({ kind: 'wait', until: new Date(Date.now() + 100 + Math.random() * 200), reason: 'this channel’s turns fill the worker' } as const);
-      if (outcome.kind === 'sent') {
-        // A batch's time is shared by its posts.
-        const followers = outcome.followers ?? [];
-        const publishMs = (Date.now() - started) / (1 + followers.length);
-        for (const post of [job.data, ...followers.map((f) => f.job)]) options.metrics?.postFinished(post.channelId, 'sent', publishMs, itemToPostMs(post, deps));
+  // Channels whose turn an admin's post came back for, in this process: the run holding it steps aside.
+  const adminPostBounced = new Set<string>();
+  let closing = false;
+  const interrupt = (channelId: string) => async (): Promise<string | null> => {
+    if (closing) return 'the worker is stopping';
+    return adminPostBounced.delete(channelId) || (await options.adminPostWaiting?.()) ? 'an admin’s post goes first' : null;
+  };
+
+  const processor = async (job: Job<PostRun>, token?: string): Promise<{ posts: number }> => {
+    const run = job.data;
+    const from = progressOf(job);
+    const runLog = log.child({ jobId: job.id, runId: run.runId, channelId: run.channelId, posts: run.posts.length, from });
+    const report = (r: PostReport): void => {
+      if (r.result === 'sent') {
+        options.metrics?.postFinished(run.channelId, 'sent', r.publishMs, itemToPostMs(r.post, deps));
+        runLog.info({ postId: r.post.postId, messageId: r.messageId, via: r.via, note: r.note ?? undefined }, 'post published');
+        return;
       }
-      if (outcome.kind === 'wait') {
-        jobLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
-        await job.moveToDelayed(outcome.until.getTime(), token);
+      options.metrics?.postFinished(run.channelId, 'failed', r.publishMs, null);
+      runLog.warn({ postId: r.post.postId, error: r.error }, 'post failed for good');
+      tell('failed-post', () => options.onFailedForGood?.(r.post, r.error));
+    };
+    try {
+      let step: RunStep;
+      if (mayTakeTurn(run.channelId)) {
+        step = await channelTurns.run(run.channelId, () => publishRun(run, from, deps, { report, interrupt: interrupt(run.channelId), batchStopped: (reason) => runLog.info({ reason }, 'batch stopped early; the run goes on from there') }));
+      } else {
+        // This channel is sending in this process: an admin's post asks the run to step aside and is back soon;
+        // a feed run waits longer, as the channel's turn may last a whole run.
+        const manual = job.name === 'manual';
+        if (manual) adminPostBounced.add(run.channelId);
+        step = { kind: 'wait', next: from, until: new Date(Date.now() + (manual ? 100 + Math.random() * 200 : 1000 + Math.random() * 1000)), reason: 'this channel’s turns fill the worker' };
+      }
+      if (step.kind === 'wait') {
+        runLog.debug({ until: step.until.toISOString(), reason: step.reason, next: step.next }, 'run waits');
+        if (step.next !== from) await job.updateProgress({ next: step.next, posts: run.posts.length } satisfies RunProgress);
+        await job.moveToDelayed(step.until.getTime(), token);
         throw new DelayedError();
       }
-      if (outcome.kind === 'sent') {
-        jobLog.info({ messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, note: outcome.note ?? undefined }, 'post published');
-        if (outcome.batchError) jobLog.warn({ error: outcome.batchError }, 'batch after this post broke off; its posts are retried by their own jobs');
-        for (const follower of outcome.followers ?? []) {
-          jobLog.info({ messageId: follower.messageId, via: 'batch', sentPostId: follower.job.postId }, 'post published');
-        }
-      } else if (outcome.inBatch) jobLog.debug({ state: outcome.state }, 'post went out with an earlier batch; nothing sent');
-      else jobLog.info({ state: outcome.state }, 'post already done; nothing sent');
-      return outcome;
+      if (job.attemptsMade > 0) tell('run-trouble', () => options.onRunTrouble?.(run, 'recovered'));
+      return { posts: run.posts.length };
     } catch (err) {
       if (err instanceof DelayedError) throw err;
-      if (err instanceof UnrecordedSendError) {
-        // If Redis is still away this throws too; the job then stalls and is picked up again once it is back.
-        jobLog.warn({ err }, 'post published but not recorded; recording it on retry');
-        await job.moveToDelayed(Date.now() + UNRECORDED_RETRY_MS, token);
-        throw new DelayedError();
-      }
-      const rejected = err instanceof PublishRejectedError;
-      if (rejected || isFinal) failedForGood(job.data, err, Date.now() - started);
-      if (rejected) {
-        jobLog.warn({ err }, 'post rejected; not retrying');
+      if (err instanceof PublishRejectedError) {
+        runLog.error({ err }, 'run rejected; not retrying');
         throw new UnrecoverableError(err.message);
       }
-      jobLog.warn({ err, final: isFinal }, isFinal ? 'post failed; no attempts left' : 'post failed; will retry');
+      const tries = job.attemptsMade + 1;
+      runLog.warn({ err, tries }, 'run failed; will retry');
+      if (tries === (options.alertAfterAttempts ?? 8)) tell('run-trouble', () => options.onRunTrouble?.(run, { error: err instanceof Error ? err.message : String(err) }));
       throw err;
     }
   };
 
-  const worker = new Worker<PostJob>(options.queueName, processor, {
+  const retryBase = options.runRetryDelayMs ?? 30_000;
+  const worker = new Worker<PostRun>(options.queueName, processor, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency,
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.lockDurationMs ?? 30_000,
-    // Replays are harmless (the delivery record guards the send), so a job that stalls in several crashes
-    // must not be failed for it: losing a post would be worse.
+    // Replays are harmless (delivery records guard every send), so a run that stalls in several crashes
+    // must not be failed for it: losing its posts would be worse.
     maxStalledCount: 1000,
+    // The queue gives runs a backoff type of its own, so BullMQ asks this for every retry of a run.
+    settings: { backoffStrategy: (attemptsMade) => withJitter(doublingDelayMs(attemptsMade, retryBase, RUN_RETRY_CAP_MS), 0.5, Math.random) },
   });
   worker.on('error', (err) => log.warn({ err }, 'worker error'));
   const followPublisher = followPublisherState(worker, deps.publisher, log);
@@ -131,11 +153,13 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
   return {
     worker,
     async close() {
+      // A run in hand steps aside at its next safe point (within about a second) instead of finishing.
+      closing = true;
       unsubscribe();
       await followPublisher.stop();
       unsubscribeAcks?.();
-      // BullMQ waits for the active job without a limit; a send can hang up to the publisher's timeout.
-      // Past the deadline the job is abandoned: its lock expires and the next worker reconciles it.
+      // BullMQ waits for the active run without a limit; a send can hang up to the publisher's timeout.
+      // Past the deadline the run is abandoned: its lock expires and the next worker reconciles it.
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), options.drainTimeoutMs ?? 25_000);
@@ -143,12 +167,18 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       const drained = await Promise.race([worker.close().then(() => 'drained' as const), deadline]);
       clearTimeout(timer);
       if (drained === 'timeout') {
-        log.warn({ drainTimeoutMs: options.drainTimeoutMs ?? 25_000 }, 'worker did not drain in time; leaving the post in hand to be reconciled');
+        log.warn({ drainTimeoutMs: options.drainTimeoutMs ?? 25_000 }, 'worker did not drain in time; leaving the run in hand to be reconciled');
         await worker.close(true);
       }
       log.info('worker closed');
     },
   };
+}
+
+/** The post a run picks up at: 0 for a new run. */
+function progressOf(job: Job<PostRun>): number {
+  const progress = job.progress as Partial<RunProgress> | number | undefined;
+  return typeof progress === 'object' && typeof progress.next === 'number' ? progress.next : 0;
 }
 
 /**

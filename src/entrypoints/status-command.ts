@@ -22,6 +22,6 @@ export function printStatus(report: OpsStatus, json: boolean, write: (line: stri
   write('CHANNELS');
   printTable(['id', 'state'], report.channels.map((c) => [c.channelId, c.pausedSince ? `paused since ${c.pausedSince}` : 'posting']), write);
   write('');
-  write(`QUEUE       ${Object.entries(report.queue).map(([k, v]) => `${k} ${v}`).join('  ')}`);
   write(`DELIVERIES  ${Object.entries(report.deliveries).map(([k, v]) => `${k} ${v}`).join('  ')}`);
+  write(`QUEUE RUNS  ${Object.entries(report.queue).map(([k, v]) => `${k} ${v}`).join('  ')}`);
 }

@@ -123,7 +123,6 @@ export function parseCommand(text: string): { name: string; arg: string } | null
 
 export function formatStatus(status: OpsStatus): string {
   const p = status.publisher;
-  const count = (state: string): number => status.queue[state] ?? 0;
   const feeds = status.feeds.map((f) => {
     if (f.consecutiveFailures > 0) return `${f.feedId} failing (${f.consecutiveFailures}x${f.lastError ? ` ${f.lastError.kind}` : ''})`;
     return f.lastSuccessAt ? `${f.feedId} ok` : `${f.feedId} not polled yet`;
@@ -131,8 +130,8 @@ export function formatStatus(status: OpsStatus): string {
   const paused = status.channels.filter((c) => c.pausedSince !== null).map((c) => c.channelId);
   return [
     `whatsapp: ${p ? `${p.status}${p.reason ? ` (${cut(p.reason, 80)})` : ''}` : 'not run by this process'}`,
-    // Manual posts wait as 'prioritized' (ahead of feed items): they are waiting too.
-    `queue: ${count('waiting') + count('prioritized')} waiting, ${count('delayed')} delayed, ${count('failed')} failed`,
+    // Posts, not queue jobs: one job carries a whole poll's posts for a channel.
+    `posts: ${status.deliveries.queued} queued, ${status.deliveries.sending} sending, ${status.deliveries.failed} failed`,
     `feeds: ${feeds.join(', ') || 'none'}`,
     `paused: ${paused.join(', ') || 'none'}`,
   ].join('\n');

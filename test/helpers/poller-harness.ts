@@ -61,7 +61,8 @@ export function createHarness(prefix: string, clock: TestClock): Harness {
     lease: createRedisLease(redis, keys),
     queue,
     parses: () => parseCount,
-    jobs: async () => (await queue.queue.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'])).map((j) => j.data as FeedPostJob),
+    /** Every post of every queued run, run by run. */
+    jobs: async () => (await queue.queue.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'])).flatMap((j) => j.data.posts as FeedPostJob[]),
     close: async () => {
       await queue.close();
       await redis.quit();

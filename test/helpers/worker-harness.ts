@@ -10,9 +10,9 @@ import type { ChannelSettings, PublishDeps } from '../../src/app/publish-post.js
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE } from '../../src/domain/format-post.js';
 import type { FeedItem } from '../../src/domain/feed-item.js';
 import type { PacingRules } from '../../src/domain/pacing.js';
-import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
-import { createBoundedSet } from '../../src/lib/bounded-set.js';
-import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, PostJob, Publisher } from '../../src/ports.js';
+import { startPublishWorker, type PublishWorker, type PublishWorkerOptions } from '../../src/entrypoints/publish-worker.js';
+import type { Job } from 'bullmq';
+import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, PostJob, PostRun, Publisher } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { connectRedis, redisUrl } from './redis.js';
 
@@ -28,7 +28,10 @@ export interface WorkerHarness<P extends Publisher = FakePublisher> {
   readonly deliveries: DeliveryStore;
   readonly deps: PublishDeps;
   startWorker(concurrency?: number): PublishWorker;
+  /** Queues the items as one run for the channel (as one poll would), with their delivery records. */
   enqueueFeed(items: FeedItem[], channelId?: string): Promise<FeedPostJob[]>;
+  /** The (first) run that carries this post, as BullMQ has it now. */
+  runOf(postId: string): Promise<Job<PostRun>>;
   close(): Promise<void>;
 }
 
@@ -48,9 +51,12 @@ export interface HarnessOptions {
   images?: ImageFetcher;
   /** false: every post takes its own turn (no group commit). */
   batches?: boolean;
-  /** BullMQ attempts per post (default 4). */
+  /** Send attempts per post (default 4). */
   attempts?: number;
   onFailedForGood?: (post: PostJob, error: string) => void;
+  onRunTrouble?: PublishWorkerOptions['onRunTrouble'];
+  /** A run's first retry after an error of its own (default 100 ms). */
+  runRetryDelayMs?: number;
 }
 
 // Any real publisher (e.g. the file publisher) may stand in for the fake. The FakePublisher overload
@@ -63,7 +69,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
   const clock = options.clock ?? { now: () => new Date() };
   const publisher = options.publisher ?? new FakePublisher();
   const channels = options.channels ?? { main: {} };
-  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000, attempts: options.attempts ?? 4, retryDelayMs: 100 });
+  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000 });
   const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs: 86_400_000 });
   const settings = (id: string): ChannelSettings | undefined => {
     const c = channels[id];
@@ -90,8 +96,10 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     channel: settings,
     sendLockMs: 3000,
     notReadyRetryMs: 300,
-    // As the bot wires it: an unpaced channel's backlog goes out in batches.
-    ...(options.batches === false ? {} : { upcoming: (limit: number) => queue.upcoming(limit), recentlySent: createBoundedSet(10_000) }),
+    maxAttempts: options.attempts ?? 4,
+    retryDelayMs: 100,
+    // As the bot wires it, an unpaced channel's backlog goes out in batches.
+    ...(options.batches === false ? { batchSize: 1 } : {}),
   };
   const workers: PublishWorker[] = [];
   return {
@@ -100,7 +108,11 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     deliveries,
     deps,
     startWorker(concurrency = 1) {
-      const worker = startPublishWorker({ connection: { url: redisUrl() }, prefix, queueName: POSTS_QUEUE, deps, log: pino({ level: 'silent' }), concurrency, lockDurationMs: 2000, onFailedForGood: options.onFailedForGood });
+      const worker = startPublishWorker({
+        connection: { url: redisUrl() }, prefix, queueName: POSTS_QUEUE, deps, log: pino({ level: 'silent' }), concurrency, lockDurationMs: 2000,
+        runRetryDelayMs: options.runRetryDelayMs ?? 100, adminPostWaiting: () => queue.manualWaiting(),
+        onFailedForGood: options.onFailedForGood, onRunTrouble: options.onRunTrouble,
+      });
       workers.push(worker);
       return worker;
     },
@@ -111,6 +123,12 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
       await queue.enqueueFeedPosts(jobs);
       await deliveries.createQueued(jobs.map((j) => ({ postId: j.postId, kind: 'feed', channelId, feedId: 'feed', itemKey: j.item.key, link: j.item.link, title: j.item.title, firstSeenAt: j.firstSeenAt })), clock.now());
       return jobs;
+    },
+    async runOf(postId) {
+      const jobs = await queue.queue.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed']);
+      const run = jobs.find((job) => job.data.posts.some((post) => post.postId === postId));
+      if (!run) throw new Error(`no run carries ${postId}`);
+      return run;
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));

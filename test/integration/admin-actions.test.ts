@@ -30,22 +30,36 @@ describe('admin actions', () => {
     h.startWorker();
     await new Promise((r) => setTimeout(r, 1000));
     expect(h.publisher.publishCalls).toBe(0);
-    expect((await h.queue.queue.getJob(job!.postId))!.attemptsMade).toBe(0);
+    expect((await h.runOf(job!.postId)).attemptsMade).toBe(0);
     expect(await resumeChannels('main', admin)).toEqual({ ok: true, message: 'resumed: main' });
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
     expect(await pauseChannels('nope', admin)).toEqual({ ok: false, message: 'no channel "nope"' });
   });
 
-  it('retry puts a failed post back and it is sent once', async () => {
+  it('retry sends a failed post again, with the text it last tried, once', async () => {
     h.publisher.failNext(new PublishRejectedError('temporarily refused by a moderator'));
     const [job] = await h.enqueueFeed([makeFeedItem(2)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'failed');
-    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'failed');
+    const tried = (await h.deliveries.get(job!.postId))!.text;
     expect(await retryPost(job!.postId, admin)).toMatchObject({ ok: true });
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
-    expect(h.publisher.sent).toHaveLength(1);
+    expect(h.publisher.sent.map((s) => s.text)).toEqual([tried]);
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'failed', 'queued', 'sending', 'sent']);
+    expect(record.history[3]!.note).toBe('retried by an admin');
     expect(await retryPost(job!.postId, admin)).toEqual({ ok: false, message: `post ${job!.postId} is sent, not failed` });
+  });
+
+  it('cancel passes over a post waiting in its run; the rest of the run goes out', async () => {
+    expect(await pauseChannels('main', admin)).toMatchObject({ ok: true });
+    const jobs = await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(60 + n)));
+    h.startWorker();
+    expect(await cancelPost(jobs[1]!.postId, admin)).toEqual({ ok: true, message: `post ${jobs[1]!.postId} cancelled` });
+    await resumeChannels('main', admin);
+    await until(async () => (await h.runOf(jobs[0]!.postId)).finishedOn !== undefined);
+    expect(h.publisher.sent.map((s) => s.postId)).toEqual([jobs[0]!.postId, jobs[2]!.postId]);
+    expect(await h.deliveries.get(jobs[1]!.postId)).toMatchObject({ state: 'skipped' });
   });
 
   it('cancel drops a scheduled post before it goes out', async () => {

@@ -40,7 +40,7 @@ function rig(options: { onFailedForGood?: (post: PostJob, error: string) => void
   const poll: Harness = createHarness(prefix, new TestClock(new Date()));
   const work: WorkerHarness = createWorkerHarness(prefix);
   const prom: PromMetrics = createPromMetrics({
-    collect: gaugeCollector({ queue: poll.queue, feeds: { ids: ['news'], state: poll.deps.state }, publisherState: () => work.publisher.state(), clock: poll.deps.clock }),
+    collect: gaugeCollector({ queue: poll.queue, deliveries: poll.deps.deliveries, feeds: { ids: ['news'], state: poll.deps.state }, publisherState: () => work.publisher.state(), clock: poll.deps.clock }),
   });
   const feed: PollerFeed = {
     id: 'news', url: server.url(`/${prefix}`), schedule: '0 0 1 1 *', firstRun: 'all', channels: ['main'], include: [], exclude: [], maxAgeHours: 0,
@@ -66,18 +66,22 @@ describe('Prometheus metrics', () => {
     expect(beforeSend).toContain('channelcast_items_total{feed="news",decision="discovered"} 3');
     expect(beforeSend).toContain('channelcast_items_total{feed="news",decision="queued"} 3');
     expect(beforeSend).toContain('channelcast_feed_poll_duration_seconds_count 1');
-    expect(beforeSend).toMatch(/channelcast_queue_jobs\{state="prioritized"\} 3/);
+    // One queue job (a run) carries the poll's three posts.
+    expect(beforeSend).toMatch(/channelcast_queue_jobs\{state="prioritized"\} 1/);
+    expect(beforeSend).toContain('channelcast_deliveries{state="queued"} 3');
     expect(beforeSend).toContain('channelcast_feed_consecutive_failures{feed="news"} 0');
     expect(beforeSend).toMatch(/channelcast_feed_last_success_age_seconds\{feed="news"\} \d/);
 
     startWorker();
     await until(() => work.publisher.sent.length === 3);
-    await until(async () => (await completedJobs(prom)) === 3);
+    await until(async () => (await completedJobs(prom)) === 1);
     const text = await prom.text();
     expect(text).toContain('channelcast_posts_total{channel="main",state="sent"} 3');
     expect(text).toContain('channelcast_publish_duration_seconds_count{channel="main"} 3');
     expect(Number(/channelcast_item_to_post_seconds_count\{channel="main"\} (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
     expect(text).toContain('channelcast_queue_jobs{state="prioritized"} 0');
+    expect(text).toContain('channelcast_deliveries{state="queued"} 0');
+    expect(text).toContain('channelcast_deliveries{state="sent"} 3');
     expect(text).toContain('channelcast_publisher_state{state="ready"} 1');
     expect(text).toContain('channelcast_publisher_state{state="awaiting-qr"} 0');
     expect(text).toContain('process_cpu_user_seconds_total');

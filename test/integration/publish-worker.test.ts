@@ -1,6 +1,7 @@
 // The publish worker on real Redis + BullMQ with a scriptable fake publisher.
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
+import type { PostRun } from '../../src/ports.js';
 import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
@@ -10,7 +11,8 @@ import { until } from '../helpers/wait.js';
 
 const harness = useWorkerHarnesses();
 
-const jobOf = async (h: WorkerHarness, id: string): Promise<Job> => (await h.queue.queue.getJob(id))!;
+const runOf = (h: WorkerHarness, postId: string): Promise<Job<PostRun>> => h.runOf(postId);
+const finished = async (h: WorkerHarness, postId: string): Promise<boolean> => (await runOf(h, postId)).finishedOn !== undefined;
 
 describe('publish worker: delivery and retries', () => {
   it('publishes a feed item once and records every transition', async () => {
@@ -44,23 +46,44 @@ describe('publish worker: delivery and retries', () => {
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
     expect(h.publisher.sent).toHaveLength(1);
     expect(h.publisher.publishCalls).toBe(3);
-    expect((await h.deliveries.get(job!.postId))!.attempts).toBe(3);
-    // BullMQ counts the run that succeeded too: two failures + one success.
-    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'completed');
-    expect((await jobOf(h, job!.postId)).attemptsMade).toBe(3);
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record.attempts).toBe(3);
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'queued', 'sending', 'queued', 'sending', 'sent']);
+    // Backoff of 100 ms, then 200 ms (each less up to half at random), between the attempts.
+    const sendingAt = record.history.filter((t) => t.state === 'sending').map((t) => Date.parse(t.at));
+    expect(sendingAt[1]! - sendingAt[0]!).toBeGreaterThanOrEqual(50);
+    expect(sendingAt[2]! - sendingAt[1]!).toBeGreaterThanOrEqual(100);
+    // A post's failures are its own: the run spent no attempt of its own on them (BullMQ counts the completion).
+    await until(() => finished(h, job!.postId));
+    expect((await runOf(h, job!.postId)).attemptsMade).toBe(1);
   });
 
-  it('fails a rejected post at once, keeping the reason, and never sends it', async () => {
-    const h = harness();
+  it('fails a rejected post at once, keeping the reason, never sends it, and goes on with the run', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
     h.publisher.failNext(new PublishRejectedError('not an admin of this channel'));
-    const [job] = await h.enqueueFeed([makeFeedItem(3)]);
+    const [rejected, next] = await h.enqueueFeed([makeFeedItem(3), makeFeedItem(4)]);
     h.startWorker();
-    await until(async () => (await jobOf(h, job!.postId)).failedReason !== undefined);
-    const failed = await jobOf(h, job!.postId);
-    expect(failed.attemptsMade).toBe(1);
-    expect(failed.failedReason).toBe('not an admin of this channel');
-    expect(await h.deliveries.get(job!.postId)).toMatchObject({ state: 'failed', lastError: 'not an admin of this channel', attempts: 1 });
-    expect(h.publisher.sent).toHaveLength(0);
+    await until(async () => (await h.deliveries.get(next!.postId))?.state === 'sent');
+    expect(await h.deliveries.get(rejected!.postId)).toMatchObject({ state: 'failed', lastError: 'not an admin of this channel', attempts: 1 });
+    expect(h.publisher.sent.map((s) => s.postId)).toEqual([next!.postId]);
+    expect(failedForGood).toEqual([`${rejected!.postId}: not an admin of this channel`]);
+    await until(() => finished(h, rejected!.postId));
+    expect((await runOf(h, rejected!.postId)).failedReason).toBeUndefined();
+  });
+
+  it('fails a post for good after its last attempt, and the run goes on', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ attempts: 2, onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
+    h.publisher.failNext(new PublishUnavailableError('socket closed'), 2);
+    const [failing, next] = await h.enqueueFeed([makeFeedItem(5), makeFeedItem(6)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(next!.postId))?.state === 'sent');
+    const record = (await h.deliveries.get(failing!.postId))!;
+    expect(record).toMatchObject({ state: 'failed', attempts: 2, lastError: 'socket closed' });
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'queued', 'sending', 'failed']);
+    expect(failedForGood).toEqual([`${failing!.postId}: socket closed`]);
+    expect(h.publisher.sent.map((s) => s.postId)).toEqual([next!.postId]);
   });
 
   it('waits without spending attempts while the publisher is not ready, then resumes by itself', async () => {
@@ -70,8 +93,9 @@ describe('publish worker: delivery and retries', () => {
     h.startWorker();
     await new Promise((r) => setTimeout(r, 1500));
     expect(h.publisher.publishCalls).toBe(0);
-    const waiting = await jobOf(h, job!.postId);
+    const waiting = await runOf(h, job!.postId);
     expect(waiting.attemptsMade).toBe(0);
+    expect(['prioritized', 'delayed']).toContain(await waiting.getState());
     expect(await h.deliveries.get(job!.postId)).toMatchObject({ state: 'queued', attempts: 0 });
     h.publisher.setState('ready');
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
@@ -112,9 +136,9 @@ describe('publish worker: delivery and retries', () => {
     const [job] = await h.enqueueFeed([makeFeedItem(5)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
-    // Only the successful run counts (BullMQ counts completions): the rate-limited wait spent nothing.
-    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'completed');
-    expect((await jobOf(h, job!.postId)).attemptsMade).toBe(1);
+    // Only the completion counts (BullMQ counts completions): the rate-limited wait spent nothing.
+    await until(() => finished(h, job!.postId));
+    expect((await runOf(h, job!.postId)).attemptsMade).toBe(1);
     expect((await h.deliveries.get(job!.postId))!.history.map((t) => t.state)).toEqual(['queued', 'sending', 'queued', 'sending', 'sent']);
     expect(h.publisher.sent).toHaveLength(1);
   });
@@ -212,14 +236,13 @@ describe('publish worker: exactly once across crashes', () => {
     const blip = failSentWrites(h.deps.deliveries, (n) => n === 1);
     const [job] = await h.enqueueFeed([makeFeedItem(7)]);
     h.startWorker();
-    await until(async () => (await jobOf(h, job!.postId)).finishedOn !== undefined, 10_000);
-    const finished = await jobOf(h, job!.postId);
-    expect(finished.failedReason).toBeUndefined();
-    expect(finished.returnvalue).toMatchObject({ kind: 'sent', via: 'reconciled' });
+    await until(() => finished(h, job!.postId), 10_000);
+    expect((await runOf(h, job!.postId)).failedReason).toBeUndefined();
     expect(blip.failures()).toBe(1);
     expect(failedForGood).toEqual([]);
     expect(h.publisher.sent).toHaveLength(1);
-    expect((await h.deliveries.get(job!.postId))).toMatchObject({ state: 'sent', messageId: h.publisher.sent[0]!.messageId });
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record).toMatchObject({ state: 'sent', messageId: h.publisher.sent[0]!.messageId, note: 'found in the channel after a restart' });
   });
 
   it('a post recorded as sent is never sent again, whatever BullMQ replays', async () => {
@@ -227,9 +250,34 @@ describe('publish worker: exactly once across crashes', () => {
     const [job] = await h.enqueueFeed([makeFeedItem(8)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
-    await (await jobOf(h, job!.postId)).retry('completed');
-    await until(async () => (await jobOf(h, job!.postId)).finishedOn !== undefined && (await jobOf(h, job!.postId)).returnvalue?.kind === 'already-done');
+    await until(() => finished(h, job!.postId));
+    const run = await runOf(h, job!.postId);
+    const firstFinish = run.finishedOn!;
+    await run.retry('completed');
+    await until(async () => ((await runOf(h, job!.postId)).finishedOn ?? 0) > firstFinish);
     expect(h.publisher.sent).toHaveLength(1);
+    expect(h.publisher.publishCalls).toBe(1);
+  });
+
+  it('a run that hits an error of its own retries until it gets through, telling the admins and then that it recovered', async () => {
+    const trouble: string[] = [];
+    const h = harness({ runRetryDelayMs: 5, onRunTrouble: (run, t) => trouble.push(t === 'recovered' ? `${run.runId} recovered` : `${run.runId}: ${t.error}`) });
+    // Redis "goes away" for the run's first nine looks at the channel's pause flag.
+    const pausedSince = h.deps.control.pausedSince.bind(h.deps.control);
+    let looks = 0;
+    (h.deps.control as { pausedSince: typeof pausedSince }).pausedSince = async (channelId) => {
+      if (++looks <= 9) throw new Error('Connection is closed.');
+      return pausedSince(channelId);
+    };
+    const [job] = await h.enqueueFeed([makeFeedItem(9)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 20_000);
+    const run = await runOf(h, job!.postId);
+    // The default alert threshold is 8 tries; the 10th got through.
+    expect(trouble).toEqual([`${run.data.runId}: Connection is closed.`, `${run.data.runId} recovered`]);
+    expect(h.publisher.sent).toHaveLength(1);
+    await until(() => finished(h, job!.postId));
+    expect((await runOf(h, job!.postId)).attemptsMade).toBe(10);
   });
 });
 
@@ -260,9 +308,11 @@ describe('publish worker: pacing, digest, priority, images', () => {
     expect(h.publisher.sent).toHaveLength(3); // the fourth waits for the hour to roll over
     const gaps = h.publisher.sent.slice(1).map((s, i) => s.at.getTime() - h.publisher.sent[i]!.at.getTime());
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500);
-    const fourth = (await h.queue.queue.getJobs(['delayed']))[0]!;
-    expect(fourth.attemptsMade).toBe(0);
-    expect(fourth.timestamp + fourth.delay).toBeGreaterThan(Date.now() + 50 * 60_000);
+    // The run waits for the hour at its fourth post, having spent no attempt.
+    const run = (await h.queue.queue.getJobs(['delayed']))[0]!;
+    expect(run.attemptsMade).toBe(0);
+    expect(run.progress).toEqual({ next: 3, posts: 4 });
+    expect(run.timestamp + run.delay).toBeGreaterThan(Date.now() + 50 * 60_000);
   });
 
   it('holds the gap for the channel as a whole when several workers run', async () => {
@@ -284,8 +334,8 @@ describe('publish worker: pacing, digest, priority, images', () => {
     const h = harness({ clock: quietNight, channels: { main: { pacing: { quietHours: '23:00-07:00' } } } });
     const [job] = await h.enqueueFeed([makeFeedItem(20)]);
     h.startWorker();
-    await until(async () => (await h.queue.queue.getJobState(job!.postId)) === 'delayed');
-    const delayed = await jobOf(h, job!.postId);
+    await until(async () => (await (await runOf(h, job!.postId)).getState()) === 'delayed');
+    const delayed = await runOf(h, job!.postId);
     // 07:00 Karachi = 02:00Z, 5.5 h after the injected "now"; BullMQ counts the delay from real time.
     expect(delayed.attemptsMade).toBe(0);
     expect(h.publisher.sent).toHaveLength(0);

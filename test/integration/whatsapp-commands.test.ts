@@ -128,7 +128,7 @@ async function jobOf(h: Harness, reply: string): Promise<ManualPostJob> {
   const postId = /\b(m-[0-9a-f-]{36})\b/.exec(reply)?.[1];
   expect(postId, reply).toBeDefined();
   const job = await h.queue.queue.getJob(postId!);
-  return job!.data as ManualPostJob;
+  return job!.data.posts[0] as ManualPostJob;
 }
 
 describe('WhatsApp commands: !post', () => {
@@ -254,10 +254,10 @@ describe('WhatsApp commands: who is answered', () => {
 });
 
 describe('WhatsApp commands: reading and steering', () => {
-  it('!status sums up publisher, queue, feeds and paused channels; !pause and !resume steer channels', async () => {
+  it('!status sums up publisher, posts, feeds and paused channels; !pause and !resume steer channels', async () => {
     const h = await harness();
     await h.ask('!post one');
-    expect(await h.ask('  !Status ')).toBe(['whatsapp: ready', 'queue: 1 waiting, 0 delayed, 0 failed', 'feeds: news not polled yet', 'paused: none'].join('\n'));
+    expect(await h.ask('  !Status ')).toBe(['whatsapp: ready', 'posts: 1 queued, 0 sending, 0 failed', 'feeds: news not polled yet', 'paused: none'].join('\n'));
     expect(await h.ask('!pause main')).toBe('paused: main');
     expect((await h.ask('!status')).split('\n')[3]).toBe('paused: main');
     expect(await h.ask('!pause nowhere')).toBe('failed: no channel "nowhere"');

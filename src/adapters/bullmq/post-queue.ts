@@ -1,17 +1,28 @@
 /**
- * The `posts` queue in BullMQ. Job id = post id, plus a deduplication key with a long TTL: the job id alone
- * stops blocking once a finished job is removed, the dedup key survives that (see docs/adr/0001).
+ * The `posts` queue in BullMQ. One job is one run: a channel's posts from one poll, or one admin's post
+ * (docs/adr/0002-post-runs.md). A feed run's job id is derived from its channel and posts, plus a
+ * deduplication key with a long TTL: the job id alone stops blocking once a finished job is removed, the
+ * dedup key survives that (docs/adr/0001).
  */
+import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { FeedPostJob, ManualPostJob, PostJob, PostQueue } from '../../ports.js';
+import type { FeedPostJob, ManualPostJob, PostJob, PostQueue, PostRun } from '../../ports.js';
 
 export const POSTS_QUEUE = 'posts';
 
-/** BullMQ runs unprioritised jobs before prioritised ones, so feed items get a priority too (lower = sooner). */
+/** BullMQ runs unprioritised jobs before prioritised ones, so feed runs get a priority too (lower = sooner). */
 export const PRIORITY = { manual: 1, feed: 10 } as const;
 
+/**
+ * A run retries what is not a post's own failure (Redis away, a bug) for as long as it takes: its posts are
+ * never dropped. Each post's send attempts are counted on its delivery record instead.
+ */
+export const RUN_ATTEMPTS = 1_000_000;
+/** Not one of BullMQ's own, so BullMQ asks the worker's backoffStrategy (doubling, capped at an hour). */
+const RUN_BACKOFF = 'capped-exponential';
+
 export interface BullmqPostQueue extends PostQueue {
-  readonly queue: Queue;
+  readonly queue: Queue<PostRun>;
   close(): Promise<void>;
 }
 
@@ -19,47 +30,48 @@ export interface PostQueueOptions {
   readonly connection: ConnectionOptions;
   readonly prefix: string;
   readonly dedupTtlMs: number;
-  /** Send attempts before a post fails for good (transient errors only; waits are not attempts). */
-  readonly attempts?: number;
-  /** First retry delay; doubles each attempt, with jitter. */
-  readonly retryDelayMs?: number;
   readonly clock?: { now(): Date };
 }
 
+/** A feed run's id: the same posts for the same channel always give the same id. */
+export function feedRunId(channelId: string, posts: readonly Pick<PostJob, 'postId'>[]): string {
+  const hash = createHash('sha256').update(channelId);
+  for (const post of posts) hash.update(`\n${post.postId}`);
+  return `r-${hash.digest('hex').slice(0, 40)}`;
+}
+
 export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueue {
-  const queue = new Queue(POSTS_QUEUE, {
+  const queue = new Queue<PostRun>(POSTS_QUEUE, {
     connection: options.connection,
     prefix: options.prefix,
     defaultJobOptions: {
-      attempts: options.attempts ?? 8,
-      backoff: { type: 'exponential', delay: options.retryDelayMs ?? 30_000, jitter: 0.5 },
+      attempts: RUN_ATTEMPTS,
+      backoff: { type: RUN_BACKOFF },
       removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
       removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
     },
   });
   const now = () => (options.clock ?? { now: () => new Date() }).now().getTime();
+  const addManual = async (job: ManualPostJob, runId: string): Promise<void> => {
+    const delay = job.at ? Math.max(0, Date.parse(job.at) - now()) : 0;
+    const run: PostRun = { runId, channelId: job.channelId, posts: [job] };
+    await queue.add('manual', run, { jobId: runId, priority: PRIORITY.manual, delay });
+  };
   return {
     queue,
     async enqueueFeedPosts(jobs: readonly FeedPostJob[]) {
-      if (jobs.length === 0) return;
+      const byChannel = new Map<string, FeedPostJob[]>();
+      for (const job of jobs) byChannel.set(job.channelId, [...(byChannel.get(job.channelId) ?? []), job]);
+      if (byChannel.size === 0) return;
       await queue.addBulk(
-        jobs.map((job) => ({
-          name: job.kind,
-          data: job,
-          opts: { jobId: job.postId, deduplication: { id: job.postId, ttl: options.dedupTtlMs }, priority: PRIORITY.feed },
-        })),
+        [...byChannel].map(([channelId, posts]) => {
+          const runId = feedRunId(channelId, posts);
+          return { name: 'feed', data: { runId, channelId, posts }, opts: { jobId: runId, deduplication: { id: runId, ttl: options.dedupTtlMs }, priority: PRIORITY.feed } };
+        }),
       );
     },
-    async enqueueManualPost(job: ManualPostJob) {
-      const delay = job.at ? Math.max(0, Date.parse(job.at) - now()) : 0;
-      await queue.add(job.kind, job, { jobId: job.postId, priority: PRIORITY.manual, delay });
-    },
-    async retry(postId) {
-      const job = await queue.getJob(postId);
-      if (!job || (await job.getState()) !== 'failed') return false;
-      await job.retry('failed');
-      return true;
-    },
+    enqueueManualPost: (job) => addManual(job, job.postId),
+    enqueueRetry: (job) => addManual(job, `${job.postId}-retry-${now()}`),
     async cancel(postId) {
       const job = await queue.getJob(postId);
       if (!job) return false;
@@ -71,10 +83,9 @@ export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueu
     async counts() {
       return queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
     },
-    async upcoming(limit) {
-      // Every post job has a priority, so the ready ones are all in `prioritized`, next first.
-      const jobs = await queue.getPrioritized(0, Math.max(0, limit - 1));
-      return jobs.filter((job) => job?.data).map((job) => job.data as PostJob);
+    async manualWaiting() {
+      const counts = await queue.getCountsPerPriority([PRIORITY.manual]);
+      return (counts[String(PRIORITY.manual)] ?? 0) > 0;
     },
     close: () => queue.close(),
   };

@@ -3,12 +3,14 @@
  * already has. Every source is read on its own: Redis failing for the queue counts still lets the
  * publisher gauge through, and a part that can't be read is left out of the snapshot (not exported).
  */
-import type { Clock, FeedStateStore, PostQueue, PublisherState } from '../../ports.js';
+import type { Clock, DeliveryStore, FeedStateStore, PostQueue, PublisherState } from '../../ports.js';
 import type { FeedGauge, GaugeSnapshot } from './prom-metrics.js';
 
 export interface GaugeSources {
   /** The post queue; give it to one process only (queue depth is global, counters are per process). */
   readonly queue?: Pick<PostQueue, 'counts'> | undefined;
+  /** Posts by delivery state; like the queue, global. */
+  readonly deliveries?: Pick<DeliveryStore, 'countByState'> | undefined;
   readonly feeds?: { readonly ids: readonly string[]; readonly state: Pick<FeedStateStore, 'get'> } | undefined;
   /** This process's publisher, or null/absent when it runs no worker. */
   readonly publisherState?: (() => PublisherState | null) | undefined;
@@ -17,11 +19,12 @@ export interface GaugeSources {
 
 export function gaugeCollector(sources: GaugeSources): () => Promise<GaugeSnapshot> {
   return async () => {
-    const [queue, feeds] = await Promise.all([
+    const [queue, deliveries, feeds] = await Promise.all([
       sources.queue?.counts().catch(() => undefined),
+      sources.deliveries?.countByState().catch(() => undefined),
       sources.feeds ? readFeeds(sources.feeds, sources.clock) : undefined,
     ]);
-    return { queue, feeds, publisher: sources.publisherState?.()?.status };
+    return { queue, deliveries, feeds, publisher: sources.publisherState?.()?.status };
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The Metrics port on prom-client. Counters and histograms move as the poller and the worker report;
- * gauges (queue depth, publisher state, feed health) are read at scrape time through `collect`, so they
+ * gauges (queue depth, posts by state, publisher state, feed health) are read at scrape time through `collect`, so they
  * are never stale. Each instance owns its Registry: tests can build several, and nothing leaks into
  * prom-client's global one.
  */
@@ -9,8 +9,10 @@ import type { Metrics, PublisherStatus } from '../../ports.js';
 
 /** What the gauges show, read once per scrape. A part left out (unknown, or unreadable) is not exported. */
 export interface GaugeSnapshot {
-  /** BullMQ job counts by state. */
+  /** BullMQ job counts by state (one job is a run of posts). */
   readonly queue?: Readonly<Record<string, number>> | undefined;
+  /** Posts by delivery state (within the store's bounded indexes). */
+  readonly deliveries?: Readonly<Record<string, number>> | undefined;
   /** This process's publisher status; absent when the process runs no publisher. */
   readonly publisher?: PublisherStatus | undefined;
   readonly feeds?: readonly FeedGauge[] | undefined;
@@ -70,9 +72,13 @@ export function createPromMetrics(options: { collect: () => Promise<GaugeSnapsho
   const alerts = new Counter({ name: 'channelcast_alerts_total', help: 'Alerts raised, by alert', labelNames: ['alert'], registers });
 
   const snapshot = sharedSnapshot(options.collect);
-  gauge(register, 'channelcast_queue_jobs', 'Post jobs by BullMQ state', ['state'], snapshot, (g, s) => {
+  gauge(register, 'channelcast_queue_jobs', 'Queue jobs (runs of posts) by BullMQ state', ['state'], snapshot, (g, s) => {
     if (!s.queue) return;
     for (const [state, count] of Object.entries(s.queue)) g.set({ state }, count);
+  });
+  gauge(register, 'channelcast_deliveries', 'Posts by delivery state (queued = still to go out)', ['state'], snapshot, (g, s) => {
+    if (!s.deliveries) return;
+    for (const [state, count] of Object.entries(s.deliveries)) g.set({ state }, count);
   });
   gauge(register, 'channelcast_publisher_state', 'Publisher status in this process (1 = current)', ['state'], snapshot, (g, s) => {
     const current = s.publisher;

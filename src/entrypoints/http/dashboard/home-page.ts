@@ -60,10 +60,10 @@ function linkBlock(link: HomeView['link']): SafeHtml | null {
 function queueCard(status: OpsStatus): SafeHtml {
   const list = (counts: Record<string, number>): SafeHtml =>
     html`<ul class="counts">${Object.entries(counts).map(([state, n]) => html`<li><strong>${n}</strong>${state}</li>`)}</ul>`;
-  return html`<section class="card" aria-labelledby="queue-h"><h2 id="queue-h">Queue</h2>
-${list(status.queue)}
-<h2 class="small muted">Deliveries by state</h2>
+  return html`<section class="card" aria-labelledby="queue-h"><h2 id="queue-h">Posts by state</h2>
 ${list(status.deliveries)}
+<h2 class="small muted">Queue: runs of posts by state</h2>
+${list(status.queue)}
 </section>`;
 }
 
