@@ -119,13 +119,15 @@ export function formatPost(item: FeedItem, format: PostFormat): string {
   // Escaping keeps lengths (one look-alike per marker), so it can come before the cutting.
   const sentences = summarySentences(item, format.boilerplate, format.summaryMaxChars).map(escapeMarkup);
   const title = escapeMarkup(item.title);
+  // A field the template never shows is left empty rather than worked out.
+  const shows = (field: Field): boolean => format.template.includes(`{${field}}`);
   const fields: Fields = {
     title,
     summary: takeSentences(sentences, format.summaryMaxChars),
     link: item.link ?? '',
-    author: escapeMarkup(item.author ?? ''),
-    categories: formatCategories(item.categories, format.hashtags),
-    date: formatDate(item.publishedAt, format.timezone),
+    author: shows('author') ? escapeMarkup(item.author ?? '') : '',
+    categories: shows('categories') ? formatCategories(item.categories, format.hashtags) : '',
+    date: shows('date') ? formatDate(item.publishedAt, format.timezone) : '',
   };
   const max = format.maxPostLength;
   const full = render(format.template, fields);
