@@ -42,6 +42,16 @@ describe('redis delivery store', () => {
     expect(await redis.pttl(`${prefix}:delivery:p-1`)).toBeGreaterThan(3_500_000);
   });
 
+  it('reads a record that has never moved as a whole queued record', async () => {
+    await store.createQueued([feedPost(2), { postId: 'm-1', kind: 'manual', channelId: 'main', feedId: null, itemKey: null, link: null, title: 'Hello', firstSeenAt: null, imageUrl: 'https://img.example/a.jpg' }], at(1));
+    expect(await store.get('p-2')).toEqual({
+      postId: 'p-2', kind: 'feed', channelId: 'main', feedId: 'f', itemKey: 'guid:2', link: 'https://x.example/2', title: 'Story 2', state: 'queued', attempts: 0,
+      createdAt: at(1).toISOString(), updatedAt: at(1).toISOString(), firstSeenAt: at(0).toISOString(), history: [{ state: 'queued', at: at(1).toISOString() }],
+      messageId: null, lastError: null, text: null, textHash: null, imageUrl: null, digestId: null, members: [], note: null, acks: [],
+    });
+    expect(await store.get('m-1')).toMatchObject({ kind: 'manual', feedId: null, itemKey: null, link: null, imageUrl: 'https://img.example/a.jpg', state: 'queued', attempts: 0 });
+  });
+
   it('lists by state and recency, and tracks a channel’s queued feed posts oldest first', async () => {
     for (const n of [1, 2, 3]) await store.createQueued([feedPost(n)], at(n));
     await move('p-2', 'sending', at(10));

@@ -94,27 +94,16 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
     const recordKeys: string[] = [keys.deliveriesRecent(), keys.deliveriesByState('queued')];
     const args: (string | number)[] = [options.ttlMs, deliveries.length];
     for (const d of deliveries) {
-      const record: DeliveryRecord = {
-        ...d,
-        state: 'queued',
-        attempts: 0,
-        createdAt: now,
-        updatedAt: now,
-        history: [{ state: 'queued', at: now }],
-        messageId: null,
-        lastError: null,
-        text: d.text ?? null,
-        textHash: null,
-        imageUrl: d.imageUrl ?? null,
-        digestId: null,
-        members: d.members ?? [],
-        note: null,
-        acks: [],
-      };
-      // Empty fields are left out: fromHash fills them in.
-      const fields = Object.entries(toHash(record)).filter(([field, value]) => value !== '' && !(JSON_FIELDS.has(field) && value === '[]'));
+      // A new record is written without what fromHash can tell from its absence: state queued, no attempts,
+      // updated when created, one history entry; and without its empty fields.
+      const fields: string[] = ['postId', d.postId, 'kind', d.kind, 'channelId', d.channelId, 'title', d.title, 'createdAt', now];
+      for (const field of ['feedId', 'itemKey', 'link', 'firstSeenAt', 'text', 'imageUrl'] as const) {
+        const value = d[field];
+        if (value) fields.push(field, value);
+      }
+      if (d.members?.length) fields.push('members', JSON.stringify(d.members));
       recordKeys.push(keys.delivery(d.postId), keys.queuedFeedPosts(d.channelId));
-      args.push(d.postId, at.getTime(), d.kind === 'feed' ? 1 : 0, fields.length, ...fields.flat());
+      args.push(d.postId, at.getTime(), d.kind === 'feed' ? 1 : 0, fields.length / 2, ...fields);
     }
     return commands.channelcastCreateDeliveries(recordKeys.length, ...recordKeys, ...args);
   };
@@ -223,5 +212,9 @@ function fromHash(hash: Record<string, string>): DeliveryRecord {
     else record[field] = value === '' ? null : value;
   }
   record.title ??= '';
+  // Never moved since it was created (createQueued leaves these out).
+  record.state ??= 'queued';
+  record.updatedAt ??= record.createdAt;
+  if (hash.history === undefined) record.history = [{ state: 'queued', at: record.createdAt }];
   return record as unknown as DeliveryRecord;
 }
