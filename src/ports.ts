@@ -168,8 +168,10 @@ export interface DeliveryRecord {
   readonly link: string | null;
   readonly title: string;
   readonly state: DeliveryState;
-  /** Send attempts made (a wait for pacing or readiness is not an attempt). */
+  /** Send attempts made (a wait for pacing, readiness or a rate limit is not an attempt). */
   readonly attempts: number;
+  /** After a failed attempt: not tried again before this time (ISO 8601); null otherwise. */
+  readonly retryAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** When the poller first saw the item (feed posts): the start of item-to-post latency. */
@@ -195,7 +197,7 @@ export type NewDelivery = Pick<DeliveryRecord, 'postId' | 'kind' | 'channelId' |
   Partial<Pick<DeliveryRecord, 'text' | 'imageUrl' | 'members'>>;
 
 export type DeliveryPatch = Partial<
-  Pick<DeliveryRecord, 'attempts' | 'messageId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>
+  Pick<DeliveryRecord, 'attempts' | 'retryAt' | 'messageId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>
 >;
 
 export interface DeliveryChange {

@@ -20,6 +20,7 @@ export type AdminResult = { readonly ok: true; readonly message: string } | { re
 export function retryPost(postId: string, deps: AdminDeps): Promise<AdminResult> {
   return withPost(postId, deps, async (record) => {
     if (record.state !== 'failed') return { ok: false, message: `post ${postId} is ${record.state}, not failed` };
+    if (record.kind === 'digest') return { ok: false, message: `post ${postId} is a digest; its posts were queued again when it failed` };
     if (record.text === null) return { ok: false, message: `post ${postId} was never tried, so there is no text to send again` };
     await deps.queue.enqueueRetry({
       kind: 'manual',

@@ -45,8 +45,9 @@ export async function createManualPost(input: ManualPostInput, deps: ManualPostD
     ...(input.at === undefined ? {} : { at: new Date(input.at).toISOString() }),
     createdAt: now.toISOString(),
   };
-  // Recorded first: a post is visible (queued) from the moment it is accepted.
-  await deps.deliveries.createQueued([deliveryOf(job)], now);
+  // Queued, then recorded (as the poller does): a failure in between leaves a run the worker gives a record,
+  // never a `queued` record that nothing will send.
   await deps.queue.enqueueManualPost(job);
+  await deps.deliveries.createQueued([deliveryOf(job)], now);
   return job;
 }

@@ -7,12 +7,13 @@
  *
  * A batch takes the run's next posts only while each can go this way (text, due, `queued`), so the run's
  * order holds. A crash mid-batch leaves the batch `sending`; the run's next look reconciles each against the
- * channel, as after any crash. A paced channel never batches: one post per gap is the point of pacing.
+ * channel, as after any crash. A paced channel never batches (one post per gap is the point of pacing), nor
+ * does one with a digest threshold (its backlog goes out as a digest).
  */
 import { formatPost } from '../domain/format-post.js';
 import { textHash } from '../domain/text-hash.js';
 import type { DeliveryRecord, PostJob } from '../ports.js';
-import type { ChannelSettings, Followers, PublishDeps } from './publish-post.js';
+import type { ChannelSettings, Followers, Interruption, PublishDeps } from './publish-post.js';
 import { errorText, recordFailedSend, type SendFailure } from './record-failed-send.js';
 
 /** Posts per batch: enough to make the lock and record writes cheap per post, few enough to reconcile fast. */
@@ -31,8 +32,9 @@ export interface HeldLock {
 interface BatchWatch {
   readonly lock: HeldLock;
   readonly channelId: string;
-  readonly interrupt: (() => Promise<string | null>) | undefined;
+  readonly interrupt: Followers['interrupt'];
   checkedAt: number;
+  interrupted: Interruption | null;
 }
 
 export interface SentFollower {
@@ -47,9 +49,11 @@ export interface BatchResult {
   readonly failure: { readonly job: PostJob; readonly outcome: SendFailure } | null;
   /** Why the batch ended before the offer did (null when every post offered went, or none could). */
   readonly stop: string | null;
+  /** Set when it ended because its run should step aside (publish-run.ts). */
+  readonly interrupted: Interruption | null;
 }
 
-/** The text a post's job sends, and the image it would try to attach. */
+/** The text a post goes out with, and the image it would try to attach. */
 export function postContent(job: PostJob, settings: ChannelSettings): { text: string; imageUrl: string | null } {
   return { text: job.kind === 'manual' ? job.text : formatPost(job.item, settings.format), imageUrl: imageOf(job, settings) };
 }
@@ -58,32 +62,34 @@ const imageOf = (job: PostJob, settings: ChannelSettings): string | null => (job
 
 export async function sendFollowers(followers: Followers, settings: ChannelSettings, lock: HeldLock, deps: PublishDeps): Promise<BatchResult> {
   const channelId = settings.target.channelId;
-  const none: BatchResult = { sent: [], failure: null, stop: null };
-  if (!deps.pacer.unpaced(channelId)) return none;
+  const none: BatchResult = { sent: [], failure: null, stop: null, interrupted: null };
+  // A channel that turns a backlog into a digest wants it combined, not sent post by post.
+  if (!deps.pacer.unpaced(channelId) || settings.digestThreshold > 0) return none;
   const now = deps.clock.now();
-  // A post with an image takes the single path (fetch, and the fall-back to text); so does one not yet due.
-  const eligible = takeWhile(followers.posts, (job) => job.channelId === channelId && !imageOf(job, settings) && !(job.kind === 'manual' && job.at && Date.parse(job.at) > now.getTime()));
+  // A post with an image takes the single path (fetch, and the fall-back to text).
+  const eligible = takeWhile(followers.posts, (job) => !imageOf(job, settings));
   if (eligible.length === 0) return none;
   const [records, pausedSince] = await Promise.all([Promise.all(eligible.map((job) => deps.deliveries.get(job.postId))), deps.control.pausedSince(channelId)]);
   if (pausedSince) return none;
-  // Only posts exactly as the single path would find them: queued, and in no digest.
+  // Only posts the single path would send straight away: queued, in no digest, not waiting out a retry.
   const claimable = takeWhile(
     eligible.map((job, i) => ({ job, record: records[i] })),
-    (c): c is { job: PostJob; record: DeliveryRecord } => c.record?.state === 'queued' && !c.record.digestId,
+    (c): c is { job: PostJob; record: DeliveryRecord } =>
+      c.record?.state === 'queued' && !c.record.digestId && !(c.record.retryAt && Date.parse(c.record.retryAt) > now.getTime()),
   ).map((c) => ({ ...c, text: postContent(c.job, settings).text }));
   if (claimable.length === 0) return none;
   const claimedRecords = await deps.deliveries.transitionAll(
     claimable.map((c) => ({
       current: c.record,
       state: 'sending' as const,
-      patch: { text: c.text, textHash: textHash(c.text), imageUrl: null, attempts: c.record.attempts + 1 },
+      patch: { text: c.text, textHash: textHash(c.text), imageUrl: null, attempts: c.record.attempts + 1, retryAt: null },
       note: 'sent with the posts before it',
     })),
     now,
   );
   const claimed = claimable.map((c, i) => ({ ...c, record: claimedRecords[i]! }));
 
-  const watch: BatchWatch = { lock, channelId, interrupt: followers.interrupt, checkedAt: Date.now() };
+  const watch: BatchWatch = { lock, channelId, interrupt: followers.interrupt, checkedAt: Date.now(), interrupted: null };
   const sent: { job: PostJob; record: DeliveryRecord; messageId: string }[] = [];
   let stopped: { at: number; reason: string } | null = null;
   let failure: BatchResult['failure'] = null;
@@ -110,14 +116,15 @@ export async function sendFollowers(followers: Followers, settings: ChannelSetti
     deps.deliveries.transitionAll(
       [
         ...sent.map((s) => ({ current: s.record, state: 'sent' as const, patch: { messageId: s.messageId, lastError: null, note: null } })),
-        ...unsent.map((c) => ({ current: c.record, state: 'queued' as const, note: `not sent with its batch (${stopped?.reason ?? ''}); its run sends it` })),
+        // Never tried: the attempt their claim counted is given back.
+        ...unsent.map((c) => ({ current: c.record, state: 'queued' as const, patch: { attempts: c.record.attempts - 1 }, note: `not sent with its batch (${stopped?.reason ?? ''}); its run sends it` })),
       ],
       at,
     ),
     // With no gap and no cap, one recorded send leaves the pacer as one per post would.
     sent.length > 0 ? deps.pacer.recordSend(channelId, at) : undefined,
   ]);
-  return { sent: sent.map(({ job, messageId }) => ({ job, messageId })), failure, stop: stopped?.reason ?? null };
+  return { sent: sent.map(({ job, messageId }) => ({ job, messageId })), failure, stop: stopped?.reason ?? null, interrupted: watch.interrupted };
 }
 
 /** The longest prefix of `items` whose every element passes `test`. */
@@ -136,8 +143,8 @@ async function readyToGoOn(watch: BatchWatch, deps: PublishDeps): Promise<string
   if (nowMs - watch.checkedAt >= CHECK_EVERY_MS) {
     const pausedSince = await deps.control.pausedSince(watch.channelId);
     if (pausedSince) return `channel paused by an admin since ${pausedSince}`;
-    const interrupted = await watch.interrupt?.();
-    if (interrupted) return interrupted;
+    watch.interrupted = (await watch.interrupt?.()) ?? null;
+    if (watch.interrupted) return watch.interrupted.reason;
     watch.checkedAt = nowMs;
   }
   const { lock } = watch;

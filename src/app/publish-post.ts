@@ -6,7 +6,7 @@
  * (publish-run.ts) acts on the outcome.
  */
 import { createHash } from 'node:crypto';
-import { PublishRateLimitedError, PublishUnavailableError, UnrecordedSendError } from '../domain/errors.js';
+import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError, UnrecordedSendError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import { formatDigest, type PostFormat } from '../domain/format-post.js';
 import { quietUntil } from '../domain/pacing.js';
@@ -62,12 +62,19 @@ export type PublishOutcome =
   /** Nothing can be done for this post before `until` (pacing, quiet hours, not ready, paused, a rate limit, a failed attempt's backoff). */
   | { readonly kind: 'wait'; readonly until: Date; readonly reason: string };
 
+/** Why a run should step aside now, and how long before it goes on. */
+export interface Interruption {
+  readonly reason: string;
+  /** A head start for what it steps aside for (an admin's post); 0 to go on as soon as anyone can. */
+  readonly resumeAfterMs: number;
+}
+
 /** What the leader's run offers to send right after it, under the same lock. */
 export interface Followers {
   /** The run's next posts, at most a batch less the leader. */
   readonly posts: readonly PostJob[];
-  /** Why the batch should stop now (an admin's post waits, the worker is stopping), or null. */
-  readonly interrupt?: (() => Promise<string | null>) | undefined;
+  /** Asked between posts, about once a second: should the batch stop for its run to step aside? */
+  readonly interrupt?: (() => Promise<Interruption | null>) | undefined;
 }
 
 const NOT_READY_RETRY_MS = 5_000;
@@ -92,7 +99,7 @@ export async function publishPost(job: PostJob, settings: ChannelSettings, deps:
       return { ...outcome, batch };
     } catch (err) {
       // This post is out and recorded; the batch's posts are each `queued` or `sending`, as after a crash.
-      return { ...outcome, batch: { sent: [], failure: null, stop: `the batch broke off: ${errorText(err)}` } };
+      return { ...outcome, batch: { sent: [], failure: null, stop: `the batch broke off: ${errorText(err)}`, interrupted: null } };
     }
   } finally {
     await deps.lease.release(name, token);
@@ -120,20 +127,29 @@ async function underLock(job: PostJob, settings: ChannelSettings, deps: PublishD
   if (quiet) return { kind: 'wait', until: quiet, reason: `quiet hours (${String(settings.quietHours)})` };
   if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing' };
 
+  // A failed attempt's backoff holds wherever the post is taken up (a replayed or second run too).
+  if (record.retryAt && Date.parse(record.retryAt) > now.getTime()) {
+    return { kind: 'wait', until: new Date(record.retryAt), reason: `retry after a failed attempt (${record.lastError ?? 'unknown error'})` };
+  }
+
   if (record.state === 'sending') {
     const carrier = record.digestId && record.kind !== 'digest' ? await deps.deliveries.get(record.digestId) : record;
     if (carrier?.state === 'sent') return finish(carrier, carrier.messageId ?? '', 'reconciled', deps);
-    if (carrier?.state === 'sending') return resend(carrier, settings, deps);
-    // The digest that carried this post was abandoned: the post is plain queued again.
-    record = await deps.deliveries.transition(record, 'queued', now, { digestId: null }, 'digest abandoned');
+    if (carrier?.state === 'sending') {
+      const outcome = await resend(carrier, settings, deps);
+      if (outcome.kind !== 'failed' || carrier === record) return outcome;
+    }
+    // The digest that carried this post was given up (its members went back to queued), or never recorded.
+    record = (await deps.deliveries.get(job.postId)) ?? record;
+    if (record.state === 'sending') record = await deps.deliveries.transition(record, 'queued', now, { digestId: null }, 'digest abandoned');
   }
 
   if (job.kind === 'feed-item' && settings.digestThreshold > 0) {
     const digest = await composeDigest(job.channelId, settings, deps);
     if (digest) {
       const outcome = await send(digest, digest.text ?? '', null, settings, deps);
-      // The digest carries the oldest posts that fit; this job's own post may not be among them. Its job
-      // must then run again (it would be lost otherwise: nothing else would ever send it).
+      // The digest carries the oldest posts that fit; this post may not be among them. The run must then
+      // come back to it (it would be lost otherwise: nothing else would ever send it).
       if (outcome.kind === 'sent' && !digest.members.includes(job.postId)) {
         return { kind: 'wait', until: deps.clock.now(), reason: `digest ${digest.postId} of older posts went out first; this post is still to go` };
       }
@@ -150,9 +166,19 @@ async function underLock(job: PostJob, settings: ChannelSettings, deps: PublishD
 async function resend(record: DeliveryRecord, settings: ChannelSettings, deps: PublishDeps): Promise<PublishOutcome> {
   // Look back past every post sent since this one went out: a backlog can push it beyond a fixed window.
   const sentAfter = await deps.deliveries.sentSince(new Date(sendingSince(record)));
-  const recent = await deps.publisher.listRecent(settings.target, Math.min(MAX_RECONCILE_WINDOW, RECONCILE_WINDOW + sentAfter));
+  let recent;
+  try {
+    recent = await deps.publisher.listRecent(settings.target, Math.min(MAX_RECONCILE_WINDOW, RECONCILE_WINDOW + sentAfter));
+  } catch (err) {
+    // Not knowing, it must not be sent again: it stays `sending` and is looked for later (no attempt spent),
+    // unless the channel itself refuses us for good.
+    if (err instanceof PublishRejectedError) return failed(record, err, deps);
+    return wait(deps, deps.notReadyRetryMs ?? NOT_READY_RETRY_MS, `could not look for ${record.postId} in the channel: ${errorText(err)}`);
+  }
   const match = recent.find((post) => textHash(post.text) === record.textHash);
   if (match) return finish(record, match.messageId, 'reconciled', deps, 'found in the channel after a restart');
+  // Now known not to be out: after its last attempt it fails here, never sent once more.
+  if (record.attempts >= deps.maxAttempts) return failed(record, new Error(`${record.lastError ?? 'send failed'}; not found in the channel after the last attempt`), deps);
   return send(record, record.text ?? '', record.imageUrl, settings, deps);
 }
 
@@ -177,6 +203,7 @@ async function send(
     textHash: textHash(text),
     imageUrl: image?.url ?? null,
     attempts: record.attempts + 1,
+    retryAt: null,
   });
   let published;
   try {
@@ -239,8 +266,9 @@ async function composeDigest(channelId: string, settings: ChannelSettings, deps:
   if (records.length <= settings.digestThreshold) return null;
   const { text, included } = formatDigest(records.map(asDigestItem), settings.format);
   const members = records.slice(0, included).map((r) => r.postId);
-  const digestId = `d-${createHash('sha256').update(members.join('\n')).digest('hex').slice(0, 40)}`;
   const now = deps.clock.now();
+  // One record per try: a digest that failed is given up, and a later one (even of the same posts) is new.
+  const digestId = `d-${createHash('sha256').update(`${now.toISOString()}\n${members.join('\n')}`).digest('hex').slice(0, 40)}`;
   await deps.deliveries.createQueued(
     [{ postId: digestId, kind: 'digest', channelId, feedId: null, itemKey: null, link: null, title: `Digest of ${members.length} posts`, firstSeenAt: null, text, members }],
     now,

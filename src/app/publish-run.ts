@@ -4,14 +4,20 @@
  * says where to pick up; a post that fails for good is recorded and passed. A long run steps aside, at a
  * safe point, for an admin's post or a stopping worker. The worker maps the step to BullMQ (publish-worker.ts).
  */
-import { PublishRejectedError, UnrecordedSendError } from '../domain/errors.js';
+import { UnrecordedSendError } from '../domain/errors.js';
 import type { PostJob, PostRun } from '../ports.js';
 import { CHECK_EVERY_MS, FOLLOWER_BATCH } from './publish-followers.js';
-import { publishPost, type PublishDeps, type PublishOutcome } from './publish-post.js';
+import { publishPost, type Interruption, type PublishDeps, type PublishOutcome } from './publish-post.js';
 import { errorText } from './record-failed-send.js';
 
-/** Done: every post is sent, skipped or failed for good. Wait: take the run up again at post `next`, not before `until`. */
-export type RunStep = { readonly kind: 'done' } | { readonly kind: 'wait'; readonly next: number; readonly until: Date; readonly reason: string };
+/**
+ * done: every post is sent, skipped or failed for good. wait: take the run up again at post `next`, not
+ * before `until`. rejected: no post of the run can ever go (its channel is not configured).
+ */
+export type RunStep =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'wait'; readonly next: number; readonly until: Date; readonly reason: string }
+  | { readonly kind: 'rejected'; readonly reason: string };
 
 /** A post that reached a final state in this step. `sent` carries the platform's message id and how it went. */
 export type PostReport =
@@ -23,29 +29,33 @@ export interface RunHooks {
   readonly report: (report: PostReport) => void;
   /** Told why a batch ended before the posts offered to it did (a pause, a failure, Redis breaking off). */
   readonly batchStopped?: ((reason: string) => void) | undefined;
-  /** Why the run should step aside now (an admin's post waits, the worker is stopping), or null. Asked about once a second. */
-  readonly interrupt?: (() => Promise<string | null>) | undefined;
+  /** Should the run step aside now (an admin's post waits, the worker is stopping)? Asked about once a second. */
+  readonly interrupt?: (() => Promise<Interruption | null>) | undefined;
 }
 
 /** Before a post that reached the channel but not its record is looked at again: long enough for a Redis blip to pass. */
 const UNRECORDED_RETRY_MS = 2_000;
 
-/**
- * Throws PublishRejectedError when the run's channel is not configured; Redis errors propagate (the worker
- * retries the run, which picks up where its records say).
- */
+/** Redis errors propagate: the worker retries the run, which picks up where its records say. */
 export async function publishRun(run: PostRun, from: number, deps: PublishDeps, hooks: RunHooks): Promise<RunStep> {
   const settings = deps.channel(run.channelId);
-  if (!settings) throw new PublishRejectedError(`channel "${run.channelId}" is not in the configuration`);
+  if (!settings) return { kind: 'rejected', reason: `channel "${run.channelId}" is not in the configuration` };
   const batchSize = deps.batchSize ?? FOLLOWER_BATCH;
+  const stepAside = (next: number, interruption: Interruption): RunStep => ({
+    kind: 'wait',
+    next,
+    until: new Date(deps.clock.now().getTime() + interruption.resumeAfterMs),
+    reason: interruption.reason,
+  });
   let checkedAt = Date.now();
   let next = from;
   while (next < run.posts.length) {
     const post = run.posts[next]!;
+    // The first post of a step is never interrupted, so every step makes progress.
     if (next > from && hooks.interrupt && Date.now() - checkedAt >= CHECK_EVERY_MS) {
       checkedAt = Date.now();
-      const reason = await hooks.interrupt();
-      if (reason) return { kind: 'wait', next, until: deps.clock.now(), reason };
+      const interruption = await hooks.interrupt();
+      if (interruption) return stepAside(next, interruption);
     }
     const started = Date.now();
     let outcome: PublishOutcome;
@@ -61,7 +71,7 @@ export async function publishRun(run: PostRun, from: number, deps: PublishDeps, 
     next += 1;
     if (outcome.kind !== 'sent') continue;
 
-    const batch = outcome.batch ?? { sent: [], failure: null, stop: null };
+    const batch = outcome.batch ?? { sent: [], failure: null, stop: null, interrupted: null };
     if (batch.stop) hooks.batchStopped?.(batch.stop);
     // A batch's time is shared by its posts.
     const publishMs = (Date.now() - started) / (1 + batch.sent.length + (batch.failure ? 1 : 0));
@@ -74,6 +84,7 @@ export async function publishRun(run: PostRun, from: number, deps: PublishDeps, 
       hooks.report({ post: batch.failure!.job, result: 'failed', error: failure.error, publishMs });
       next += 1;
     }
+    if (batch.interrupted) return stepAside(next, batch.interrupted);
   }
   return { kind: 'done' };
 }

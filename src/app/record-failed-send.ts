@@ -11,39 +11,46 @@ import type { PublishDeps } from './publish-post.js';
 export type SendFailure =
   /** Recorded `failed`: rejected, or its last attempt failed. Nothing sends it again unless an admin retries it. */
   | { readonly kind: 'failed'; readonly error: string }
-  /** Recorded `queued` (`sending` when it may be out), to be tried again at `until`; its run waits for it. */
+  /** Recorded `queued` (`sending` when it may be out), to be tried again at `until` (its record's `retryAt`). */
   | { readonly kind: 'retry'; readonly until: Date; readonly error: string };
 
 /** A post's retries wait 1, 2, 4 … × the base delay, less up to half at random, and never more than this. */
 const RETRY_CAP_MS = 3_600_000;
 
 /**
- * `sending` when the post may have gone out (the next attempt reconciles), `failed` when rejected or out of
- * attempts, else `queued` with the error; a digest's members go back to plain queued. A rate limit holds the
- * whole channel and is never a post's last attempt.
+ * `record` is the post as it was being sent (`sending`, this attempt counted). What it becomes:
+ * - may have gone out (outcome unknown): stays `sending`, and the next attempt looks in the channel first;
+ *   that look, not this error, decides a last attempt (publish-post.ts);
+ * - rate limited: back to `queued` with the attempt given back, and the whole channel held;
+ * - rejected, or out of attempts: `failed`;
+ * - else `queued` with the error, until its backoff ends.
+ * A digest is given up either way (`failed`): its posts go back to plain queued and go out again on their
+ * own or in another digest.
  */
 export async function recordFailedSend(record: DeliveryRecord, err: unknown, deps: PublishDeps): Promise<SendFailure> {
   const now = deps.clock.now();
   const error = errorText(err);
   const retryAt = (): Date =>
     new Date(now.getTime() + withJitter(doublingDelayMs(record.attempts, deps.retryDelayMs, RETRY_CAP_MS), 0.5, deps.random ?? Math.random));
-  const outOfAttempts = record.attempts >= deps.maxAttempts;
   if (err instanceof PublishUnavailableError && err.outcomeUnknown) {
-    // It may be in the channel: the record stays `sending`, so whatever sends it next looks there first.
-    await deps.deliveries.transition(record, 'sending', now, { lastError: error }, 'outcome unknown; will reconcile');
-    return outOfAttempts ? { kind: 'failed', error } : { kind: 'retry', until: retryAt(), error };
+    const until = retryAt();
+    await deps.deliveries.transition(record, 'sending', now, { lastError: error, retryAt: until.toISOString() }, 'outcome unknown; will look in the channel');
+    return { kind: 'retry', until, error };
   }
   const rateLimited = err instanceof PublishRateLimitedError;
-  const permanent = err instanceof PublishRejectedError || (outOfAttempts && !rateLimited);
-  await deps.deliveries.transition(record, permanent ? 'failed' : 'queued', now, { lastError: error }, error);
+  const permanent = err instanceof PublishRejectedError || (record.attempts >= deps.maxAttempts && !rateLimited);
+  const until = rateLimited ? new Date(now.getTime() + err.retryAfterMs) : retryAt();
+  if (record.kind === 'digest') {
+    await deps.deliveries.transition(record, 'failed', now, { lastError: error }, `${error}; its posts were queued again`);
+  } else {
+    const patch = permanent ? { lastError: error } : { lastError: error, retryAt: until.toISOString(), ...(rateLimited ? { attempts: record.attempts - 1 } : {}) };
+    await deps.deliveries.transition(record, permanent ? 'failed' : 'queued', now, patch, rateLimited ? `${error} (no attempt spent)` : error);
+  }
   for (const member of await memberRecords(record, deps)) {
     await deps.deliveries.transition(member, 'queued', now, { digestId: null }, `digest ${record.postId} not sent: ${error}`);
   }
-  if (permanent) return { kind: 'failed', error };
-  if (!rateLimited) return { kind: 'retry', until: retryAt(), error };
-  const until = new Date(now.getTime() + err.retryAfterMs);
-  await deps.pacer.holdUntil(record.channelId, until);
-  return { kind: 'retry', until, error };
+  if (rateLimited) await deps.pacer.holdUntil(record.channelId, until);
+  return permanent ? { kind: 'failed', error } : { kind: 'retry', until, error };
 }
 
 /** A digest's member records as they are now (a plain post has none). */

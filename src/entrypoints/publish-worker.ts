@@ -1,18 +1,18 @@
 /**
  * The worker role: a BullMQ Worker on the `posts` queue running publishRun over each run of posts. This is
  * the one place where a run's steps and errors become BullMQ behaviour:
- *   a post must wait (pacing, quiet hours, not ready, rate limited, a failed attempt's backoff) → the run is
- *     moved to delayed at that post (progress keeps where), no attempt spent;
- *   PublishRejectedError for the run (its channel is not configured) → UnrecoverableError;
+ *   a post must wait (pacing, quiet hours, not ready, rate limited, a failed attempt's backoff), or the run
+ *     steps aside (an admin's post, a stopping worker) → the run is moved to delayed at that post (its
+ *     progress keeps where), no attempt spent;
+ *   a run whose channel is not configured → UnrecoverableError;
  *   anything else (Redis away, a bug) → thrown, retried with capped exponential backoff for as long as it
- *     takes; after `alertAfterAttempts` tries the admins are told.
+ *     takes; after `alertAfterAttempts` tries in a row the admins are told, and told when it gets through.
  * A post's own failures never fail its run: they are counted, backed off and failed on its delivery record.
  */
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { publishRun, type PostReport, type RunStep } from '../app/publish-run.js';
-import type { PublishDeps } from '../app/publish-post.js';
+import type { Interruption, PublishDeps } from '../app/publish-post.js';
 import { doublingDelayMs, withJitter } from '../domain/backoff.js';
-import { PublishRejectedError } from '../domain/errors.js';
 import { createKeyedMutex } from '../lib/keyed-mutex.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics, PostJob, PostRun, Publisher } from '../ports.js';
@@ -48,13 +48,19 @@ export interface PublishWorker {
   close(): Promise<void>;
 }
 
-/** Where a run picks up: BullMQ keeps it as the job's progress, which bull-board shows. */
+/**
+ * Where a run picks up, kept as the job's progress (bull-board shows it), and BullMQ's attempt count when the
+ * run last got on: BullMQ never resets attemptsMade, so the errors in a row are the ones made since.
+ */
 interface RunProgress {
   readonly next: number;
   readonly posts: number;
+  readonly attemptsWhenGoing: number;
 }
 
 const RUN_RETRY_CAP_MS = 3_600_000;
+/** How long a run that stepped aside for an admin's post gives it to take the channel's turn. */
+const ADMIN_POST_HEAD_START_MS = 500;
 
 export function startPublishWorker(options: PublishWorkerOptions): PublishWorker {
   const { deps, log } = options;
@@ -71,17 +77,36 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
   const concurrency = options.concurrency ?? 2;
   const channelTurns = createKeyedMutex();
   const mayTakeTurn = (channelId: string): boolean => channelTurns.idle(channelId) || channelTurns.size() < concurrency - 1;
-  // Channels whose turn an admin's post came back for, in this process: the run holding it steps aside.
-  const adminPostBounced = new Set<string>();
+  // Until when an admin's post is known to wait for a channel's turn in this process (it waits in line, or
+  // comes back in a moment): the run holding the turn steps aside for it.
+  const adminPostWaits = new Map<string, number>();
   let closing = false;
-  const interrupt = (channelId: string) => async (): Promise<string | null> => {
-    if (closing) return 'the worker is stopping';
-    return adminPostBounced.delete(channelId) || (await options.adminPostWaiting?.()) ? 'an admin’s post goes first' : null;
+  const interrupt = (channelId: string) => async (): Promise<Interruption | null> => {
+    if (closing) return { reason: 'the worker is stopping', resumeAfterMs: 0 };
+    const waiting = (adminPostWaits.get(channelId) ?? 0) > Date.now() || ((await options.adminPostWaiting?.()) ?? false);
+    return waiting ? { reason: 'an admin’s post goes first', resumeAfterMs: ADMIN_POST_HEAD_START_MS } : null;
+  };
+  const takeTurn = (job: Job<PostRun>, work: () => Promise<RunStep>): Promise<RunStep> => {
+    const { channelId } = job.data;
+    const manual = job.name === 'manual';
+    if (!mayTakeTurn(channelId)) {
+      // This channel is sending in this process: an admin's post asks the run to step aside and is back soon;
+      // a feed run waits longer, as the channel's turn may last a whole run.
+      if (manual) adminPostWaits.set(channelId, Date.now() + 2_000);
+      const until = new Date(Date.now() + (manual ? 100 + Math.random() * 200 : 1000 + Math.random() * 1000));
+      return Promise.resolve({ kind: 'wait', next: progressOf(job).next, until, reason: 'this channel’s turns fill the worker' });
+    }
+    if (manual && !channelTurns.idle(channelId)) adminPostWaits.set(channelId, Infinity);
+    return channelTurns.run(channelId, () => {
+      if (manual) adminPostWaits.delete(channelId);
+      return work();
+    });
   };
 
   const processor = async (job: Job<PostRun>, token?: string): Promise<{ posts: number }> => {
     const run = job.data;
-    const from = progressOf(job);
+    const progress = progressOf(job);
+    const from = progress.next;
     const runLog = log.child({ jobId: job.id, runId: run.runId, channelId: run.channelId, posts: run.posts.length, from });
     const report = (r: PostReport): void => {
       if (r.result === 'sent') {
@@ -93,36 +118,27 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       runLog.warn({ postId: r.post.postId, error: r.error }, 'post failed for good');
       tell('failed-post', () => options.onFailedForGood?.(r.post, r.error));
     };
+    const hooks = { report, interrupt: interrupt(run.channelId), batchStopped: (reason: string) => runLog.info({ reason }, 'batch stopped early; the run goes on from there') };
+    let step: RunStep;
     try {
-      let step: RunStep;
-      if (mayTakeTurn(run.channelId)) {
-        step = await channelTurns.run(run.channelId, () => publishRun(run, from, deps, { report, interrupt: interrupt(run.channelId), batchStopped: (reason) => runLog.info({ reason }, 'batch stopped early; the run goes on from there') }));
-      } else {
-        // This channel is sending in this process: an admin's post asks the run to step aside and is back soon;
-        // a feed run waits longer, as the channel's turn may last a whole run.
-        const manual = job.name === 'manual';
-        if (manual) adminPostBounced.add(run.channelId);
-        step = { kind: 'wait', next: from, until: new Date(Date.now() + (manual ? 100 + Math.random() * 200 : 1000 + Math.random() * 1000)), reason: 'this channel’s turns fill the worker' };
-      }
-      if (step.kind === 'wait') {
-        runLog.debug({ until: step.until.toISOString(), reason: step.reason, next: step.next }, 'run waits');
-        if (step.next !== from) await job.updateProgress({ next: step.next, posts: run.posts.length } satisfies RunProgress);
-        await job.moveToDelayed(step.until.getTime(), token);
-        throw new DelayedError();
-      }
-      if (job.attemptsMade > 0) tell('run-trouble', () => options.onRunTrouble?.(run, 'recovered'));
-      return { posts: run.posts.length };
+      step = await takeTurn(job, () => publishRun(run, from, deps, hooks));
     } catch (err) {
-      if (err instanceof DelayedError) throw err;
-      if (err instanceof PublishRejectedError) {
-        runLog.error({ err }, 'run rejected; not retrying');
-        throw new UnrecoverableError(err.message);
-      }
-      const tries = job.attemptsMade + 1;
-      runLog.warn({ err, tries }, 'run failed; will retry');
-      if (tries === (options.alertAfterAttempts ?? 8)) tell('run-trouble', () => options.onRunTrouble?.(run, { error: err instanceof Error ? err.message : String(err) }));
+      const inARow = job.attemptsMade + 1 - progress.attemptsWhenGoing;
+      runLog.warn({ err, inARow }, 'run failed; will retry');
+      if (inARow >= (options.alertAfterAttempts ?? 8)) tell('run-trouble', () => options.onRunTrouble?.(run, { error: err instanceof Error ? err.message : String(err) }));
       throw err;
     }
+    if (job.attemptsMade > progress.attemptsWhenGoing) tell('run-trouble', () => options.onRunTrouble?.(run, 'recovered'));
+    if (step.kind === 'rejected') {
+      runLog.error({ reason: step.reason }, 'run rejected; not retrying');
+      throw new UnrecoverableError(step.reason);
+    }
+    if (step.kind === 'done') return { posts: run.posts.length };
+    runLog.debug({ until: step.until.toISOString(), reason: step.reason, next: step.next }, 'run waits');
+    const going: RunProgress = { next: step.next, posts: run.posts.length, attemptsWhenGoing: job.attemptsMade };
+    if (going.next !== progress.next || going.attemptsWhenGoing !== progress.attemptsWhenGoing) await job.updateProgress(going);
+    await job.moveToDelayed(step.until.getTime(), token);
+    throw new DelayedError();
   };
 
   const retryBase = options.runRetryDelayMs ?? 30_000;
@@ -136,7 +152,10 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     // must not be failed for it: losing its posts would be worse.
     maxStalledCount: 1000,
     // The queue gives runs a backoff type of its own, so BullMQ asks this for every retry of a run.
-    settings: { backoffStrategy: (attemptsMade) => withJitter(doublingDelayMs(attemptsMade, retryBase, RUN_RETRY_CAP_MS), 0.5, Math.random) },
+    settings: {
+      backoffStrategy: (attemptsMade, _type, _err, job) =>
+        withJitter(doublingDelayMs(attemptsMade - (job ? progressOf(job).attemptsWhenGoing : 0), retryBase, RUN_RETRY_CAP_MS), 0.5, Math.random),
+    },
   });
   worker.on('error', (err) => log.warn({ err }, 'worker error'));
   const followPublisher = followPublisherState(worker, deps.publisher, log);
@@ -175,10 +194,11 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
   };
 }
 
-/** The post a run picks up at: 0 for a new run. */
-function progressOf(job: Job<PostRun>): number {
+/** Where a run picks up (a new run: at its first post, no errors yet). */
+function progressOf(job: Pick<Job, 'progress'>): RunProgress {
   const progress = job.progress as Partial<RunProgress> | number | undefined;
-  return typeof progress === 'object' && typeof progress.next === 'number' ? progress.next : 0;
+  const saved = typeof progress === 'object' ? progress : {};
+  return { next: saved.next ?? 0, posts: saved.posts ?? 0, attemptsWhenGoing: saved.attemptsWhenGoing ?? 0 };
 }
 
 /**

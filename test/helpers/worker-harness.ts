@@ -53,6 +53,8 @@ export interface HarnessOptions {
   batches?: boolean;
   /** Send attempts per post (default 4). */
   attempts?: number;
+  /** A failed post's first retry (default 100 ms). */
+  retryDelayMs?: number;
   onFailedForGood?: (post: PostJob, error: string) => void;
   onRunTrouble?: PublishWorkerOptions['onRunTrouble'];
   /** A run's first retry after an error of its own (default 100 ms). */
@@ -97,7 +99,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     sendLockMs: 3000,
     notReadyRetryMs: 300,
     maxAttempts: options.attempts ?? 4,
-    retryDelayMs: 100,
+    retryDelayMs: options.retryDelayMs ?? 100,
     // As the bot wires it, an unpaced channel's backlog goes out in batches.
     ...(options.batches === false ? { batchSize: 1 } : {}),
   };

@@ -51,6 +51,12 @@ describe('admin actions', () => {
     expect(await retryPost(job!.postId, admin)).toEqual({ ok: false, message: `post ${job!.postId} is sent, not failed` });
   });
 
+  it('retry refuses a digest: its posts were queued again when it failed', async () => {
+    await h.deliveries.createQueued([{ postId: 'd-1', kind: 'digest', channelId: 'main', feedId: null, itemKey: null, link: null, title: 'Digest of 2 posts', firstSeenAt: null, text: 'two', members: ['p-a', 'p-b'] }], clock.now());
+    await h.deliveries.transition((await h.deliveries.get('d-1'))!, 'failed', clock.now(), { lastError: 'refused' });
+    expect(await retryPost('d-1', admin)).toEqual({ ok: false, message: 'post d-1 is a digest; its posts were queued again when it failed' });
+  });
+
   it('cancel passes over a post waiting in its run; the rest of the run goes out', async () => {
     expect(await pauseChannels('main', admin)).toMatchObject({ ok: true });
     const jobs = await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(60 + n)));

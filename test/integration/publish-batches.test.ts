@@ -60,25 +60,28 @@ describe('group commit on an unpaced channel', () => {
     expect(h.publisher.sent).toHaveLength(3);
   });
 
-  it('keeps channels apart: a batch only carries its own channel’s posts', async () => {
+  it('keeps channels apart: a poll’s posts for two channels make one run each', async () => {
     const h = harness({ channels: { main: {}, second: {} } });
     const a = await h.enqueueFeed(items(600, 8), 'main');
     const b = await h.enqueueFeed(items(700, 8), 'second');
+    // Queued again, the channels mixed and in another order (another run id): a run per channel, and no
+    // post sent twice.
+    await h.queue.enqueueFeedPosts([...a, ...b].reverse());
+    expect((await h.queue.queue.getJobs(['prioritized'])).map((j) => j.data.channelId).sort()).toEqual(['main', 'main', 'second', 'second']);
     h.startWorker();
     await until(() => h.publisher.sent.length === 16, 15_000);
     expect(titles(h.publisher.textsFor('main'))).toEqual(a.map((j) => `*${j.item.title}*`));
     expect(titles(h.publisher.textsFor('second'))).toEqual(b.map((j) => `*${j.item.title}*`));
   });
 
-  it('leaves a post with an image to its own job, which sends the image', async () => {
+  it('sends a post with an image on its own, in its place in the run', async () => {
     const h = harness();
     const backlog = [makeFeedItem(801), makeFeedItem(802, { imageUrl: 'https://img.example/802.jpg' }), makeFeedItem(803)];
     await h.enqueueFeed(backlog);
     h.startWorker();
     await until(() => h.publisher.sent.length === 3);
-    const withImage = h.publisher.sent.find((s) => s.text.startsWith('*Story 802*'));
-    expect(withImage?.image?.url).toBe('https://img.example/802.jpg');
-    expect(h.publisher.sent.filter((s) => s.image)).toHaveLength(1);
+    expect(titles(h.publisher.textsFor('main'))).toEqual(backlog.map((i) => `*${i.title}*`));
+    expect(h.publisher.sent.map((s) => s.image?.url)).toEqual([undefined, 'https://img.example/802.jpg', undefined]);
   });
 
   it('a transient failure mid-batch: that post and the rest go back to the queue, and each is sent exactly once', async () => {
@@ -97,6 +100,8 @@ describe('group commit on an unpaced channel', () => {
     const putBack = (await h.deliveries.get(jobs[5]!.postId))!;
     expect(putBack.history.map((t) => t.state)).toEqual(['queued', 'sending', 'queued', 'sending', 'sent']);
     expect(putBack.history[2]!.note).toMatch(/^not sent with its batch \(an earlier post of the batch failed: network down\)/);
+    expect(putBack.attempts).toBe(1);
+    expect(failed.attempts).toBe(2);
   });
 
   it('a rate limit mid-batch holds the channel; nothing is lost or doubled', async () => {
@@ -140,9 +145,11 @@ describe('group commit on an unpaced channel', () => {
     expect(titles(h.publisher.textsFor('main'))).toEqual(backlog.map((i) => `*${i.title}*`));
     const held = (await h.deliveries.get(jobs[whilePaused]!.postId))!;
     expect(held.history.some((t) => t.note?.startsWith('not sent with its batch (channel paused by an admin since'))).toBe(true);
+    // A claim that was put back spent no attempt: every post went out on its first.
+    for (const job of jobs) expect((await h.deliveries.get(job.postId))!.attempts).toBe(1);
   });
 
-  it('a follower whose outcome is unknown stays sending and is reconciled by its own job, not sent again', async () => {
+  it('a follower whose outcome is unknown stays sending and is looked for in the channel, not sent again', async () => {
     const h = harness();
     // The 4th publish reaches the channel, then the answer is lost.
     afterPublish(h.publisher, 4, () => {

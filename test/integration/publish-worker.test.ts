@@ -131,16 +131,38 @@ describe('publish worker: delivery and retries', () => {
   });
 
   it('honours a rate limit: holds the channel for retry-after, no attempt spent, no post lost', async () => {
-    const h = harness();
-    h.publisher.failNext(new PublishRateLimitedError('slow down', 700));
+    // One attempt only: were a rate limit an attempt, the post would fail for good here.
+    const h = harness({ attempts: 1 });
+    h.publisher.failNext(new PublishRateLimitedError('slow down', 300), 2);
     const [job] = await h.enqueueFeed([makeFeedItem(5)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
-    // Only the completion counts (BullMQ counts completions): the rate-limited wait spent nothing.
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record.attempts).toBe(1);
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'queued', 'sending', 'queued', 'sending', 'sent']);
+    expect(record.history[2]!.note).toBe('slow down (no attempt spent)');
+    const sendingAt = record.history.filter((t) => t.state === 'sending').map((t) => Date.parse(t.at));
+    expect(sendingAt[1]! - sendingAt[0]!).toBeGreaterThanOrEqual(300);
+    expect(h.publisher.sent).toHaveLength(1);
+    // BullMQ counts the completion only: the run spent nothing on the waits.
     await until(() => finished(h, job!.postId));
     expect((await runOf(h, job!.postId)).attemptsMade).toBe(1);
-    expect((await h.deliveries.get(job!.postId))!.history.map((t) => t.state)).toEqual(['queued', 'sending', 'queued', 'sending', 'sent']);
-    expect(h.publisher.sent).toHaveLength(1);
+  });
+
+  it('a retry’s backoff holds for any run that carries the post, not only the one that failed it', async () => {
+    const h = harness({ retryDelayMs: 1500 });
+    h.publisher.failNext(new PublishUnavailableError('socket closed'));
+    const [job] = await h.enqueueFeed([makeFeedItem(10)]);
+    h.startWorker(2);
+    await until(async () => typeof (await h.deliveries.get(job!.postId))?.retryAt === 'string');
+    // A second run with the same post (a re-poll that lost its memory, say) comes along at once.
+    await h.queue.enqueueFeedPosts([job!, { ...job!, postId: `${job!.postId}-other`, item: makeFeedItem(11) }]);
+    await until(() => h.publisher.sent.length === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.publisher.publishCalls).toBe(2); // the failed try and the other post; the retry still waits
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 10_000);
+    expect(h.publisher.sent.filter((s) => s.postId === job!.postId)).toHaveLength(1);
+    expect((await h.deliveries.get(job!.postId))!.retryAt).toBeNull();
   });
 });
 
@@ -273,11 +295,73 @@ describe('publish worker: exactly once across crashes', () => {
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 20_000);
     const run = await runOf(h, job!.postId);
-    // The default alert threshold is 8 tries; the 10th got through.
-    expect(trouble).toEqual([`${run.data.runId}: Connection is closed.`, `${run.data.runId} recovered`]);
+    // The default alert threshold is 8 tries in a row (the alerter sends one alert while it stays open); the 10th got through.
+    const failing = `${run.data.runId}: Connection is closed.`;
+    expect(trouble).toEqual([failing, failing, `${run.data.runId} recovered`]);
     expect(h.publisher.sent).toHaveLength(1);
     await until(() => finished(h, job!.postId));
     expect((await runOf(h, job!.postId)).attemptsMade).toBe(10);
+  });
+});
+
+describe('publish worker: when the outcome stays unknown', () => {
+  it('after the last attempt, a post not found in the channel fails for good and is never sent again', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ attempts: 1, onFailedForGood: (post) => failedForGood.push(post.postId) });
+    // The send times out without reaching the channel.
+    h.publisher.failNext(new PublishUnavailableError('send timed out', { outcomeUnknown: true }));
+    const [lost, next] = await h.enqueueFeed([makeFeedItem(500), makeFeedItem(501)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(next!.postId))?.state === 'sent');
+    const record = (await h.deliveries.get(lost!.postId))!;
+    expect(record).toMatchObject({ state: 'failed', lastError: 'send timed out; not found in the channel after the last attempt' });
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sending', 'failed']);
+    expect(h.publisher.sent.map((s) => s.postId)).toEqual([next!.postId]);
+    expect(failedForGood).toEqual([lost!.postId]);
+  });
+
+  it('after the last attempt, a post found in the channel is recorded sent', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ attempts: 1, onFailedForGood: (post) => failedForGood.push(post.postId) });
+    let first = true;
+    h.publisher.onPublish = () => {
+      if (!first) return;
+      first = false;
+      throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
+    };
+    const [job] = await h.enqueueFeed([makeFeedItem(502)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    expect(h.publisher.sent).toHaveLength(1);
+    expect(failedForGood).toEqual([]);
+  });
+
+  it('a channel that cannot be read for a while leaves the post waiting, not sent again and not failed', async () => {
+    const h = harness({ attempts: 1 });
+    h.publisher.onPublish = () => {
+      h.publisher.onPublish = undefined;
+      throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
+    };
+    h.publisher.failNextListRecent(new PublishUnavailableError('not ready'), 2);
+    const [job] = await h.enqueueFeed([makeFeedItem(503)]);
+    h.startWorker();
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 10_000);
+    expect(h.publisher.sent).toHaveLength(1);
+    expect((await h.deliveries.get(job!.postId))!.note).toBe('found in the channel after a restart');
+  });
+
+  it('a channel that refuses to be read fails that post only; its run goes on and completes', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
+    h.publisher.failNext(new PublishUnavailableError('send timed out', { outcomeUnknown: true }));
+    h.publisher.failNextListRecent(new PublishRejectedError('channel not found'));
+    const [unknown, next] = await h.enqueueFeed([makeFeedItem(504), makeFeedItem(505)]);
+    h.startWorker();
+    await until(() => finished(h, unknown!.postId), 10_000);
+    expect((await runOf(h, unknown!.postId)).failedReason).toBeUndefined();
+    expect(await h.deliveries.get(unknown!.postId)).toMatchObject({ state: 'failed', lastError: 'channel not found' });
+    expect(await h.deliveries.get(next!.postId)).toMatchObject({ state: 'sent' });
+    expect(failedForGood).toEqual([`${unknown!.postId}: channel not found`]);
   });
 });
 
@@ -291,12 +375,19 @@ describe('publish worker: pacing, digest, priority, images', () => {
       if (token === null) refused++;
       return token;
     };
-    const items = Array.from({ length: 12 }, (_, i) => makeFeedItem(200 + i));
-    await h.enqueueFeed(items);
+    // Four polls' runs for one channel, all ready at once for a worker with four slots.
+    const runs = [0, 1, 2, 3].map((r) => Array.from({ length: 3 }, (_, i) => makeFeedItem(200 + 10 * r + i)));
+    for (const items of runs) await h.enqueueFeed(items);
     h.startWorker(4);
     await until(() => h.publisher.sent.length === 12, 15_000);
     expect(refused).toBe(0);
-    expect(new Set(h.publisher.sent.map((s) => s.text.split('\n')[0]))).toEqual(new Set(items.map((i) => `*${i.title}*`)));
+    const titles = h.publisher.sent.map((s) => s.text.split('\n')[0]);
+    expect(new Set(titles)).toEqual(new Set(runs.flat().map((i) => `*${i.title}*`)));
+    // Each run's posts keep their order.
+    for (const items of runs) {
+      const at = items.map((i) => titles.indexOf(`*${i.title}*`));
+      expect(at).toEqual([...at].sort((x, y) => x - y));
+    }
   });
 
   it('keeps the minimum gap between posts and the hourly cap', async () => {
@@ -311,7 +402,7 @@ describe('publish worker: pacing, digest, priority, images', () => {
     // The run waits for the hour at its fourth post, having spent no attempt.
     const run = (await h.queue.queue.getJobs(['delayed']))[0]!;
     expect(run.attemptsMade).toBe(0);
-    expect(run.progress).toEqual({ next: 3, posts: 4 });
+    expect(run.progress).toMatchObject({ next: 3, posts: 4 });
     expect(run.timestamp + run.delay).toBeGreaterThan(Date.now() + 50 * 60_000);
   });
 
@@ -320,7 +411,8 @@ describe('publish worker: pacing, digest, priority, images', () => {
     const channels = { main: { pacing: { minGapSeconds: 0.4 } } };
     const a = harness({ publisher, channels });
     const b = harness({ publisher, channels });
-    await a.enqueueFeed([1, 2, 3, 4, 5].map((n) => makeFeedItem(60 + n)));
+    // Five one-post runs (five polls), so both workers have runs to take.
+    for (const n of [1, 2, 3, 4, 5]) await a.enqueueFeed([makeFeedItem(60 + n)]);
     a.startWorker(2);
     b.startWorker(2);
     await until(() => publisher.sent.length === 5);
@@ -354,6 +446,35 @@ describe('publish worker: pacing, digest, priority, images', () => {
     const digestId = records[0]!.digestId!;
     expect(records.every((r) => r!.digestId === digestId && r!.messageId === h.publisher.sent[0]!.messageId)).toBe(true);
     expect(await h.deliveries.get(digestId)).toMatchObject({ kind: 'digest', state: 'sent', members: jobs.map((j) => j.postId) });
+  });
+
+  it('a digest the channel refuses is given up: its posts go on their own or in the next digest', async () => {
+    const h = harness({ channels: { main: { digestThreshold: 2 } } });
+    h.publisher.failNext(new PublishRejectedError('message too long'));
+    const jobs = await h.enqueueFeed([1, 2, 3, 4].map((n) => makeFeedItem(80 + n)));
+    h.startWorker();
+    await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'));
+    // The refused digest, then the first post alone, then a new digest of the three still waiting.
+    expect(h.publisher.publishCalls).toBe(3);
+    expect(h.publisher.sent.map((s) => s.postId)).toEqual([jobs[0]!.postId, expect.stringMatching(/^d-/)]);
+    const given = (await h.deliveries.list({ state: 'failed', limit: 5 }))[0]!;
+    expect(given).toMatchObject({ kind: 'digest', lastError: 'message too long', members: jobs.map((j) => j.postId) });
+    const later = (await h.deliveries.get(jobs[3]!.postId))!;
+    expect(later.digestId).toBe(h.publisher.sent[1]!.postId);
+    expect(later.history.some((t) => t.note === `digest ${given.postId} not sent: message too long`)).toBe(true);
+  });
+
+  it('a digest that fails for now is given up and its posts go out in a new one after the backoff', async () => {
+    const h = harness({ channels: { main: { digestThreshold: 2 } } });
+    h.publisher.failNext(new PublishUnavailableError('socket closed'));
+    const jobs = await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(90 + n)));
+    h.startWorker();
+    await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'));
+    expect(h.publisher.sent).toHaveLength(1);
+    expect((await h.deliveries.list({ state: 'failed', limit: 5 })).map((r) => r.kind)).toEqual(['digest']);
+    expect((await h.deliveries.list({ state: 'queued', limit: 5 }))).toEqual([]);
+    const records = await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)));
+    expect(new Set(records.map((r) => r!.digestId))).toEqual(new Set([h.publisher.sent[0]!.postId]));
   });
 
   it('a channel whose send hangs does not hold up another channel’s posts', async () => {

@@ -191,6 +191,7 @@ const EMPTY_RECORD: Omit<DeliveryRecord, 'postId' | 'kind' | 'channelId' | 'stat
   link: null,
   title: '',
   attempts: 0,
+  retryAt: null,
   firstSeenAt: null,
   history: [],
   messageId: null,
