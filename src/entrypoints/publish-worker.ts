@@ -86,16 +86,20 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     const waiting = (adminPostWaits.get(channelId) ?? 0) > Date.now() || ((await options.adminPostWaiting?.()) ?? false);
     return waiting ? { reason: 'an admin’s post goes first', resumeAfterMs: ADMIN_POST_HEAD_START_MS } : null;
   };
+  /** A wait for later when this channel is sending in this process and no slot may wait for its turn. */
+  const comeBackLater = (job: Job<PostRun>): RunStep | null => {
+    const { channelId } = job.data;
+    if (mayTakeTurn(channelId)) return null;
+    // An admin's post asks the run holding the turn to step aside and is back soon; a feed run waits longer,
+    // as the channel's turn may last a whole run.
+    const manual = job.name === 'manual';
+    if (manual) adminPostWaits.set(channelId, Date.now() + 2_000);
+    const until = new Date(Date.now() + (manual ? 100 + Math.random() * 200 : 1000 + Math.random() * 1000));
+    return { kind: 'wait', next: progressOf(job).next, until, reason: 'this channel’s turns fill the worker' };
+  };
   const takeTurn = (job: Job<PostRun>, work: () => Promise<RunStep>): Promise<RunStep> => {
     const { channelId } = job.data;
     const manual = job.name === 'manual';
-    if (!mayTakeTurn(channelId)) {
-      // This channel is sending in this process: an admin's post asks the run to step aside and is back soon;
-      // a feed run waits longer, as the channel's turn may last a whole run.
-      if (manual) adminPostWaits.set(channelId, Date.now() + 2_000);
-      const until = new Date(Date.now() + (manual ? 100 + Math.random() * 200 : 1000 + Math.random() * 1000));
-      return Promise.resolve({ kind: 'wait', next: progressOf(job).next, until, reason: 'this channel’s turns fill the worker' });
-    }
     if (manual && !channelTurns.idle(channelId)) adminPostWaits.set(channelId, Infinity);
     return channelTurns.run(channelId, () => {
       if (manual) adminPostWaits.delete(channelId);
@@ -119,23 +123,28 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       tell('failed-post', () => options.onFailedForGood?.(r.post, r.error));
     };
     const hooks = { report, interrupt: interrupt(run.channelId), batchStopped: (reason: string) => runLog.info({ reason }, 'batch stopped early; the run goes on from there') };
+    const later = comeBackLater(job);
     let step: RunStep;
-    try {
-      step = await takeTurn(job, () => publishRun(run, from, deps, hooks));
-    } catch (err) {
-      const inARow = job.attemptsMade + 1 - progress.attemptsWhenGoing;
-      runLog.warn({ err, inARow }, 'run failed; will retry');
-      if (inARow >= (options.alertAfterAttempts ?? 8)) tell('run-trouble', () => options.onRunTrouble?.(run, { error: err instanceof Error ? err.message : String(err) }));
-      throw err;
+    if (later) step = later;
+    else {
+      try {
+        step = await takeTurn(job, () => publishRun(run, from, deps, hooks));
+      } catch (err) {
+        const inARow = job.attemptsMade + 1 - progress.attemptsWhenGoing;
+        runLog.warn({ err, inARow }, 'run failed; will retry');
+        if (inARow >= (options.alertAfterAttempts ?? 8)) tell('run-trouble', () => options.onRunTrouble?.(run, { error: err instanceof Error ? err.message : String(err) }));
+        throw err;
+      }
+      if (job.attemptsMade > progress.attemptsWhenGoing) tell('run-trouble', () => options.onRunTrouble?.(run, 'recovered'));
     }
-    if (job.attemptsMade > progress.attemptsWhenGoing) tell('run-trouble', () => options.onRunTrouble?.(run, 'recovered'));
     if (step.kind === 'rejected') {
       runLog.error({ reason: step.reason }, 'run rejected; not retrying');
       throw new UnrecoverableError(step.reason);
     }
     if (step.kind === 'done') return { posts: run.posts.length };
     runLog.debug({ until: step.until.toISOString(), reason: step.reason, next: step.next }, 'run waits');
-    const going: RunProgress = { next: step.next, posts: run.posts.length, attemptsWhenGoing: job.attemptsMade };
+    // Coming back later is not getting on: errors in a row still count from where they did.
+    const going: RunProgress = { next: step.next, posts: run.posts.length, attemptsWhenGoing: later ? progress.attemptsWhenGoing : job.attemptsMade };
     if (going.next !== progress.next || going.attemptsWhenGoing !== progress.attemptsWhenGoing) await job.updateProgress(going);
     await job.moveToDelayed(step.until.getTime(), token);
     throw new DelayedError();
