@@ -154,7 +154,7 @@ function report(info: Record<string, string>, r: Results, elapsedS: number): str
   out.push(`### Where the time goes (median of ${r.parts.length}; each ratio against a bare run just before it)`, '');
   out.push(
     table(
-      ['part', 'ms', `as a ratio to bare (${fmt(PIPELINE_ITEMS)} items in this time)`],
+      ['part', 'ms', `its rate ÷ bare's (${fmt(PIPELINE_ITEMS)} items in this time)`],
       [
         [`poll alone (${fmt(PIPELINE_ITEMS)} items fetched, parsed, decided, queued, recorded; no worker)`, fmt(pollAloneMs), fmt(median(r.parts.map((x) => asRatio(x.parts.pollAloneMs, x.bare))), 3)],
         [`worker alone, on what that poll queued (start → ${fmt(PIPELINE_ITEMS)}th line written, c=${CONCURRENCY})`, fmt(drainAloneMs), fmt(median(r.parts.map((x) => asRatio(x.parts.drainAloneMs, x.bare))), 3)],
