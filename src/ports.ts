@@ -148,6 +148,11 @@ export interface ChannelControl {
   resume(channelId: string): Promise<void>;
   /** When the channel was paused, or null when it is not. */
   pausedSince(channelId: string): Promise<string | null>;
+  /** An admin waits for the channel's send lock to change one of its posts (for at most `ttlMs`, or until cleared). */
+  adminWaits(channelId: string, ttlMs: number): Promise<void>;
+  adminDone(channelId: string): Promise<void>;
+  /** True while an admin waits for the channel's send lock: a long run steps aside for them. */
+  adminWaiting(channelId: string): Promise<boolean>;
 }
 
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
@@ -194,7 +199,7 @@ export interface DeliveryRecord {
 }
 
 export type NewDelivery = Pick<DeliveryRecord, 'postId' | 'kind' | 'channelId' | 'feedId' | 'itemKey' | 'link' | 'title' | 'firstSeenAt'> &
-  Partial<Pick<DeliveryRecord, 'text' | 'imageUrl' | 'members'>>;
+  Partial<Pick<DeliveryRecord, 'text' | 'imageUrl' | 'members' | 'attempts'>>;
 
 export type DeliveryPatch = Partial<
   Pick<DeliveryRecord, 'attempts' | 'retryAt' | 'messageId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>

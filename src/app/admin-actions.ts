@@ -30,7 +30,8 @@ export function retryPost(postId: string, deps: AdminDeps): Promise<AdminResult>
       imageUrl: record.imageUrl,
       createdAt: deps.clock.now().toISOString(),
     });
-    await deps.deliveries.transition(record, 'queued', deps.clock.now(), { lastError: record.lastError }, 'retried by an admin');
+    // A fresh start: all its attempts again, no backoff left over.
+    await deps.deliveries.transition(record, 'queued', deps.clock.now(), { lastError: record.lastError, attempts: 0, retryAt: null }, 'retried by an admin');
     return { ok: true, message: `post ${postId} queued again` };
   });
 }
@@ -47,20 +48,24 @@ export function cancelPost(postId: string, deps: AdminDeps): Promise<AdminResult
 }
 
 const ADMIN_LOCK_MS = 10_000;
-const LOCK_TRIES = 30;
+/** How long an admin waits for the lock: a run sending a backlog steps aside within about a second, plus the send in flight. */
+const LOCK_WAIT_MS = 8_000;
 const LOCK_RETRY_MS = 100;
 
 /**
  * Runs `change` on the post's record as it is under its channel's send lock: no worker can move the
- * post (or put it in a digest) meanwhile, so the record the change starts from is the latest.
+ * post (or put it in a digest) meanwhile, so the record the change starts from is the latest. While it
+ * waits for the lock, the channel is flagged, so a run sending a backlog steps aside for it.
  */
 async function withPost(postId: string, deps: AdminDeps, change: (record: DeliveryRecord) => Promise<AdminResult>): Promise<AdminResult> {
   const seen = await deps.deliveries.get(postId);
   if (!seen) return { ok: false, message: `no post ${postId}` };
   const lock = `send:${seen.channelId}`;
-  for (let attempt = 0; attempt < LOCK_TRIES; attempt++) {
-    const token = await deps.lease.acquire(lock, ADMIN_LOCK_MS);
-    if (token) {
+  await deps.control.adminWaits(seen.channelId, ADMIN_LOCK_MS);
+  try {
+    for (const end = Date.now() + LOCK_WAIT_MS; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS))) {
+      const token = await deps.lease.acquire(lock, ADMIN_LOCK_MS);
+      if (!token) continue;
       try {
         const record = await deps.deliveries.get(postId);
         return record ? await change(record) : { ok: false, message: `no post ${postId}` };
@@ -68,9 +73,10 @@ async function withPost(postId: string, deps: AdminDeps, change: (record: Delive
         await deps.lease.release(lock, token);
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    return { ok: false, message: `channel "${seen.channelId}" is busy sending; try again in a moment` };
+  } finally {
+    await deps.control.adminDone(seen.channelId);
   }
-  return { ok: false, message: `channel "${seen.channelId}" is busy sending; try again in a moment` };
 }
 
 /** Pauses one channel, or every channel when none is named. Posts wait; nothing is dropped. */

@@ -17,7 +17,7 @@ export interface Alerter {
   raise(key: string, alert: string, message: string, fields?: Record<string, unknown>): Promise<void>;
   /** Closes the alert for `key` and says so; does nothing when none is open. Never throws. */
   resolve(key: string, message: string): Promise<void>;
-  /** One alert per post (repeats are ignored); there is no recovery message, an admin retries it or not. */
+  /** One alert per failure of a post (repeats within minutes are ignored); no recovery message: an admin retries it or not. */
   postFailedForGood(postId: string, channelId: string, error: string): Promise<void>;
   /** A run of posts keeps failing for reasons of its own (Redis away, a bug), or has got through again. */
   runTrouble(run: { readonly runId: string; readonly channelId: string; readonly posts: readonly unknown[] }, trouble: { readonly error: string } | 'recovered'): Promise<void>;
@@ -33,10 +33,12 @@ export interface AlerterDeps {
 
 /** Posts already alerted about are remembered up to this many (oldest forgotten first), to bound memory. */
 const FAILED_POSTS_REMEMBERED = 1000;
+/** The same post failing again within this long is the same failure told twice (a replay); later, an admin retried it. */
+const SAME_FAILURE_MS = 10 * 60_000;
 
 export function createAlerter(deps: AlerterDeps): Alerter {
   const open = new Map<string, { alert: string; since: number }>();
-  const failedPosts = new Set<string>();
+  const failedPosts = new Map<string, number>();
 
   const send = async (text: string, key: string): Promise<void> => {
     try {
@@ -68,12 +70,14 @@ export function createAlerter(deps: AlerterDeps): Alerter {
     raise,
     resolve,
     async postFailedForGood(postId, channelId, error) {
-      if (failedPosts.has(postId)) return;
-      failedPosts.add(postId);
-      if (failedPosts.size > FAILED_POSTS_REMEMBERED) failedPosts.delete(failedPosts.values().next().value as string);
+      const now = deps.clock.now().getTime();
+      if (now - (failedPosts.get(postId) ?? -Infinity) < SAME_FAILURE_MS) return;
+      failedPosts.delete(postId); // re-inserted last: the map's order is oldest first
+      failedPosts.set(postId, now);
+      if (failedPosts.size > FAILED_POSTS_REMEMBERED) failedPosts.delete(failedPosts.keys().next().value as string);
       const message = `post ${postId} for channel "${channelId}" failed for good: ${error}. Retry it from the dashboard if it should still go out.`;
       await raise(`post:${postId}`, 'post-failed', message, { postId, channelId });
-      // Never resolved, so drop it from the open set at once: the failedPosts set does the deduplication.
+      // Never resolved, so drop it from the open set at once: the failedPosts map does the deduplication.
       open.delete(`post:${postId}`);
     },
     async runTrouble(run, trouble) {

@@ -1,6 +1,6 @@
 /**
- * An admin's post (CLI now; HTTP, dashboard and WhatsApp commands later): validated, recorded and queued
- * ahead of feed items. It then goes through the same worker, pacing and tracking as any feed post.
+ * An admin's post (CLI, HTTP, dashboard, WhatsApp commands): validated, recorded and queued ahead of feed
+ * items (a run of its own). It then goes through the same worker, pacing and tracking as any feed post.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, DeliveryStore, ManualPostJob, PostQueue } from '../ports.js';
@@ -45,9 +45,16 @@ export async function createManualPost(input: ManualPostInput, deps: ManualPostD
     ...(input.at === undefined ? {} : { at: new Date(input.at).toISOString() }),
     createdAt: now.toISOString(),
   };
-  // Queued, then recorded (as the poller does): a failure in between leaves a run the worker gives a record,
-  // never a `queued` record that nothing will send.
-  await deps.queue.enqueueManualPost(job);
+  // Recorded, then queued: an admin told the post failed must be able to trust it will not go out. A post
+  // that cannot be queued is recorded `failed` (with its text, so it can be retried), when Redis lets us.
   await deps.deliveries.createQueued([deliveryOf(job)], now);
+  try {
+    await deps.queue.enqueueManualPost(job);
+  } catch (err) {
+    const record = await deps.deliveries.get(job.postId).catch(() => null);
+    const reason = `could not be queued: ${err instanceof Error ? err.message : String(err)}`;
+    if (record) await deps.deliveries.transition(record, 'failed', deps.clock.now(), { lastError: reason }, reason).catch(() => undefined);
+    throw err;
+  }
   return job;
 }

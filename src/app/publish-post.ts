@@ -136,6 +136,10 @@ async function underLock(job: PostJob, settings: ChannelSettings, deps: PublishD
     const carrier = record.digestId && record.kind !== 'digest' ? await deps.deliveries.get(record.digestId) : record;
     if (carrier?.state === 'sent') return finish(carrier, carrier.messageId ?? '', 'reconciled', deps);
     if (carrier?.state === 'sending') {
+      // A digest whose send is in doubt waits out its own backoff, whichever member's run comes to it.
+      if (carrier.retryAt && Date.parse(carrier.retryAt) > now.getTime()) {
+        return { kind: 'wait', until: new Date(carrier.retryAt), reason: `digest ${carrier.postId} is to be looked for in the channel first` };
+      }
       const outcome = await resend(carrier, settings, deps);
       if (outcome.kind !== 'failed' || carrier === record) return outcome;
     }
@@ -235,15 +239,20 @@ async function finish(
   try {
     if (record.state !== 'sent') {
       await Promise.all([
-        deps.deliveries.transition(record, 'sent', now, { messageId, lastError: null, note }, note ?? undefined),
+        deps.deliveries.transition(record, 'sent', now, { messageId, lastError: null, retryAt: null, note }, note ?? undefined),
         deps.pacer.recordSend(record.channelId, now),
       ]);
     }
-    for (const member of await memberRecords(record, deps)) {
-      if (member.state !== 'sent') {
-        await deps.deliveries.transition(member, 'sent', now, { messageId, digestId: record.postId, lastError: null }, `sent in digest ${record.postId}`);
-      }
-    }
+    const unsentMembers = (await memberRecords(record, deps)).filter((member) => member.state !== 'sent');
+    await deps.deliveries.transitionAll(
+      unsentMembers.map((member) => ({
+        current: member,
+        state: 'sent' as const,
+        patch: { messageId, digestId: record.postId, lastError: null, retryAt: null },
+        note: `sent in digest ${record.postId}`,
+      })),
+      now,
+    );
   } catch (err) {
     throw new UnrecordedSendError(`${record.postId} is in the channel as ${messageId} but could not be recorded: ${errorText(err)}`, { cause: err });
   }
@@ -256,24 +265,31 @@ async function failed(record: DeliveryRecord, err: unknown, deps: PublishDeps): 
   return { kind: 'wait', until: failure.until, reason: `send failed (attempt ${record.attempts} of ${deps.maxAttempts}): ${failure.error}` };
 }
 
-/** When more feed posts wait for the channel than its threshold, they go out as one digest. */
+/**
+ * When more feed posts wait for the channel than its threshold, they go out as one digest. The digest
+ * carries on the most attempts its posts have had, so a digest that keeps failing backs off and stops.
+ */
 async function composeDigest(channelId: string, settings: ChannelSettings, deps: PublishDeps): Promise<DeliveryRecord | null> {
+  const now = deps.clock.now();
   const queuedIds = await deps.deliveries.queuedFeedPosts(channelId, 100);
   if (queuedIds.length <= settings.digestThreshold) return null;
   const records = (await Promise.all(queuedIds.map((id) => deps.deliveries.get(id)))).filter(
-    (r): r is DeliveryRecord => r !== null && r.state === 'queued',
+    (r): r is DeliveryRecord => r !== null && r.state === 'queued' && !(r.retryAt && Date.parse(r.retryAt) > now.getTime()),
   );
   if (records.length <= settings.digestThreshold) return null;
   const { text, included } = formatDigest(records.map(asDigestItem), settings.format);
-  const members = records.slice(0, included).map((r) => r.postId);
-  const now = deps.clock.now();
+  const members = records.slice(0, included);
+  const memberIds = members.map((r) => r.postId);
   // One record per try: a digest that failed is given up, and a later one (even of the same posts) is new.
-  const digestId = `d-${createHash('sha256').update(`${now.toISOString()}\n${members.join('\n')}`).digest('hex').slice(0, 40)}`;
+  const digestId = `d-${createHash('sha256').update(`${now.toISOString()}\n${memberIds.join('\n')}`).digest('hex').slice(0, 40)}`;
+  // Members first: a crash before the digest is recorded leaves posts pointing at no digest, which their
+  // runs put back in the queue, never a digest record that nothing would send.
+  await deps.deliveries.transitionAll(members.map((m) => ({ current: m, state: 'sending', patch: { digestId }, note: `in digest ${digestId}` })), now);
+  const attempts = Math.max(0, ...members.map((m) => m.attempts));
   await deps.deliveries.createQueued(
-    [{ postId: digestId, kind: 'digest', channelId, feedId: null, itemKey: null, link: null, title: `Digest of ${members.length} posts`, firstSeenAt: null, text, members }],
+    [{ postId: digestId, kind: 'digest', channelId, feedId: null, itemKey: null, link: null, title: `Digest of ${memberIds.length} posts`, firstSeenAt: null, text, members: memberIds, attempts }],
     now,
   );
-  for (const member of records.slice(0, included)) await deps.deliveries.transition(member, 'sending', now, { digestId }, `in digest ${digestId}`);
   return deps.deliveries.get(digestId);
 }
 
@@ -291,7 +307,7 @@ async function createFromJob(job: PostJob, deps: PublishDeps, now: Date): Promis
 
 export function deliveryOf(job: PostJob) {
   return job.kind === 'manual'
-    ? { postId: job.postId, kind: 'manual' as const, channelId: job.channelId, feedId: null, itemKey: null, link: null, title: job.text.split('\n')[0]?.slice(0, 120) ?? '', firstSeenAt: null, imageUrl: job.imageUrl }
+    ? { postId: job.postId, kind: 'manual' as const, channelId: job.channelId, feedId: null, itemKey: null, link: null, title: job.text.split('\n')[0]?.slice(0, 120) ?? '', firstSeenAt: null, text: job.text, imageUrl: job.imageUrl }
     : { postId: job.postId, kind: 'feed' as const, channelId: job.channelId, feedId: job.feedId, itemKey: job.item.key, link: job.item.link, title: job.item.title, firstSeenAt: job.firstSeenAt };
 }
 

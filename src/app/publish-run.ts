@@ -31,6 +31,8 @@ export interface RunHooks {
   readonly batchStopped?: ((reason: string) => void) | undefined;
   /** Should the run step aside now (an admin's post waits, the worker is stopping)? Asked about once a second. */
   readonly interrupt?: (() => Promise<Interruption | null>) | undefined;
+  /** Told each time the posts before `next` are all final: how far the run got, should it then throw. */
+  readonly reached?: ((next: number) => void) | undefined;
 }
 
 /** Before a post that reached the channel but not its record is looked at again: long enough for a Redis blip to pass. */
@@ -50,6 +52,7 @@ export async function publishRun(run: PostRun, from: number, deps: PublishDeps, 
   let checkedAt = Date.now();
   let next = from;
   while (next < run.posts.length) {
+    if (next > from) hooks.reached?.(next);
     const post = run.posts[next]!;
     // The first post of a step is never interrupted, so every step makes progress.
     if (next > from && hooks.interrupt && Date.now() - checkedAt >= CHECK_EVERY_MS) {

@@ -23,9 +23,9 @@ const RETRY_CAP_MS = 3_600_000;
  *   that look, not this error, decides a last attempt (publish-post.ts);
  * - rate limited: back to `queued` with the attempt given back, and the whole channel held;
  * - rejected, or out of attempts: `failed`;
- * - else `queued` with the error, until its backoff ends.
- * A digest is given up either way (`failed`): its posts go back to plain queued and go out again on their
- * own or in another digest.
+ * - else `queued` with the error, until its backoff ends (`retryAt`).
+ * A digest that did not go out is given up (`failed`) and its posts are queued again: with its attempts and
+ * backoff when it is to be tried again, as they were when it is over (each then goes on its own).
  */
 export async function recordFailedSend(record: DeliveryRecord, err: unknown, deps: PublishDeps): Promise<SendFailure> {
   const now = deps.clock.now();
@@ -40,14 +40,21 @@ export async function recordFailedSend(record: DeliveryRecord, err: unknown, dep
   const rateLimited = err instanceof PublishRateLimitedError;
   const permanent = err instanceof PublishRejectedError || (record.attempts >= deps.maxAttempts && !rateLimited);
   const until = rateLimited ? new Date(now.getTime() + err.retryAfterMs) : retryAt();
+  // What the post (or a digest's posts) keep when they are to be tried again: the attempts, less one not spent.
+  const again = { lastError: error, retryAt: until.toISOString(), attempts: rateLimited ? record.attempts - 1 : record.attempts };
   if (record.kind === 'digest') {
-    await deps.deliveries.transition(record, 'failed', now, { lastError: error }, `${error}; its posts were queued again`);
+    await deps.deliveries.transition(record, 'failed', now, { lastError: error, retryAt: null }, `${error}; its posts were queued again`);
+    await deps.deliveries.transitionAll(
+      (await memberRecords(record, deps)).map((member) => ({
+        current: member,
+        state: 'queued' as const,
+        patch: permanent ? { digestId: null } : { digestId: null, ...again },
+        note: `digest ${record.postId} not sent: ${error}`,
+      })),
+      now,
+    );
   } else {
-    const patch = permanent ? { lastError: error } : { lastError: error, retryAt: until.toISOString(), ...(rateLimited ? { attempts: record.attempts - 1 } : {}) };
-    await deps.deliveries.transition(record, permanent ? 'failed' : 'queued', now, patch, rateLimited ? `${error} (no attempt spent)` : error);
-  }
-  for (const member of await memberRecords(record, deps)) {
-    await deps.deliveries.transition(member, 'queued', now, { digestId: null }, `digest ${record.postId} not sent: ${error}`);
+    await deps.deliveries.transition(record, permanent ? 'failed' : 'queued', now, permanent ? { lastError: error, retryAt: null } : again, rateLimited ? `${error} (no attempt spent)` : error);
   }
   if (rateLimited) await deps.pacer.holdUntil(record.channelId, until);
   return permanent ? { kind: 'failed', error } : { kind: 'retry', until, error };

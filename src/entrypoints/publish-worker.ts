@@ -34,7 +34,7 @@ export interface PublishWorkerOptions {
   readonly alertAfterAttempts?: number;
   /** Sent/failed counts and latencies go here (Prometheus in production). */
   readonly metrics?: Metrics | undefined;
-  /** True while an admin's post waits in the queue: a long feed run steps aside for it. */
+  /** True while an admin's post (any channel's) waits in the queue: a long feed run steps aside for it. */
   readonly adminPostWaiting?: (() => Promise<boolean>) | undefined;
   /** Told once when a post fails for good (rejected, or out of attempts): main.ts alerts the admins. */
   readonly onFailedForGood?: ((post: PostJob, error: string) => void) | undefined;
@@ -59,8 +59,8 @@ interface RunProgress {
 }
 
 const RUN_RETRY_CAP_MS = 3_600_000;
-/** How long a run that stepped aside for an admin's post gives it to take the channel's turn. */
-const ADMIN_POST_HEAD_START_MS = 500;
+/** How long a run that stepped aside for an admin (a post, or a change to a post) gives them to take the channel. */
+const ADMIN_HEAD_START_MS = 500;
 
 export function startPublishWorker(options: PublishWorkerOptions): PublishWorker {
   const { deps, log } = options;
@@ -74,17 +74,23 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
   };
   // With concurrency > 1, a channel's runs take turns here; other channels' runs go alongside. A run may
   // wait its turn only while a slot stays free for other channels; otherwise it comes back later.
-  const concurrency = options.concurrency ?? 2;
+  const concurrency = options.concurrency ?? 1;
   const channelTurns = createKeyedMutex();
   const mayTakeTurn = (channelId: string): boolean => channelTurns.idle(channelId) || channelTurns.size() < concurrency - 1;
-  // Until when an admin's post is known to wait for a channel's turn in this process (it waits in line, or
-  // comes back in a moment): the run holding the turn steps aside for it.
-  const adminPostWaits = new Map<string, number>();
+  // Admins' posts known to wait for a channel's turn in this process: how many wait in line, and until when
+  // one that was sent away is expected back. The run holding the turn steps aside for them.
+  const adminPostsInLine = new Map<string, number>();
+  const adminPostBackUntil = new Map<string, number>();
+  const adminPostWaitsHere = (channelId: string): boolean => (adminPostsInLine.get(channelId) ?? 0) > 0 || (adminPostBackUntil.get(channelId) ?? 0) > Date.now();
   let closing = false;
   const interrupt = (channelId: string) => async (): Promise<Interruption | null> => {
     if (closing) return { reason: 'the worker is stopping', resumeAfterMs: 0 };
-    const waiting = (adminPostWaits.get(channelId) ?? 0) > Date.now() || ((await options.adminPostWaiting?.()) ?? false);
-    return waiting ? { reason: 'an admin’s post goes first', resumeAfterMs: ADMIN_POST_HEAD_START_MS } : null;
+    const [postWaiting, adminWaiting] = await Promise.all([
+      adminPostWaitsHere(channelId) || (options.adminPostWaiting?.() ?? false),
+      deps.control.adminWaiting(channelId),
+    ]);
+    if (postWaiting) return { reason: 'an admin’s post goes first', resumeAfterMs: ADMIN_HEAD_START_MS };
+    return adminWaiting ? { reason: 'an admin is changing one of this channel’s posts', resumeAfterMs: ADMIN_HEAD_START_MS } : null;
   };
   /** A wait for later when this channel is sending in this process and no slot may wait for its turn. */
   const comeBackLater = (job: Job<PostRun>): RunStep | null => {
@@ -93,16 +99,23 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     // An admin's post asks the run holding the turn to step aside and is back soon; a feed run waits longer,
     // as the channel's turn may last a whole run.
     const manual = job.name === 'manual';
-    if (manual) adminPostWaits.set(channelId, Date.now() + 2_000);
+    if (manual) adminPostBackUntil.set(channelId, Date.now() + 2_000);
     const until = new Date(Date.now() + (manual ? 100 + Math.random() * 200 : 1000 + Math.random() * 1000));
     return { kind: 'wait', next: progressOf(job).next, until, reason: 'this channel’s turns fill the worker' };
   };
   const takeTurn = (job: Job<PostRun>, work: () => Promise<RunStep>): Promise<RunStep> => {
     const { channelId } = job.data;
     const manual = job.name === 'manual';
-    if (manual && !channelTurns.idle(channelId)) adminPostWaits.set(channelId, Infinity);
+    const inLine = manual && !channelTurns.idle(channelId);
+    if (inLine) adminPostsInLine.set(channelId, (adminPostsInLine.get(channelId) ?? 0) + 1);
     return channelTurns.run(channelId, () => {
-      if (manual) adminPostWaits.delete(channelId);
+      if (inLine) {
+        const left = (adminPostsInLine.get(channelId) ?? 1) - 1;
+        if (left > 0) adminPostsInLine.set(channelId, left);
+        else adminPostsInLine.delete(channelId);
+      }
+      // An admin's post has the turn; one still sent away marks itself again when it is back.
+      if (manual) adminPostBackUntil.delete(channelId);
       return work();
     });
   };
@@ -122,7 +135,13 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       runLog.warn({ postId: r.post.postId, error: r.error }, 'post failed for good');
       tell('failed-post', () => options.onFailedForGood?.(r.post, r.error));
     };
-    const hooks = { report, interrupt: interrupt(run.channelId), batchStopped: (reason: string) => runLog.info({ reason }, 'batch stopped early; the run goes on from there') };
+    let reached = from;
+    const hooks = {
+      report,
+      interrupt: interrupt(run.channelId),
+      batchStopped: (reason: string) => runLog.info({ reason }, 'batch stopped early; the run goes on from there'),
+      reached: (next: number) => void (reached = next),
+    };
     const later = comeBackLater(job);
     let step: RunStep;
     if (later) step = later;
@@ -130,8 +149,12 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       try {
         step = await takeTurn(job, () => publishRun(run, from, deps, hooks));
       } catch (err) {
-        const inARow = job.attemptsMade + 1 - progress.attemptsWhenGoing;
-        runLog.warn({ err, inARow }, 'run failed; will retry');
+        // A run that got on before the error keeps where it got to (if Redis takes it), and this error is its first in a row.
+        if (reached > from) {
+          await job.updateProgress({ next: reached, posts: run.posts.length, attemptsWhenGoing: job.attemptsMade } satisfies RunProgress).catch(() => undefined);
+        }
+        const inARow = reached > from ? 1 : job.attemptsMade + 1 - progress.attemptsWhenGoing;
+        runLog.warn({ err, inARow, reached }, 'run failed; will retry');
         if (inARow >= (options.alertAfterAttempts ?? 8)) tell('run-trouble', () => options.onRunTrouble?.(run, { error: err instanceof Error ? err.message : String(err) }));
         throw err;
       }

@@ -68,6 +68,18 @@ describe('admin actions', () => {
     expect(await h.deliveries.get(jobs[1]!.postId)).toMatchObject({ state: 'skipped' });
   });
 
+  it('an admin’s post that cannot be queued is recorded failed, with its text, and can be retried', async () => {
+    const broken = { ...h.queue, enqueueManualPost: () => Promise.reject(new Error('Connection is closed.')) };
+    const channels = [{ id: 'main', maxPostLength: 1000 }];
+    await expect(createManualPost({ text: 'Hello' }, { queue: broken, deliveries: h.deliveries, clock, channels })).rejects.toThrow('Connection is closed.');
+    const [failed] = await h.deliveries.list({ state: 'failed', limit: 5 });
+    expect(failed).toMatchObject({ kind: 'manual', text: 'Hello', lastError: 'could not be queued: Connection is closed.' });
+    h.startWorker();
+    expect(await retryPost(failed!.postId, admin)).toMatchObject({ ok: true });
+    await until(async () => (await h.deliveries.get(failed!.postId))?.state === 'sent');
+    expect(h.publisher.sent.map((s) => s.text)).toEqual(['Hello']);
+  });
+
   it('cancel drops a scheduled post before it goes out', async () => {
     const at = new Date(Date.now() + 3_600_000).toISOString();
     const post = await createManualPost({ text: 'Tomorrow’s event', at }, { queue: h.queue, deliveries: h.deliveries, clock, channels: [{ id: 'main', maxPostLength: 1000 }] });
@@ -97,5 +109,21 @@ describe('admin actions', () => {
     await h.deps.lease.acquire('send:main', 10_000);
     expect(await cancelPost(post.postId, admin)).toEqual({ ok: false, message: 'channel "main" is busy sending; try again in a moment' });
     expect(await h.deliveries.get(post.postId)).toMatchObject({ state: 'queued' });
+    expect(await h.deps.control.adminWaiting('main')).toBe(false); // the flag goes with the admin
+  });
+
+  it('cancel gets in while the channel sends a backlog: the run steps aside for the admin', async () => {
+    // About WhatsApp's pace: a batch of 50 would hold the send lock for 10 s.
+    h.publisher.onPublish = () => new Promise((resolve) => setTimeout(resolve, 200));
+    const jobs = await h.enqueueFeed(Array.from({ length: 60 }, (_, i) => makeFeedItem(700 + i)));
+    h.startWorker();
+    await until(() => h.publisher.sent.length >= 3);
+    const t0 = Date.now();
+    expect(await cancelPost(jobs[40]!.postId, admin)).toEqual({ ok: true, message: `post ${jobs[40]!.postId} cancelled` });
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    h.publisher.onPublish = undefined;
+    await until(async () => (await h.runOf(jobs[0]!.postId)).finishedOn !== undefined, 20_000);
+    expect(h.publisher.sent.map((s) => s.postId)).toEqual(jobs.filter((_, i) => i !== 40).map((j) => j.postId));
+    expect(await h.deliveries.get(jobs[40]!.postId)).toMatchObject({ state: 'skipped' });
   });
 });

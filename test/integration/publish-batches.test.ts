@@ -119,6 +119,8 @@ describe('group commit on an unpaced channel', () => {
     expect(limited.history[1]!.note).toBe('sent with the posts before it');
     const putBack = (await h.deliveries.get(jobs[6]!.postId))!;
     expect(putBack.history[2]!.note).toMatch(/^not sent with its batch/);
+    // Neither the rate limit nor the put-back cost an attempt.
+    expect([limited.attempts, putBack.attempts]).toEqual([1, 1]);
   });
 
   it('stops a batch soon after an admin pauses the channel, and sends the rest once resumed', async () => {

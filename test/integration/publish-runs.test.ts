@@ -39,6 +39,21 @@ describe('a long run on an unpaced channel', () => {
     expect(feedOrder).toEqual(backlog.map((j) => j.postId));
   });
 
+  it('steps aside for an admin’s post to another channel too: the worker has one slot for both', async () => {
+    const h = harness({ channels: { main: {}, other: {} } });
+    slowSends(h.publisher, 40);
+    const backlog = await h.enqueueFeed(items(200, 80));
+    h.startWorker(1);
+    await until(() => h.publisher.sent.length >= 5);
+    const sentBefore = h.publisher.sent.length;
+    const channels = [{ id: 'main', maxPostLength: 1000 }, { id: 'other', maxPostLength: 1000 }];
+    const manual = await createManualPost({ text: 'For the other channel', channel: 'other' }, { queue: h.queue, deliveries: h.deliveries, clock, channels });
+    await until(async () => (await h.deliveries.get(manual.postId))?.state === 'sent', 10_000);
+    expect(h.publisher.sent.findIndex((s) => s.postId === manual.postId) - sentBefore).toBeLessThan(40);
+    await until(() => h.publisher.sent.length === 81, 15_000);
+    expect(h.publisher.textsFor('main')).toHaveLength(backlog.length);
+  });
+
   it('steps aside for a stopping worker, leaving no post half-done, and the next worker goes on from there', async () => {
     const publisher = new FakePublisher();
     slowSends(publisher, 40);

@@ -1,7 +1,7 @@
 // The publish worker on real Redis + BullMQ with a scriptable fake publisher.
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
-import type { PostRun } from '../../src/ports.js';
+import type { FeedPostJob, PostRun } from '../../src/ports.js';
 import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
@@ -155,13 +155,13 @@ describe('publish worker: delivery and retries', () => {
     const [job] = await h.enqueueFeed([makeFeedItem(10)]);
     h.startWorker(2);
     await until(async () => typeof (await h.deliveries.get(job!.postId))?.retryAt === 'string');
-    // A second run with the same post (a re-poll that lost its memory, say) comes along at once.
+    const retryAt = Date.parse((await h.deliveries.get(job!.postId))!.retryAt!);
+    // A second run with the same post (a re-poll that lost its memory and found one more item, say) comes along at once.
     await h.queue.enqueueFeedPosts([job!, { ...job!, postId: `${job!.postId}-other`, item: makeFeedItem(11) }]);
-    await until(() => h.publisher.sent.length === 1);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(h.publisher.publishCalls).toBe(2); // the failed try and the other post; the retry still waits
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 10_000);
-    expect(h.publisher.sent.filter((s) => s.postId === job!.postId)).toHaveLength(1);
+    const sent = h.publisher.sent.filter((s) => s.postId === job!.postId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.at.getTime()).toBeGreaterThanOrEqual(retryAt);
     expect((await h.deliveries.get(job!.postId))!.retryAt).toBeNull();
   });
 });
@@ -301,6 +301,24 @@ describe('publish worker: exactly once across crashes', () => {
     expect(h.publisher.sent).toHaveLength(1);
     await until(() => finished(h, job!.postId));
     expect((await runOf(h, job!.postId)).attemptsMade).toBe(10);
+  });
+  it('errors a run gets past are not counted in a row: no alert while its posts keep going out', async () => {
+    const trouble: string[] = [];
+    const h = harness({ batches: false, runRetryDelayMs: 5, onRunTrouble: (run, t) => t !== 'recovered' && trouble.push(t.error) });
+    // Redis "blips" at every third look at the pause flag: each try sends two posts, then fails.
+    const pausedSince = h.deps.control.pausedSince.bind(h.deps.control);
+    let looks = 0;
+    (h.deps.control as { pausedSince: typeof pausedSince }).pausedSince = async (channelId) => {
+      if (++looks % 3 === 0) throw new Error('Connection is closed.');
+      return pausedSince(channelId);
+    };
+    const jobs = await h.enqueueFeed(Array.from({ length: 20 }, (_, i) => makeFeedItem(600 + i)));
+    h.startWorker();
+    await until(() => finished(h, jobs[0]!.postId), 20_000);
+    expect(h.publisher.sent.map((s) => s.postId)).toEqual(jobs.map((j) => j.postId));
+    const run = await runOf(h, jobs[0]!.postId);
+    expect(run.attemptsMade).toBeGreaterThan(8); // more errors in all than the alert threshold…
+    expect(trouble).toEqual([]); // …but never 8 in a row
   });
 });
 
@@ -475,6 +493,40 @@ describe('publish worker: pacing, digest, priority, images', () => {
     expect((await h.deliveries.list({ state: 'queued', limit: 5 }))).toEqual([]);
     const records = await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)));
     expect(new Set(records.map((r) => r!.digestId))).toEqual(new Set([h.publisher.sent[0]!.postId]));
+  });
+
+  it('a digest that keeps failing backs off and stops: each post then gets a last try on its own and fails for good', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ attempts: 2, channels: { main: { digestThreshold: 2 } }, onFailedForGood: (post) => failedForGood.push(post.postId) });
+    h.publisher.failNext(new PublishUnavailableError('socket closed'), 10);
+    const jobs = await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(95 + n)));
+    h.startWorker();
+    await until(() => finished(h, jobs[0]!.postId), 10_000);
+    // Two digests (the second carries the first's attempt on), then one try of each post on its own.
+    expect(h.publisher.publishCalls).toBe(5);
+    expect((await h.deliveries.list({ state: 'failed', limit: 10 })).map((r) => r.kind).sort()).toEqual(['digest', 'digest', 'feed', 'feed', 'feed']);
+    expect(failedForGood).toEqual(jobs.map((j) => j.postId));
+    expect(await h.deliveries.list({ state: 'queued', limit: 10 })).toEqual([]);
+  });
+
+  it('a failed digest’s backoff holds for every run that carries one of its posts', async () => {
+    // Longer than the 1-2 s the other runs wait while the first holds the channel here: they come back inside it.
+    const h = harness({ retryDelayMs: 4000, channels: { main: { digestThreshold: 2 } } });
+    const calls: number[] = [];
+    const publish = h.publisher.publish.bind(h.publisher);
+    h.publisher.publish = (target, post) => {
+      calls.push(Date.now());
+      return publish(target, post);
+    };
+    h.publisher.failNext(new PublishUnavailableError('socket closed'));
+    // Three polls: three runs, whose posts one digest carries.
+    const jobs: FeedPostJob[] = [];
+    for (const n of [1, 2, 3]) jobs.push(...(await h.enqueueFeed([makeFeedItem(110 + n)])));
+    h.startWorker(2);
+    await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'), 10_000);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(2000); // 4 s, less up to half
+    expect(h.publisher.sent).toHaveLength(1);
   });
 
   it('a channel whose send hangs does not hold up another channel’s posts', async () => {

@@ -78,6 +78,18 @@ describe('createAlerter', () => {
     expect(alerter.isOpen('post:p1')).toBe(false);
   });
 
+  it('alerts again when a post fails again later (an admin retried it)', async () => {
+    const { alerter, sent, clock } = setup();
+    await alerter.postFailedForGood('p1', 'main', 'not an admin');
+    clock.advanceMinutes(9);
+    await alerter.postFailedForGood('p1', 'main', 'not an admin');
+    expect(sent).toHaveLength(1);
+    clock.advanceMinutes(2);
+    await alerter.postFailedForGood('p1', 'main', 'still not an admin');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toContain('failed for good: still not an admin');
+  });
+
   it('alerts once while a run keeps failing, and says when it gets through', async () => {
     const { alerter, sent } = setup();
     const run = { runId: 'r-1', channelId: 'main', posts: [{}, {}, {}] };

@@ -102,6 +102,7 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
         if (value) fields.push(field, value);
       }
       if (d.members?.length) fields.push('members', JSON.stringify(d.members));
+      if (d.attempts) fields.push('attempts', String(d.attempts));
       recordKeys.push(keys.delivery(d.postId), keys.queuedFeedPosts(d.channelId));
       args.push(d.postId, at.getTime(), d.kind === 'feed' ? 1 : 0, fields.length / 2, ...fields);
     }

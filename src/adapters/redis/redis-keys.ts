@@ -31,6 +31,8 @@ export function createRedisKeys(prefix: string) {
     queuedFeedPosts: (channelId: string) => `${prefix}:channel:${channelId}:queued-feed`,
     /** STRING: set while an admin has paused the channel (value: since when). */
     channelPaused: (channelId: string) => `${prefix}:channel:${channelId}:paused`,
+    /** STRING with a TTL: set while an admin waits for the channel's send lock. */
+    channelAdminWaiting: (channelId: string) => `${prefix}:channel:${channelId}:admin-waiting`,
     /** HASH nextAt; ZSET of send times in the last hour. */
     pacing: (channelId: string) => `${prefix}:channel:${channelId}:pacing`,
     pacingSends: (channelId: string) => `${prefix}:channel:${channelId}:sends`,
