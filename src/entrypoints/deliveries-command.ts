@@ -16,7 +16,12 @@ export function printDeliveries(records: readonly DeliveryRecord[], json: boolea
       r.channelId,
       r.postId,
       r.title || '(untitled)',
-      [r.messageId ? `message ${r.messageId}` : '', r.lastError ? `error: ${r.lastError}` : '', r.note ?? ''].filter(Boolean).join('; '),
+      [
+        r.messageId ? `message ${r.messageId}` : '',
+        r.lastError ? `error: ${r.lastError}` : '',
+        r.retryAt && (r.state === 'queued' || r.state === 'sending') ? `retry at ${r.retryAt}` : '',
+        r.note ?? '',
+      ].filter(Boolean).join('; '),
     ]),
     write,
   );

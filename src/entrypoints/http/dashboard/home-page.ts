@@ -106,6 +106,7 @@ function deliveriesCard(deliveries: readonly DeliveryRecord[], now: Date): SafeH
     const detail = [
       d.messageId ? html`<div>message <code>${d.messageId}</code></div>` : null,
       d.lastError ? html`<div class="small">error: ${d.lastError}</div>` : null,
+      d.retryAt && (d.state === 'queued' || d.state === 'sending') ? html`<div class="small">retry at ${when(d.retryAt)}</div>` : null,
       d.note ? html`<div class="small muted">${d.note}</div>` : null,
     ];
     return html`<tr data-post-id="${d.postId}">
