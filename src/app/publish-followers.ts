@@ -5,8 +5,8 @@
  * of the single path (durably `sending` before its send, `sent` after it), in about four round trips per
  * batch instead of five per post.
  *
- * A batch takes the run's next posts only while each can go this way (text, due, `queued`), so the run's
- * order holds. A crash mid-batch leaves the batch `sending`; the run's next look reconciles each against the
+ * A batch takes the run's next posts only while each can go this way (text only, `queued`, in no digest,
+ * not waiting out a retry), so the run's order holds. A crash mid-batch leaves the batch `sending`; the run's next look reconciles each against the
  * channel, as after any crash. A paced channel never batches (one post per gap is the point of pacing), nor
  * does one with a digest threshold (its backlog goes out as a digest).
  */
@@ -14,7 +14,7 @@ import { formatPost } from '../domain/format-post.js';
 import { textHash } from '../domain/text-hash.js';
 import type { DeliveryRecord, PostJob } from '../ports.js';
 import type { ChannelSettings, Followers, Interruption, PublishDeps } from './publish-post.js';
-import { errorText, recordFailedSend, type SendFailure } from './record-failed-send.js';
+import { awaitingRetry, errorText, recordFailedSend, type SendFailure } from './record-failed-send.js';
 
 /** Posts per batch: enough to make the lock and record writes cheap per post, few enough to reconcile fast. */
 export const FOLLOWER_BATCH = 50;
@@ -75,7 +75,7 @@ export async function sendFollowers(followers: Followers, settings: ChannelSetti
   const claimable = takeWhile(
     eligible.map((job, i) => ({ job, record: records[i] })),
     (c): c is { job: PostJob; record: DeliveryRecord } =>
-      c.record?.state === 'queued' && !c.record.digestId && !(c.record.retryAt && Date.parse(c.record.retryAt) > now.getTime()),
+      c.record?.state === 'queued' && !c.record.digestId && !awaitingRetry(c.record, now),
   ).map((c) => ({ ...c, text: postContent(c.job, settings).text }));
   if (claimable.length === 0) return none;
   const claimedRecords = await deps.deliveries.transitionAll(

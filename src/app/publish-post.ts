@@ -13,7 +13,7 @@ import { quietUntil } from '../domain/pacing.js';
 import { textHash } from '../domain/text-hash.js';
 import type { ChannelControl, ChannelPacer, ChannelTarget, Clock, DeliveryRecord, DeliveryStore, ImageFetcher, Lease, PostImage, PostJob, Publisher } from '../ports.js';
 import { postContent, sendFollowers, type BatchResult, type HeldLock } from './publish-followers.js';
-import { errorText, memberRecords, recordFailedSend } from './record-failed-send.js';
+import { awaitingRetry, errorText, memberRecords, recordFailedSend } from './record-failed-send.js';
 
 export interface ChannelSettings {
   readonly target: ChannelTarget;
@@ -128,8 +128,8 @@ async function underLock(job: PostJob, settings: ChannelSettings, deps: PublishD
   if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing' };
 
   // A failed attempt's backoff holds wherever the post is taken up (a replayed or second run too).
-  if (record.retryAt && Date.parse(record.retryAt) > now.getTime()) {
-    return { kind: 'wait', until: new Date(record.retryAt), reason: `retry after a failed attempt (${record.lastError ?? 'unknown error'})` };
+  if (awaitingRetry(record, now)) {
+    return { kind: 'wait', until: new Date(record.retryAt!), reason: `retry after a failed attempt (${record.lastError ?? 'unknown error'})` };
   }
 
   if (record.state === 'sending') {
@@ -137,8 +137,8 @@ async function underLock(job: PostJob, settings: ChannelSettings, deps: PublishD
     if (carrier?.state === 'sent') return finish(carrier, carrier.messageId ?? '', 'reconciled', deps);
     if (carrier?.state === 'sending') {
       // A digest whose send is in doubt waits out its own backoff, whichever member's run comes to it.
-      if (carrier.retryAt && Date.parse(carrier.retryAt) > now.getTime()) {
-        return { kind: 'wait', until: new Date(carrier.retryAt), reason: `digest ${carrier.postId} is to be looked for in the channel first` };
+      if (awaitingRetry(carrier, now)) {
+        return { kind: 'wait', until: new Date(carrier.retryAt!), reason: `digest ${carrier.postId} is to be looked for in the channel first` };
       }
       const outcome = await resend(carrier, settings, deps);
       if (outcome.kind !== 'failed' || carrier === record) return outcome;
@@ -274,7 +274,7 @@ async function composeDigest(channelId: string, settings: ChannelSettings, deps:
   const queuedIds = await deps.deliveries.queuedFeedPosts(channelId, 100);
   if (queuedIds.length <= settings.digestThreshold) return null;
   const records = (await Promise.all(queuedIds.map((id) => deps.deliveries.get(id)))).filter(
-    (r): r is DeliveryRecord => r !== null && r.state === 'queued' && !(r.retryAt && Date.parse(r.retryAt) > now.getTime()),
+    (r): r is DeliveryRecord => r !== null && r.state === 'queued' && !awaitingRetry(r, now),
   );
   if (records.length <= settings.digestThreshold) return null;
   const { text, included } = formatDigest(records.map(asDigestItem), settings.format);

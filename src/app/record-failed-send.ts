@@ -60,6 +60,11 @@ export async function recordFailedSend(record: DeliveryRecord, err: unknown, dep
   return permanent ? { kind: 'failed', error } : { kind: 'retry', until, error };
 }
 
+/** True while a post (or a digest in doubt) waits out a failed attempt's backoff: nothing may send it before. */
+export function awaitingRetry(record: Pick<DeliveryRecord, 'retryAt'>, now: Date): boolean {
+  return record.retryAt !== null && Date.parse(record.retryAt) > now.getTime();
+}
+
 /** A digest's member records as they are now (a plain post has none). */
 export async function memberRecords(record: DeliveryRecord, deps: PublishDeps): Promise<DeliveryRecord[]> {
   const members = await Promise.all(record.members.map((id) => deps.deliveries.get(id)));

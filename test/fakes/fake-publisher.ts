@@ -16,7 +16,7 @@ export interface FakeSend {
 }
 
 /** One scripted answer, consumed by the next publish that reaches the (ready) channel. */
-type Step = { readonly kind: 'fail'; readonly error: Error } | { readonly kind: 'hang'; readonly afterSend: boolean };
+type Step = { readonly kind: 'fail'; readonly error: Error } | { readonly kind: 'hang'; readonly afterSend: boolean } | { readonly kind: 'lose-answer' };
 
 const never = (): Promise<never> => new Promise<never>(() => undefined);
 
@@ -75,6 +75,11 @@ export class FakePublisher implements Publisher {
     this.script.push({ kind: 'hang', afterSend: options.afterSend ?? false });
   }
 
+  /** The next publish reaches the channel, then its answer is lost: the caller gets a timeout whose outcome is unknown. */
+  loseAnswerOfNext(): void {
+    this.script.push({ kind: 'lose-answer' });
+  }
+
   /** The next `times` listRecent calls throw `error`. */
   failNextListRecent(error: Error, times = 1): void {
     for (let i = 0; i < times; i++) this.listFailures.push(error);
@@ -94,6 +99,7 @@ export class FakePublisher implements Publisher {
     const call: FakeSend = { target, text: post.text, image: post.image, postId: post.postId, messageId: `fake-${this.nextId++}`, at: this.clock.now() };
     this.sent.push(call);
     if (step?.kind === 'hang') return never();
+    if (step?.kind === 'lose-answer') throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
     await this.onPublish?.(call);
     return { messageId: call.messageId };
   }

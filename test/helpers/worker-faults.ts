@@ -1,6 +1,6 @@
 // Scripted faults and counters on a worker harness's real adapters (wrapping them, not replacing them).
 import { afterEach, beforeEach } from 'vitest';
-import type { DeliveryState, DeliveryStore, Lease } from '../../src/ports.js';
+import type { ChannelControl, DeliveryState, DeliveryStore, Lease } from '../../src/ports.js';
 import { removePrefix, uniquePrefix } from './redis.js';
 import { createWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -60,4 +60,14 @@ export function failSentWrites(deliveries: DeliveryStore, failing: (n: number) =
     return transitionAll(changes, at);
   };
   return { failures: () => failures };
+}
+
+/** Redis "goes away" on the looks at a channel's pause flag whose number (1-based) `failing` picks: an error of the run's own. */
+export function failPauseLooks(control: ChannelControl, failing: (n: number) => boolean): void {
+  const pausedSince = control.pausedSince.bind(control);
+  let looks = 0;
+  (control as { pausedSince: typeof pausedSince }).pausedSince = async (channelId) => {
+    if (failing(++looks)) throw new Error('Connection is closed.');
+    return pausedSince(channelId);
+  };
 }

@@ -5,7 +5,7 @@ import type { FeedPostJob, PostRun } from '../../src/ports.js';
 import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
-import { countSendLocks, failSentWrites, useWorkerHarnesses } from '../helpers/worker-faults.js';
+import { countSendLocks, failPauseLooks, failSentWrites, useWorkerHarnesses } from '../helpers/worker-faults.js';
 import { makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
 import { until } from '../helpers/wait.js';
 
@@ -169,12 +169,7 @@ describe('publish worker: delivery and retries', () => {
 describe('publish worker: exactly once across crashes', () => {
   it('a send whose outcome is unknown is reconciled against the channel, not sent again', async () => {
     const h = harness();
-    let first = true;
-    h.publisher.onPublish = () => {
-      if (!first) return;
-      first = false;
-      throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
-    };
+    h.publisher.loseAnswerOfNext();
     const [job] = await h.enqueueFeed([makeFeedItem(6)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
@@ -285,12 +280,7 @@ describe('publish worker: exactly once across crashes', () => {
     const trouble: string[] = [];
     const h = harness({ runRetryDelayMs: 5, onRunTrouble: (run, t) => trouble.push(t === 'recovered' ? `${run.runId} recovered` : `${run.runId}: ${t.error}`) });
     // Redis "goes away" for the run's first nine looks at the channel's pause flag.
-    const pausedSince = h.deps.control.pausedSince.bind(h.deps.control);
-    let looks = 0;
-    (h.deps.control as { pausedSince: typeof pausedSince }).pausedSince = async (channelId) => {
-      if (++looks <= 9) throw new Error('Connection is closed.');
-      return pausedSince(channelId);
-    };
+    failPauseLooks(h.deps.control, (n) => n <= 9);
     const [job] = await h.enqueueFeed([makeFeedItem(9)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 20_000);
@@ -306,12 +296,7 @@ describe('publish worker: exactly once across crashes', () => {
     const trouble: string[] = [];
     const h = harness({ batches: false, runRetryDelayMs: 5, onRunTrouble: (run, t) => t !== 'recovered' && trouble.push(t.error) });
     // Redis "blips" at every third look at the pause flag: each try sends two posts, then fails.
-    const pausedSince = h.deps.control.pausedSince.bind(h.deps.control);
-    let looks = 0;
-    (h.deps.control as { pausedSince: typeof pausedSince }).pausedSince = async (channelId) => {
-      if (++looks % 3 === 0) throw new Error('Connection is closed.');
-      return pausedSince(channelId);
-    };
+    failPauseLooks(h.deps.control, (n) => n % 3 === 0);
     const jobs = await h.enqueueFeed(Array.from({ length: 20 }, (_, i) => makeFeedItem(600 + i)));
     h.startWorker();
     await until(() => finished(h, jobs[0]!.postId), 20_000);
@@ -341,12 +326,7 @@ describe('publish worker: when the outcome stays unknown', () => {
   it('after the last attempt, a post found in the channel is recorded sent', async () => {
     const failedForGood: string[] = [];
     const h = harness({ attempts: 1, onFailedForGood: (post) => failedForGood.push(post.postId) });
-    let first = true;
-    h.publisher.onPublish = () => {
-      if (!first) return;
-      first = false;
-      throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
-    };
+    h.publisher.loseAnswerOfNext();
     const [job] = await h.enqueueFeed([makeFeedItem(502)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
@@ -356,10 +336,7 @@ describe('publish worker: when the outcome stays unknown', () => {
 
   it('a channel that cannot be read for a while leaves the post waiting, not sent again and not failed', async () => {
     const h = harness({ attempts: 1 });
-    h.publisher.onPublish = () => {
-      h.publisher.onPublish = undefined;
-      throw new PublishUnavailableError('send timed out', { outcomeUnknown: true });
-    };
+    h.publisher.loseAnswerOfNext();
     h.publisher.failNextListRecent(new PublishUnavailableError('not ready'), 2);
     const [job] = await h.enqueueFeed([makeFeedItem(503)]);
     h.startWorker();

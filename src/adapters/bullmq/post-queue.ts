@@ -17,7 +17,7 @@ export const PRIORITY = { manual: 1, feed: 10 } as const;
  * A run retries what is not a post's own failure (Redis away, a bug) for as long as it takes: its posts are
  * never dropped. Each post's send attempts are counted on its delivery record instead.
  */
-export const RUN_ATTEMPTS = 1_000_000;
+const RUN_ATTEMPTS = 1_000_000;
 /** Not one of BullMQ's own, so BullMQ asks the worker's backoffStrategy (doubling, capped at an hour). */
 const RUN_BACKOFF = 'capped-exponential';
 
@@ -34,7 +34,7 @@ export interface PostQueueOptions {
 }
 
 /** A feed run's id: the same posts for the same channel always give the same id. */
-export function feedRunId(channelId: string, posts: readonly Pick<PostJob, 'postId'>[]): string {
+function feedRunId(channelId: string, posts: readonly Pick<PostJob, 'postId'>[]): string {
   const hash = createHash('sha256').update(channelId);
   for (const post of posts) hash.update(`\n${post.postId}`);
   return `r-${hash.digest('hex').slice(0, 40)}`;
@@ -61,7 +61,11 @@ export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueu
     queue,
     async enqueueFeedPosts(jobs: readonly FeedPostJob[]) {
       const byChannel = new Map<string, FeedPostJob[]>();
-      for (const job of jobs) byChannel.set(job.channelId, [...(byChannel.get(job.channelId) ?? []), job]);
+      for (const job of jobs) {
+        const posts = byChannel.get(job.channelId);
+        if (posts) posts.push(job);
+        else byChannel.set(job.channelId, [job]);
+      }
       if (byChannel.size === 0) return;
       await queue.addBulk(
         [...byChannel].map(([channelId, posts]) => {
