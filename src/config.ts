@@ -61,6 +61,8 @@ const channelSchema = z.strictObject({
   boilerplate: z.array(regexSource).default([...DEFAULT_BOILERPLATE]),
   /** Post the item's image with the text as caption. */
   images: z.boolean().default(true),
+  /** Ask WhatsApp for a link preview on text posts; a preview send it does not confirm is tried once without. */
+  linkPreview: z.boolean().default(true),
   pacing: z
     .strictObject({
       minGapSeconds: z.number().min(0).default(60),

@@ -265,6 +265,8 @@ export interface Lease {
 export interface ChannelTarget {
   readonly channelId: string;
   readonly whatsappId: string | null;
+  /** Ask WhatsApp for a link preview on text posts (default true). */
+  readonly linkPreview?: boolean | undefined;
 }
 
 export interface PostImage {
@@ -284,12 +286,24 @@ export interface PublisherState {
 }
 
 export interface PublishedMessage {
-  /** The platform's id for the message (WhatsApp server id, file publisher's own id). */
+  /** The platform's id for the message (WhatsApp's serialized message id, the file publisher's own id). */
   readonly messageId: string;
+  /**
+   * The platform's proof that the channel took the post (WhatsApp's server id; the file publisher's own
+   * id). It names the message across restarts, so a post's record claims it and no other post can.
+   */
+  readonly serverId: string;
+  /** What a person should know about how it went (e.g. sent again without its link preview). */
+  readonly note?: string | undefined;
 }
 
 export interface RecentPost {
   readonly messageId: string;
+  /**
+   * Set only when the platform confirmed the message. whatsapp-web.js lists its local copy of every send,
+   * refused and unanswered ones too; such a copy has no server id and proves nothing.
+   */
+  readonly serverId: string | null;
   readonly text: string;
   readonly publishedAt: string | null;
 }

@@ -137,7 +137,7 @@ export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, 
     cfg.channels.map((c) => [
       c.id,
       {
-        target: { channelId: c.id, whatsappId: c.whatsappId },
+        target: { channelId: c.id, whatsappId: c.whatsappId, linkPreview: c.linkPreview },
         format: postFormatOf(c),
         images: c.images && publisher.kind !== 'console',
         digestThreshold: c.pacing.digestThreshold,
@@ -272,7 +272,7 @@ export async function whatsappPublisher(
     lease: backend.lease,
     leaseName: `whatsapp:${w.clientId}`,
     log,
-    channels: cfg.channels.map((c) => ({ channelId: c.id, whatsappId: c.whatsappId })),
+    channels: cfg.channels.map((c) => ({ channelId: c.id, whatsappId: c.whatsappId, linkPreview: c.linkPreview })),
     sendTimeoutMs: w.sendTimeoutSeconds * 1000,
     readyTimeoutMs: w.readyTimeoutSeconds * 1000,
     watchdogIntervalMs: w.watchdogMinutes * 60_000,

@@ -50,9 +50,9 @@ export function createConsolePublisher(options: ConsolePublisherOptions = {}): P
           // Not remembered, so listRecent will not claim it: a retry simply prints it again.
           throw new PublishUnavailableError('cannot write to the console', { cause: error });
         }
-        recent.push({ channelId: target.channelId, messageId, text: post.text, publishedAt });
+        recent.push({ channelId: target.channelId, messageId, serverId: messageId, text: post.text, publishedAt });
         if (recent.length > KEPT_POSTS) recent.splice(0, recent.length - KEPT_POSTS);
-        return { messageId };
+        return { messageId, serverId: messageId };
       }),
 
     listRecent: (target, limit) =>
@@ -63,7 +63,7 @@ export function createConsolePublisher(options: ConsolePublisherOptions = {}): P
           .filter((p) => p.channelId === target.channelId)
           .slice(-limit)
           .reverse()
-          .map(({ messageId, text, publishedAt }) => ({ messageId, text, publishedAt }));
+          .map(({ messageId, serverId, text, publishedAt }) => ({ messageId, serverId, text, publishedAt }));
       }),
 
     close() {

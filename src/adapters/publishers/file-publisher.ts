@@ -71,7 +71,8 @@ export function createFilePublisher(options: FilePublisherOptions): Publisher {
       const write = writes.then(() => appender.append(line));
       writes = write.catch(() => undefined);
       await write;
-      return { messageId: record.messageId };
+      // A line in the file is the proof: its id names it for good.
+      return { messageId: record.messageId, serverId: record.messageId };
     },
 
     async listRecent(target, limit) {
@@ -247,7 +248,7 @@ function parseLine(line: Buffer, channelId: string): RecentPost | null {
   if (typeof value !== 'object' || value === null) return null;
   const r = value as Partial<Record<keyof FileRecord, unknown>>;
   if (r.channelId !== channelId || typeof r.messageId !== 'string' || typeof r.text !== 'string') return null;
-  return { messageId: r.messageId, text: r.text, publishedAt: typeof r.publishedAt === 'string' ? r.publishedAt : null };
+  return { messageId: r.messageId, serverId: r.messageId, text: r.text, publishedAt: typeof r.publishedAt === 'string' ? r.publishedAt : null };
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -44,6 +44,7 @@ export function toRecentPosts(messages: readonly MessageLike[], limit: number): 
     .slice(0, limit)
     .map(({ message }) => ({
       messageId: message.id._serialized,
+      serverId: serverIdOf(message),
       // Message._patch puts a media message's caption in body.
       text: message.body ?? '',
       publishedAt: typeof message.timestamp === 'number' && message.timestamp > 0 ? new Date(message.timestamp * 1000).toISOString() : null,

@@ -255,7 +255,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
     if (outcome.kind === 'sent') {
       const { messageId, serverId } = outcome;
       log.info({ ...fields, messageId, serverId, image, durationMs: Date.now() - startedAt }, 'posted to the channel');
-      return { messageId };
+      return { messageId, serverId };
     }
     if (outcome.kind === 'channel-missing') resolutions.delete(target.whatsappId);
     const level = outcome.error instanceof PublishRejectedError ? 'error' : 'warn';
