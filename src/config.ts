@@ -95,9 +95,9 @@ const fileSchema = z
         /** First retry after a transient failure; doubles each attempt, with jitter. */
         retryDelaySeconds: z.number().positive().default(30),
         /** A crashed worker's job is picked up again after about this long. */
-        lockSeconds: z.number().min(1).default(30),
-        /** Longest one send may hold its channel (above the publisher's own send timeout). */
-        sendLockSeconds: z.number().min(1).default(120),
+        lockSeconds: z.number().min(1).default(15),
+        /** How long a crashed worker holds its channel: the send lease, renewed every third of it while a send runs. */
+        sendLockSeconds: z.number().min(1).default(15),
       })
       .prefault({}),
     whatsapp: z

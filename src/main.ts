@@ -111,7 +111,6 @@ const actions: CliActions = {
         log: log.child({ module: 'worker', publisher: publisher.kind }),
         metrics: prom.metrics,
         onFailedForGood: (post, error) => void alerter.postFailedForGood(post.postId, post.channelId, error),
-        onRunTrouble: (run, trouble) => void alerter.runTrouble(run, trouble),
       });
       if (isWhatsAppPublisher(publisher) && cfg.whatsapp.adminNumbers.length > 0) {
         const commands = startWhatsAppCommands({

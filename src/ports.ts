@@ -113,33 +113,21 @@ export interface ManualPostJob {
 
 export type PostJob = FeedPostJob | ManualPostJob;
 
-/**
- * Posts for one channel that travel as one queue job and go out in this order: a poll's new items for
- * the channel, or one admin's post. Each post keeps its own delivery record (state, attempts, history);
- * the run only carries them (docs/adr/0002-post-runs.md).
- */
-export interface PostRun {
-  readonly runId: string;
-  readonly channelId: string;
-  readonly posts: readonly PostJob[];
-}
-
+/** The `posts` queue: one job per post, its job id the post id (docs/adr/0003-one-job-per-post.md). */
 export interface PostQueue {
-  /**
-   * One run per channel, posts in the given order. Idempotent: the same posts for a channel make the same
-   * run id, which is not queued again within the dedup window.
-   */
+  /** One job per post, in the given order. Idempotent: a post id is not queued again within the dedup window. */
   enqueueFeedPosts(jobs: readonly FeedPostJob[]): Promise<void>;
-  /** A run of one, ahead of every feed run (and delayed until `at`, when given). Its run id is the post id. */
+  /** An admin's post, ahead of every feed post (and delayed until `at`, when given). */
   enqueueManualPost(job: ManualPostJob): Promise<void>;
-  /** Queues a post again as a run of one, ahead of feed runs, under a run id of its own (an admin's retry). */
-  enqueueRetry(job: ManualPostJob): Promise<void>;
-  /** Removes a manual post's run that has not started (waiting, scheduled); false when there is none. */
+  /**
+   * An admin's retry of a post that failed for good: its job runs again with every attempt, ahead of feed
+   * posts; `job` stands in when the old job is gone. The worker sends the text the record last tried.
+   */
+  retry(job: ManualPostJob): Promise<void>;
+  /** Removes a post's job that has not started (waiting, scheduled); false when there is none to remove. */
   cancel(postId: string): Promise<boolean>;
-  /** Run counts by BullMQ state. */
+  /** Job counts by BullMQ state. */
   counts(): Promise<Record<string, number>>;
-  /** True while an admin's post is ready and waiting: a long feed run steps aside for it between batches. */
-  manualWaiting(): Promise<boolean>;
 }
 
 /** Admins can hold a channel's posts (they wait, nothing is dropped) and let them go again. */
@@ -148,11 +136,6 @@ export interface ChannelControl {
   resume(channelId: string): Promise<void>;
   /** When the channel was paused, or null when it is not. */
   pausedSince(channelId: string): Promise<string | null>;
-  /** An admin waits for the channel's send lock to change one of its posts (for at most `ttlMs`, or until cleared). */
-  adminWaits(channelId: string, ttlMs: number): Promise<void>;
-  adminDone(channelId: string): Promise<void>;
-  /** True while an admin waits for the channel's send lock: a long run steps aside for them. */
-  adminWaiting(channelId: string): Promise<boolean>;
 }
 
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
@@ -182,7 +165,11 @@ export interface DeliveryRecord {
   /** When the poller first saw the item (feed posts): the start of item-to-post latency. */
   readonly firstSeenAt: string | null;
   readonly history: readonly DeliveryTransition[];
+  /** When the current send attempt began (the record went `sending`): reconciliation reads the channel back to here. */
+  readonly sendingAt: string | null;
   readonly messageId: string | null;
+  /** The platform's proof (server id) of the message that carries this post: claimed by this post alone. */
+  readonly serverId: string | null;
   readonly lastError: string | null;
   /** The exact text sent (or being sent), and its hash: what reconciliation looks for in the channel. */
   readonly text: string | null;
@@ -202,7 +189,7 @@ export type NewDelivery = Pick<DeliveryRecord, 'postId' | 'kind' | 'channelId' |
   Partial<Pick<DeliveryRecord, 'text' | 'imageUrl' | 'members' | 'attempts'>>;
 
 export type DeliveryPatch = Partial<
-  Pick<DeliveryRecord, 'attempts' | 'retryAt' | 'messageId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>
+  Pick<DeliveryRecord, 'attempts' | 'retryAt' | 'sendingAt' | 'messageId' | 'serverId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>
 >;
 
 export interface DeliveryChange {
@@ -218,15 +205,16 @@ export interface DeliveryStore {
   createQueued(deliveries: readonly NewDelivery[], at: Date): Promise<void>;
   /**
    * Moves a record to `state` (recording the transition), applies `patch` and returns the new record.
-   * `current` must be the latest record (read or returned under the channel's send lock): it is not re-read.
+   * Only from the state `current` has: a record that moved on since (an admin cancelled it, say) is left as
+   * it is and StaleDeliveryError is thrown.
    */
   transition(current: DeliveryRecord, state: DeliveryState, at: Date, patch?: DeliveryPatch, note?: string): Promise<DeliveryRecord>;
   /** Several transitions (a batch's posts) in one round trip, each as `transition` makes it; the new records in order. */
   transitionAll(changes: readonly DeliveryChange[], at: Date): Promise<DeliveryRecord[]>;
   /** Newest first. */
   list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
-  /** How many posts (any channel) were recorded sent after `at`: bounds how far back a reconciliation must look. */
-  sentSince(at: Date): Promise<number>;
+  /** For each server id, the post whose record claims that message in the channel, or null. */
+  claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]>;
   /** How many records are in each state (within the bounded indexes). */
   countByState(): Promise<Record<DeliveryState, number>>;
   /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */
@@ -241,10 +229,6 @@ export interface ChannelPacer {
   notBefore(channelId: string, now: Date): Promise<Date | null>;
   /** Records a send: the next one waits the gap (plus jitter) and counts toward the hourly cap. */
   recordSend(channelId: string, at: Date): Promise<void>;
-  /** The platform asked us to slow down: nothing goes to this channel before `until`. */
-  holdUntil(channelId: string, until: Date): Promise<void>;
-  /** True when the channel has no gap and no hourly cap: its posts may go out back to back. */
-  unpaced(channelId: string): boolean;
 }
 
 /** Fetches an image for posting. Throws (any error) when it can't: the caller falls back to text. */

@@ -76,6 +76,7 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
     connection: queueConnection,
     prefix: cfg.env.REDIS_PREFIX,
     dedupTtlMs: ttlMs,
+    attempts: cfg.worker.attempts,
     clock: runtime.clock,
   });
   queue.queue.on('error', (err) => log.warn({ err }, 'queue error'));
@@ -92,7 +93,7 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
     lease,
     decisions: createRedisDecisionLog(redis, keys, { ttlMs }),
     feedState: createRedisFeedStateStore(redis, keys),
-    admin: { queue, deliveries, control, lease, clock: runtime.clock, channelIds: cfg.channels.map((c) => c.id) } satisfies AdminDeps,
+    admin: { queue, deliveries, control, clock: runtime.clock, channelIds: cfg.channels.map((c) => c.id) } satisfies AdminDeps,
     /** A connection for a BullMQ Worker (`maxRetriesPerRequest: null`); closed by close(), after the worker. */
     workerConnection: (): RedisConnection => {
       const connection = createRedisConnection({ url, cluster, forWorker: true });
@@ -156,7 +157,6 @@ export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, 
     clock: runtime.clock,
     channel: (id) => settings.get(id),
     sendLockMs: cfg.worker.sendLockSeconds * 1000,
-    maxAttempts: cfg.worker.attempts,
     retryDelayMs: cfg.worker.retryDelaySeconds * 1000,
   };
 }
@@ -169,10 +169,7 @@ export function workerOptions(cfg: Config, backend: Backend, publisher: Publishe
     queueName: POSTS_QUEUE,
     concurrency: cfg.worker.concurrency,
     lockDurationMs: cfg.worker.lockSeconds * 1000,
-    runRetryDelayMs: cfg.worker.retryDelaySeconds * 1000,
-    alertAfterAttempts: cfg.worker.attempts,
     deps: workerDeps(cfg, backend, publisher, runtime),
-    adminPostWaiting: () => backend.queue.manualWaiting(),
   } satisfies Partial<PublishWorkerOptions>;
 }
 

@@ -19,8 +19,6 @@ export interface Alerter {
   resolve(key: string, message: string): Promise<void>;
   /** One alert per failure of a post (repeats within minutes are ignored); no recovery message: an admin retries it or not. */
   postFailedForGood(postId: string, channelId: string, error: string): Promise<void>;
-  /** A run of posts keeps failing for reasons of its own (Redis away, a bug), or has got through again. */
-  runTrouble(run: { readonly runId: string; readonly channelId: string; readonly posts: readonly unknown[] }, trouble: { readonly error: string } | 'recovered'): Promise<void>;
   isOpen(key: string): boolean;
 }
 
@@ -79,12 +77,6 @@ export function createAlerter(deps: AlerterDeps): Alerter {
       await raise(`post:${postId}`, 'post-failed', message, { postId, channelId });
       // Never resolved, so drop it from the open set at once: the failedPosts map does the deduplication.
       open.delete(`post:${postId}`);
-    },
-    async runTrouble(run, trouble) {
-      const key = `run:${run.runId}`;
-      if (trouble === 'recovered') return resolve(key, `posts for channel "${run.channelId}" are going out again (run ${run.runId})`);
-      const message = `${run.posts.length} posts for channel "${run.channelId}" keep failing to go out (run ${run.runId}): ${trouble.error.replace(/\.$/, '')}. They are kept and tried again, at least hourly.`;
-      await raise(key, 'run-failing', message, { runId: run.runId, channelId: run.channelId });
     },
     isOpen: (key) => open.has(key),
   };

@@ -100,4 +100,17 @@ export class UnrecordedSendError extends Error {
   }
 }
 
+/**
+ * A delivery record moved on since the caller read it (an admin cancelled or retried it, another worker
+ * took it): nothing was written. The caller reads it again and decides anew.
+ */
+export class StaleDeliveryError extends Error {
+  override readonly name = 'StaleDeliveryError';
+  readonly code = 'delivery/stale';
+
+  constructor(readonly postIds: readonly string[]) {
+    super(`delivery record(s) ${postIds.join(', ')} changed since they were read`);
+  }
+}
+
 export type PublishError = PublishRejectedError | PublishUnavailableError | PublishRateLimitedError | UnrecordedSendError;

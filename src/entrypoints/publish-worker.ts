@@ -1,21 +1,24 @@
 /**
- * The worker role: a BullMQ Worker on the `posts` queue running publishRun over each run of posts. This is
- * the one place where a run's steps and errors become BullMQ behaviour:
- *   a post must wait (pacing, quiet hours, not ready, rate limited, a failed attempt's backoff), or the run
- *     steps aside (an admin's post, a stopping worker) → the run is moved to delayed at that post (its
- *     progress keeps where), no attempt spent;
- *   a run whose channel is not configured → UnrecoverableError;
- *   anything else (Redis away, a bug) → thrown, retried with capped exponential backoff for as long as it
- *     takes; after `alertAfterAttempts` tries in a row the admins are told, and told when it gets through.
- * A post's own failures never fail its run: they are counted, backed off and failed on its delivery record.
+ * The worker role: a BullMQ Worker on the `posts` queue, one job per post, running publishPost. `settle`
+ * is the one place where a post's outcome and our typed errors become BullMQ behaviour:
+ *   sent, or already final                → the job completes;
+ *   must wait (pacing, quiet hours, paused, not ready, the channel's lock is busy)
+ *                                         → moveToDelayed + DelayedError: no attempt spent;
+ *   rate limited                          → worker.rateLimit(ms) + RateLimitError: the whole queue waits
+ *                                           (WhatsApp limits the account), no attempt spent;
+ *   failed for good (rejected, last attempt) → UnrecoverableError;
+ *   failed, to be tried again             → rethrown: BullMQ's attempts, with the capped doubling backoff;
+ *   out but not recorded, or any other error (Redis away, a bug)
+ *                                         → delayed and tried again, doubling up to an hour, no attempt spent:
+ *                                           it is not the post's fault, and losing the post would be worse.
  */
-import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { publishRun, type PostReport, type RunStep } from '../app/publish-run.js';
-import type { Interruption, PublishDeps } from '../app/publish-post.js';
-import { doublingDelayMs, withJitter } from '../domain/backoff.js';
-import { createKeyedMutex } from '../lib/keyed-mutex.js';
+import { DelayedError, RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { errorText } from '../app/record-failed-send.js';
+import { publishPost, type PublishDeps, type PublishOutcome } from '../app/publish-post.js';
+import { doublingDelayMs, postRetryDelayMs } from '../domain/backoff.js';
+import { PublishRateLimitedError, UnrecordedSendError } from '../domain/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics, PostJob, PostRun, Publisher } from '../ports.js';
+import type { Metrics, PostJob, Publisher } from '../ports.js';
 
 export interface PublishWorkerOptions {
   readonly connection: ConnectionOptions;
@@ -24,170 +27,109 @@ export interface PublishWorkerOptions {
   readonly deps: PublishDeps;
   readonly log: Logger;
   readonly concurrency?: number;
-  /** BullMQ job lock: a crashed worker's run is picked up again after about this long. */
+  /** BullMQ job lock: a crashed worker's job is picked up again after about this long. */
   readonly lockDurationMs?: number;
-  /** How long close() waits for the run in hand before giving up on it (default 25 s). */
+  /** How long close() waits for the post in hand before giving up on it (default 25 s). */
   readonly drainTimeoutMs?: number;
-  /** First wait before a run that hit an error of its own tries again; doubles up to an hour. */
-  readonly runRetryDelayMs?: number;
-  /** Tries of a run that keeps failing before the admins are told (default 8). */
-  readonly alertAfterAttempts?: number;
   /** Sent/failed counts and latencies go here (Prometheus in production). */
   readonly metrics?: Metrics | undefined;
-  /** True while an admin's post (any channel's) waits in the queue: a long feed run steps aside for it. */
-  readonly adminPostWaiting?: (() => Promise<boolean>) | undefined;
   /** Told once when a post fails for good (rejected, or out of attempts): main.ts alerts the admins. */
   readonly onFailedForGood?: ((post: PostJob, error: string) => void) | undefined;
-  /** Told when a run has failed `alertAfterAttempts` times in a row, and again when it gets through. */
-  readonly onRunTrouble?: ((run: PostRun, trouble: { readonly error: string } | 'recovered') => void) | undefined;
+  /** First wait before a post whose job hit an error that is not the post's (Redis away) is tried again (default 1 s). */
+  readonly troubleRetryMs?: number | undefined;
 }
 
 export interface PublishWorker {
-  readonly worker: Worker<PostRun>;
-  /** Waits for the run in hand to reach a safe point (no post left half-done), then stops. */
+  readonly worker: Worker<PostJob>;
+  /** Waits for the post in hand (a send is never cut in half), then stops. */
   close(): Promise<void>;
 }
 
-/**
- * Where a run picks up, kept as the job's progress (bull-board shows it), and BullMQ's attempt count when the
- * run last got on: BullMQ never resets attemptsMade, so the errors in a row are the ones made since.
- */
-interface RunProgress {
-  readonly next: number;
-  readonly posts: number;
-  readonly attemptsWhenGoing: number;
-}
-
-const RUN_RETRY_CAP_MS = 3_600_000;
-/** How long a run that stepped aside for an admin (a post, or a change to a post) gives them to take the channel. */
-const ADMIN_HEAD_START_MS = 500;
+const TROUBLE_RETRY_CAP_MS = 3_600_000;
+/** A post out but not recorded is looked at again after this long (a Redis blip passing). */
+const UNRECORDED_RETRY_MS = 2_000;
 
 export function startPublishWorker(options: PublishWorkerOptions): PublishWorker {
   const { deps, log } = options;
+
+  const processor = async (job: Job<PostJob>, token?: string): Promise<{ messageId: string } | { state: string }> => {
+    const post = job.data;
+    const attempt = { postId: post.postId, number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) };
+    const postLog = log.child({ jobId: job.id, postId: post.postId, channelId: post.channelId, attempt: attempt.number });
+    const started = Date.now();
+    let outcome: PublishOutcome;
+    try {
+      outcome = await publishPost(post, attempt, deps);
+    } catch (err) {
+      const troubles = Math.max(1, job.attemptsStarted - job.attemptsMade);
+      const ms = err instanceof UnrecordedSendError ? UNRECORDED_RETRY_MS : doublingDelayMs(troubles, options.troubleRetryMs ?? 1_000, TROUBLE_RETRY_CAP_MS);
+      postLog.warn({ err, retryInMs: ms }, 'post could not be handled; trying again');
+      return delay(job, token, Date.now() + ms);
+    }
+    return settle(outcome, job, token, { started, postLog });
+  };
+
+  /** The one mapping from a post's outcome to BullMQ. */
+  const settle = async (outcome: PublishOutcome, job: Job<PostJob>, token: string | undefined, ctx: { started: number; postLog: Logger }) => {
+    const post = job.data;
+    switch (outcome.kind) {
+      case 'sent':
+        options.metrics?.postFinished(post.channelId, 'sent', Date.now() - ctx.started, itemToPostMs(post, deps));
+        ctx.postLog.info({ messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, note: outcome.note ?? undefined }, outcome.via === 'digest' ? 'digest published' : 'post published');
+        return { messageId: outcome.messageId };
+      case 'done':
+        return { state: outcome.state };
+      case 'wait':
+        ctx.postLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
+        return delay(job, token, outcome.until.getTime());
+      case 'failed': {
+        const error = outcome.error;
+        if (error instanceof PublishRateLimitedError) {
+          ctx.postLog.warn({ retryAfterMs: error.retryAfterMs }, 'rate limited by WhatsApp; the queue waits');
+          await rateLimit(error.retryAfterMs);
+          throw new RateLimitError();
+        }
+        if (outcome.retryAt === null) {
+          options.metrics?.postFinished(post.channelId, 'failed', Date.now() - ctx.started, null);
+          ctx.postLog.warn({ error: errorText(error) }, 'post failed for good');
+          tell('failed-post', () => options.onFailedForGood?.(post, errorText(error)));
+          throw new UnrecoverableError(errorText(error));
+        }
+        ctx.postLog.warn({ error: errorText(error), retryAt: outcome.retryAt.toISOString() }, 'send failed; will retry');
+        throw error instanceof Error ? error : new Error(errorText(error));
+      }
+    }
+  };
+
+  // WhatsApp limits the account, so the whole queue waits (BullMQ's manual rate limit).
+  const rateLimit = (ms: number): Promise<void> => worker.rateLimit(ms);
+
+  const delay = async (job: Job<PostJob>, token: string | undefined, at: number): Promise<never> => {
+    await job.moveToDelayed(at, token);
+    throw new DelayedError();
+  };
+
   const tell = (what: string, hook: () => void): void => {
     try {
       hook();
     } catch (err) {
-      // Hooks only tell people; they must never change what BullMQ does with the run.
+      // Hooks only tell people; they must never change what BullMQ does with the job.
       log.warn({ err }, `${what} hook threw`);
     }
   };
-  // With concurrency > 1, a channel's runs take turns here; other channels' runs go alongside. A run may
-  // wait its turn only while a slot stays free for other channels; otherwise it comes back later.
-  const concurrency = options.concurrency ?? 1;
-  const channelTurns = createKeyedMutex();
-  const mayTakeTurn = (channelId: string): boolean => channelTurns.idle(channelId) || channelTurns.size() < concurrency - 1;
-  // Admins' posts known to wait for a channel's turn in this process: how many wait in line, and until when
-  // one that was sent away is expected back. The run holding the turn steps aside for them.
-  const adminPostsInLine = new Map<string, number>();
-  const adminPostBackUntil = new Map<string, number>();
-  const adminPostWaitsHere = (channelId: string): boolean => (adminPostsInLine.get(channelId) ?? 0) > 0 || (adminPostBackUntil.get(channelId) ?? 0) > Date.now();
-  let closing = false;
-  const interrupt = (channelId: string) => async (): Promise<Interruption | null> => {
-    if (closing) return { reason: 'the worker is stopping', resumeAfterMs: 0 };
-    const [postWaiting, adminWaiting] = await Promise.all([
-      adminPostWaitsHere(channelId) || (options.adminPostWaiting?.() ?? false),
-      deps.control.adminWaiting(channelId),
-    ]);
-    if (postWaiting) return { reason: 'an admin’s post goes first', resumeAfterMs: ADMIN_HEAD_START_MS };
-    return adminWaiting ? { reason: 'an admin is changing one of this channel’s posts', resumeAfterMs: ADMIN_HEAD_START_MS } : null;
-  };
-  /** A wait for later when this channel is sending in this process and no slot may wait for its turn. */
-  const comeBackLater = (job: Job<PostRun>): RunStep | null => {
-    const { channelId } = job.data;
-    if (mayTakeTurn(channelId)) return null;
-    // An admin's post asks the run holding the turn to step aside and is back soon; a feed run waits longer,
-    // as the channel's turn may last a whole run.
-    const manual = job.name === 'manual';
-    if (manual) adminPostBackUntil.set(channelId, Date.now() + 2_000);
-    const until = new Date(Date.now() + (manual ? 100 + Math.random() * 200 : 1000 + Math.random() * 1000));
-    return { kind: 'wait', next: progressOf(job).next, until, reason: 'this channel’s turns fill the worker' };
-  };
-  const takeTurn = (job: Job<PostRun>, work: () => Promise<RunStep>): Promise<RunStep> => {
-    const { channelId } = job.data;
-    const manual = job.name === 'manual';
-    const inLine = manual && !channelTurns.idle(channelId);
-    if (inLine) adminPostsInLine.set(channelId, (adminPostsInLine.get(channelId) ?? 0) + 1);
-    return channelTurns.run(channelId, () => {
-      if (inLine) {
-        const left = (adminPostsInLine.get(channelId) ?? 1) - 1;
-        if (left > 0) adminPostsInLine.set(channelId, left);
-        else adminPostsInLine.delete(channelId);
-      }
-      // An admin's post has the turn; one still sent away marks itself again when it is back.
-      if (manual) adminPostBackUntil.delete(channelId);
-      return work();
-    });
-  };
 
-  const processor = async (job: Job<PostRun>, token?: string): Promise<{ posts: number }> => {
-    const run = job.data;
-    const progress = progressOf(job);
-    const from = progress.next;
-    const runLog = log.child({ jobId: job.id, runId: run.runId, channelId: run.channelId, posts: run.posts.length, from });
-    const report = (r: PostReport): void => {
-      if (r.result === 'sent') {
-        options.metrics?.postFinished(run.channelId, 'sent', r.publishMs, itemToPostMs(r.post, deps));
-        runLog.info({ postId: r.post.postId, messageId: r.messageId, via: r.via, note: r.note ?? undefined }, 'post published');
-        return;
-      }
-      options.metrics?.postFinished(run.channelId, 'failed', r.publishMs, null);
-      runLog.warn({ postId: r.post.postId, error: r.error }, 'post failed for good');
-      tell('failed-post', () => options.onFailedForGood?.(r.post, r.error));
-    };
-    let reached = from;
-    const hooks = {
-      report,
-      interrupt: interrupt(run.channelId),
-      batchStopped: (reason: string) => runLog.info({ reason }, 'batch stopped early; the run goes on from there'),
-      reached: (next: number) => void (reached = next),
-    };
-    const later = comeBackLater(job);
-    let step: RunStep;
-    if (later) step = later;
-    else {
-      try {
-        step = await takeTurn(job, () => publishRun(run, from, deps, hooks));
-      } catch (err) {
-        // A run that got on before the error keeps where it got to (if Redis takes it), and this error is its first in a row.
-        if (reached > from) {
-          await job.updateProgress({ next: reached, posts: run.posts.length, attemptsWhenGoing: job.attemptsMade } satisfies RunProgress).catch(() => undefined);
-        }
-        const inARow = reached > from ? 1 : job.attemptsMade + 1 - progress.attemptsWhenGoing;
-        runLog.warn({ err, inARow, reached }, 'run failed; will retry');
-        if (inARow >= (options.alertAfterAttempts ?? 8)) tell('run-trouble', () => options.onRunTrouble?.(run, { error: err instanceof Error ? err.message : String(err) }));
-        throw err;
-      }
-      if (job.attemptsMade > progress.attemptsWhenGoing) tell('run-trouble', () => options.onRunTrouble?.(run, 'recovered'));
-    }
-    if (step.kind === 'rejected') {
-      runLog.error({ reason: step.reason }, 'run rejected; not retrying');
-      throw new UnrecoverableError(step.reason);
-    }
-    if (step.kind === 'done') return { posts: run.posts.length };
-    runLog.debug({ until: step.until.toISOString(), reason: step.reason, next: step.next }, 'run waits');
-    // Coming back later is not getting on: errors in a row still count from where they did.
-    const going: RunProgress = { next: step.next, posts: run.posts.length, attemptsWhenGoing: later ? progress.attemptsWhenGoing : job.attemptsMade };
-    if (going.next !== progress.next || going.attemptsWhenGoing !== progress.attemptsWhenGoing) await job.updateProgress(going);
-    await job.moveToDelayed(step.until.getTime(), token);
-    throw new DelayedError();
-  };
-
-  const retryBase = options.runRetryDelayMs ?? 30_000;
-  const worker = new Worker<PostRun>(options.queueName, processor, {
+  const worker: Worker<PostJob> = new Worker<PostJob>(options.queueName, processor, {
     connection: options.connection,
     prefix: options.prefix,
-    concurrency,
-    lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.lockDurationMs ?? 30_000,
-    // Replays are harmless (delivery records guard every send), so a run that stalls in several crashes
-    // must not be failed for it: losing its posts would be worse.
+    concurrency: options.concurrency ?? 1,
+    lockDuration: options.lockDurationMs ?? 15_000,
+    stalledInterval: options.lockDurationMs ?? 15_000,
+    // Replays are harmless (the delivery record guards every send), so a post whose worker crashed several
+    // times must not be failed for it: losing it would be worse.
     maxStalledCount: 1000,
-    // The queue gives runs a backoff type of its own, so BullMQ asks this for every retry of a run.
-    settings: {
-      backoffStrategy: (attemptsMade, _type, _err, job) =>
-        withJitter(doublingDelayMs(attemptsMade - (job ? progressOf(job).attemptsWhenGoing : 0), retryBase, RUN_RETRY_CAP_MS), 0.5, Math.random),
-    },
+    // The queue gives posts a backoff type of its own, so BullMQ asks this for every retry: the same wait
+    // the delivery record shows as `retryAt`.
+    settings: { backoffStrategy: (attempt, _type, _err, job) => postRetryDelayMs(job?.id ?? '', attempt, deps.retryDelayMs) },
   });
   worker.on('error', (err) => log.warn({ err }, 'worker error'));
   const followPublisher = followPublisherState(worker, deps.publisher, log);
@@ -204,33 +146,25 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
   return {
     worker,
     async close() {
-      // A run in hand steps aside at its next safe point (within about a second) instead of finishing.
-      closing = true;
       unsubscribe();
       await followPublisher.stop();
       unsubscribeAcks?.();
-      // BullMQ waits for the active run without a limit; a send can hang up to the publisher's timeout.
-      // Past the deadline the run is abandoned: its lock expires and the next worker reconciles it.
+      // BullMQ waits for the active job without a limit; a send can hang up to the publisher's timeout.
+      // Past the deadline the post is abandoned: its lock expires and the next worker reconciles it.
       let timer: NodeJS.Timeout | undefined;
+      const drainTimeoutMs = options.drainTimeoutMs ?? 25_000;
       const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), options.drainTimeoutMs ?? 25_000);
+        timer = setTimeout(() => resolve('timeout'), drainTimeoutMs);
       });
       const drained = await Promise.race([worker.close().then(() => 'drained' as const), deadline]);
       clearTimeout(timer);
       if (drained === 'timeout') {
-        log.warn({ drainTimeoutMs: options.drainTimeoutMs ?? 25_000 }, 'worker did not drain in time; leaving the run in hand to be reconciled');
+        log.warn({ drainTimeoutMs }, 'worker did not drain in time; leaving the post in hand to be reconciled');
         await worker.close(true);
       }
       log.info('worker closed');
     },
   };
-}
-
-/** Where a run picks up (a new run: at its first post, no errors yet). */
-function progressOf(job: Pick<Job, 'progress'>): RunProgress {
-  const progress = job.progress as Partial<RunProgress> | number | undefined;
-  const saved = typeof progress === 'object' ? progress : {};
-  return { next: saved.next ?? 0, posts: saved.posts ?? 0, attemptsWhenGoing: saved.attemptsWhenGoing ?? 0 };
 }
 
 /**

@@ -31,7 +31,8 @@ type Step =
   | { readonly kind: 'fail'; readonly error: Error; readonly echo: boolean }
   | { readonly kind: 'hang'; readonly afterSend: boolean }
   | { readonly kind: 'lose-answer' }
-  | { readonly kind: 'refuse' };
+  | { readonly kind: 'refuse' }
+  | { readonly kind: 'die-before-send' };
 
 const never = (): Promise<never> => new Promise<never>(() => undefined);
 
@@ -91,6 +92,11 @@ export class FakePublisher implements Publisher {
     for (let i = 0; i < times; i++) this.script.push({ kind: 'fail', error, echo: !(error instanceof PublishRejectedError) });
   }
 
+  /** The process dies as the next publish starts: nothing reaches the page, and publish never answers. */
+  dieBeforeNextSend(): void {
+    this.script.push({ kind: 'die-before-send' });
+  }
+
   /** The next publish is refused by the server: an echo with no server id, and an answer of outcome unknown (no server id). */
   refuseNext(): void {
     this.script.push({ kind: 'refuse' });
@@ -130,6 +136,7 @@ export class FakePublisher implements Publisher {
     const echo = (): void => {
       this.messages.push({ channelId: target.channelId, messageId: `fake-${this.nextId++}`, serverId: null, text: post.text, at: this.clock.now() });
     };
+    if (step?.kind === 'die-before-send') return never();
     if (step?.kind === 'fail') {
       if (step.echo) echo();
       throw step.error;

@@ -37,7 +37,7 @@ const TTL_MS = 90 * 86_400_000;
 export function createHarness(prefix: string, clock: TestClock): Harness {
   const redis = connectRedis();
   const keys = createRedisKeys(prefix);
-  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: TTL_MS });
+  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: TTL_MS, attempts: 4 });
   const parser = createRssFeedParser();
   let parseCount = 0;
   const deps: PollFeedDeps = {
@@ -61,8 +61,8 @@ export function createHarness(prefix: string, clock: TestClock): Harness {
     lease: createRedisLease(redis, keys),
     queue,
     parses: () => parseCount,
-    /** Every post of every queued run, run by run. */
-    jobs: async () => (await queue.queue.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'])).flatMap((j) => j.data.posts as FeedPostJob[]),
+    /** Every queued post, one job each. */
+    jobs: async () => (await queue.queue.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'])).map((j) => j.data as FeedPostJob),
     close: async () => {
       await queue.close();
       await redis.quit();

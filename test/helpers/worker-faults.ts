@@ -1,6 +1,7 @@
 // Scripted faults and counters on a worker harness's real adapters (wrapping them, not replacing them).
 import { afterEach, beforeEach } from 'vitest';
 import type { ChannelControl, DeliveryState, DeliveryStore, Lease } from '../../src/ports.js';
+import type { PublishWorker } from '../../src/entrypoints/publish-worker.js';
 import { removePrefix, uniquePrefix } from './redis.js';
 import { createWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -24,7 +25,7 @@ export function useWorkerHarnesses(): (...args: HarnessArgs) => WorkerHarness {
   };
 }
 
-/** Counts the channels' send-lock acquisitions (one per batch, or one per post without batches). */
+/** Counts the channels' send-lock acquisitions (one per send). */
 export function countSendLocks(lease: Lease): { count(): number } {
   const acquire = lease.acquire.bind(lease);
   let count = 0;
@@ -69,5 +70,29 @@ export function failPauseLooks(control: ChannelControl, failing: (n: number) => 
   (control as { pausedSince: typeof pausedSince }).pausedSince = async (channelId) => {
     if (failing(++looks)) throw new Error('Connection is closed.');
     return pausedSince(channelId);
+  };
+}
+
+/**
+ * What kill -9 does to a worker in this process: its BullMQ worker stops without finishing the job in hand,
+ * and its send lease is no longer renewed (it expires after the lease's life, as a dead process's would).
+ */
+export async function crashWorker(h: WorkerHarness, worker: PublishWorker): Promise<void> {
+  const lease = h.deps.lease as { renew: Lease['renew'] };
+  lease.renew = () => Promise.resolve(false);
+  await worker.worker.close(true);
+}
+
+/** Calls `then` once, as soon as the post's record has been written `sending` (the moment a kill hurts most). */
+export function onSending(deliveries: DeliveryStore, postId: string, then: () => void): void {
+  const transition = deliveries.transition.bind(deliveries);
+  let fired = false;
+  (deliveries as { transition: typeof transition }).transition = async (current, state, ...rest) => {
+    const next = await transition(current, state, ...rest);
+    if (!fired && state === 'sending' && current.postId === postId) {
+      fired = true;
+      then();
+    }
+    return next;
   };
 }

@@ -10,9 +10,9 @@ import type { ChannelSettings, PublishDeps } from '../../src/app/publish-post.js
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE } from '../../src/domain/format-post.js';
 import type { FeedItem } from '../../src/domain/feed-item.js';
 import type { PacingRules } from '../../src/domain/pacing.js';
-import { startPublishWorker, type PublishWorker, type PublishWorkerOptions } from '../../src/entrypoints/publish-worker.js';
+import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
 import type { Job } from 'bullmq';
-import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, PostJob, PostRun, Publisher } from '../../src/ports.js';
+import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, PostJob, Publisher } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { connectRedis, redisUrl } from './redis.js';
 
@@ -28,10 +28,10 @@ export interface WorkerHarness<P extends Publisher = FakePublisher> {
   readonly deliveries: DeliveryStore;
   readonly deps: PublishDeps;
   startWorker(concurrency?: number): PublishWorker;
-  /** Queues the items as one run for the channel (as one poll would), with their delivery records. */
+  /** Queues the items (one job each, as one poll would), with their delivery records. */
   enqueueFeed(items: FeedItem[], channelId?: string): Promise<FeedPostJob[]>;
-  /** The (first) run that carries this post, as BullMQ has it now. */
-  runOf(postId: string): Promise<Job<PostRun>>;
+  /** The post's job, as BullMQ has it now. */
+  jobOf(postId: string): Promise<Job<PostJob>>;
   close(): Promise<void>;
 }
 
@@ -49,16 +49,15 @@ export interface HarnessOptions {
   channels?: Record<string, ChannelOptions>;
   clock?: { now(): Date };
   images?: ImageFetcher;
-  /** false: every post takes its own turn (no group commit). */
-  batches?: boolean;
   /** Send attempts per post (default 4). */
   attempts?: number;
   /** A failed post's first retry (default 100 ms). */
   retryDelayMs?: number;
   onFailedForGood?: (post: PostJob, error: string) => void;
-  onRunTrouble?: PublishWorkerOptions['onRunTrouble'];
-  /** A run's first retry after an error of its own (default 100 ms). */
-  runRetryDelayMs?: number;
+  /** The channel's send lease (default 3 s). */
+  sendLockMs?: number;
+  /** First retry after an error that is not the post's own (default 1 s). */
+  troubleRetryMs?: number;
 }
 
 // Any real publisher (e.g. the file publisher) may stand in for the fake. The FakePublisher overload
@@ -71,7 +70,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
   const clock = options.clock ?? { now: () => new Date() };
   const publisher = options.publisher ?? new FakePublisher();
   const channels = options.channels ?? { main: {} };
-  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000 });
+  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000, attempts: options.attempts ?? 4 });
   const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs: 86_400_000 });
   const settings = (id: string): ChannelSettings | undefined => {
     const c = channels[id];
@@ -96,12 +95,9 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     images,
     clock,
     channel: settings,
-    sendLockMs: 3000,
+    sendLockMs: options.sendLockMs ?? 3000,
     notReadyRetryMs: 300,
-    maxAttempts: options.attempts ?? 4,
     retryDelayMs: options.retryDelayMs ?? 100,
-    // As the bot wires it, an unpaced channel's backlog goes out in batches.
-    ...(options.batches === false ? { batchSize: 1 } : {}),
   };
   const workers: PublishWorker[] = [];
   return {
@@ -112,8 +108,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     startWorker(concurrency = 1) {
       const worker = startPublishWorker({
         connection: { url: redisUrl() }, prefix, queueName: POSTS_QUEUE, deps, log: pino({ level: 'silent' }), concurrency, lockDurationMs: 2000,
-        runRetryDelayMs: options.runRetryDelayMs ?? 100, adminPostWaiting: () => queue.manualWaiting(),
-        onFailedForGood: options.onFailedForGood, onRunTrouble: options.onRunTrouble,
+        onFailedForGood: options.onFailedForGood, troubleRetryMs: options.troubleRetryMs,
       });
       workers.push(worker);
       return worker;
@@ -126,11 +121,10 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
       await deliveries.createQueued(jobs.map((j) => ({ postId: j.postId, kind: 'feed', channelId, feedId: 'feed', itemKey: j.item.key, link: j.item.link, title: j.item.title, firstSeenAt: j.firstSeenAt })), clock.now());
       return jobs;
     },
-    async runOf(postId) {
-      const jobs = await queue.queue.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed']);
-      const run = jobs.find((job) => job.data.posts.some((post) => post.postId === postId));
-      if (!run) throw new Error(`no run carries ${postId}`);
-      return run;
+    async jobOf(postId) {
+      const job = await queue.queue.getJob(postId);
+      if (!job) throw new Error(`no job for ${postId}`);
+      return job;
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));

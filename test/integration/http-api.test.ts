@@ -120,7 +120,7 @@ describe('POST /api/posts', () => {
     expect(id).toMatch(/^m-/);
     const job = await h.queue.queue.getJob(id);
     expect(job?.opts.priority).toBe(1);
-    expect(job?.data.posts).toMatchObject([{ kind: 'manual', text: 'Breaking: launch moved to Friday', imageUrl: 'https://images.example/a.jpg', channelId: 'main' }]);
+    expect(job?.data).toMatchObject({ kind: 'manual', text: 'Breaking: launch moved to Friday', imageUrl: 'https://images.example/a.jpg', channelId: 'main' });
     expect(await h.deliveries.get(id)).toMatchObject({ state: 'queued', kind: 'manual', channelId: 'main' });
     expect(h.resolved).toEqual(['images.example']);
   });

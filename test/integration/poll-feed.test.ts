@@ -101,19 +101,18 @@ describe('pollFeed deduplication', () => {
     expect(await pollFeed(feed('/restart'), restarted.deps)).toMatchObject({ newItems: 4, queued: 0 });
     expect((await restarted.deps.decisions.explain({ key: 'guid:post-2' }))[0]?.decision).toBe('duplicate');
 
-    // …and with both memories and the finished run gone, BullMQ's dedup key still holds: the same posts for
-    // the same channel make the same run id.
+    // …and with both memories and the finished jobs gone, BullMQ's dedup key still holds: a post's job id
+    // and dedup id are its post id.
     await restarted.redis.del(`${prefix}:feed:restart:items`, `${prefix}:channel:main:seen`);
-    // Retention (removeOnComplete) deletes a finished run's hash but keeps its dedup key; do the same here.
+    // Retention (removeOnComplete) deletes a finished job's hash but keeps its dedup key; do the same here.
     // (job.remove() would also drop the dedup key: that is the admin's "allow a re-post" lever.)
-    const run = (await restarted.queue.queue.getJobs(['prioritized', 'waiting']))[0]!;
-    await restarted.redis.multi().del(`${prefix}:posts:${run.id}`).zrem(`${prefix}:posts:prioritized`, run.id!).exec();
+    const posts = await restarted.queue.queue.getJobs(['prioritized', 'waiting']);
+    for (const job of posts) await restarted.redis.multi().del(`${prefix}:posts:${job.id}`).zrem(`${prefix}:posts:prioritized`, job.id!).exec();
     server.set('/restart', { body: rssFeed(items(4), 4) });
     expect(await pollFeed(feed('/restart'), restarted.deps)).toMatchObject({ newItems: 4, queued: 4 });
     expect(await restarted.jobs()).toHaveLength(0);
-    // A run with other posts would be queued, but its posts' delivery records are the ones from the first poll,
-    // left as they were: the worker sends only what its record says is still to go.
-    const records = await Promise.all(run.data.posts.map((p) => restarted.deps.deliveries.get(p.postId)));
+    // The posts' delivery records are the ones from the first poll, left as they were.
+    const records = await Promise.all(posts.map((job) => restarted.deps.deliveries.get(job.data.postId)));
     expect(records.map((r) => r?.history.length)).toEqual([1, 1, 1, 1]);
     await restarted.close();
   });

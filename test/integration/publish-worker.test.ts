@@ -1,18 +1,19 @@
 // The publish worker on real Redis + BullMQ with a scriptable fake publisher.
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
-import type { FeedPostJob, PostRun } from '../../src/ports.js';
+import type { FeedPostJob, PostJob } from '../../src/ports.js';
 import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
-import { countSendLocks, failPauseLooks, failSentWrites, useWorkerHarnesses } from '../helpers/worker-faults.js';
+import { countSendLocks, crashWorker, failPauseLooks, failSentWrites, onSending, useWorkerHarnesses } from '../helpers/worker-faults.js';
 import { makeFeedItem, type WorkerHarness } from '../helpers/worker-harness.js';
 import { until } from '../helpers/wait.js';
 
 const harness = useWorkerHarnesses();
 
-const runOf = (h: WorkerHarness, postId: string): Promise<Job<PostRun>> => h.runOf(postId);
-const finished = async (h: WorkerHarness, postId: string): Promise<boolean> => (await runOf(h, postId)).finishedOn !== undefined;
+const jobOf = (h: WorkerHarness, postId: string): Promise<Job<PostJob>> => h.jobOf(postId);
+const finished = async (h: WorkerHarness, postId: string): Promise<boolean> => (await jobOf(h, postId)).finishedOn !== undefined;
+const FOUND_NOTE = 'found in the channel after its send was interrupted';
 
 describe('publish worker: delivery and retries', () => {
   it('publishes a feed item once and records every transition', async () => {
@@ -53,12 +54,12 @@ describe('publish worker: delivery and retries', () => {
     const sendingAt = record.history.filter((t) => t.state === 'sending').map((t) => Date.parse(t.at));
     expect(sendingAt[1]! - sendingAt[0]!).toBeGreaterThanOrEqual(50);
     expect(sendingAt[2]! - sendingAt[1]!).toBeGreaterThanOrEqual(100);
-    // A post's failures are its own: the run spent no attempt of its own on them (BullMQ counts the completion).
+    // BullMQ's own attempts: two failed, the third completed.
     await until(() => finished(h, job!.postId));
-    expect((await runOf(h, job!.postId)).attemptsMade).toBe(1);
+    expect((await jobOf(h, job!.postId)).attemptsMade).toBe(3);
   });
 
-  it('fails a rejected post at once, keeping the reason, never sends it, and goes on with the run', async () => {
+  it('fails a rejected post at once, keeping the reason, never sends it, and goes on with the next', async () => {
     const failedForGood: string[] = [];
     const h = harness({ onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
     h.publisher.failNext(new PublishRejectedError('not an admin of this channel'));
@@ -69,15 +70,18 @@ describe('publish worker: delivery and retries', () => {
     expect(h.publisher.sent.map((s) => s.postId)).toEqual([next!.postId]);
     expect(failedForGood).toEqual([`${rejected!.postId}: not an admin of this channel`]);
     await until(() => finished(h, rejected!.postId));
-    expect((await runOf(h, rejected!.postId)).failedReason).toBeUndefined();
+    // UnrecoverableError: one attempt, no retry.
+    expect(await jobOf(h, rejected!.postId)).toMatchObject({ failedReason: 'not an admin of this channel', attemptsMade: 1 });
   });
 
-  it('fails a post for good after its last attempt, and the run goes on', async () => {
+  it('fails a post for good after its last attempt, and the next goes on', async () => {
     const failedForGood: string[] = [];
     const h = harness({ attempts: 2, onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
     h.publisher.failNext(new PublishUnavailableError('socket closed'), 2);
-    const [failing, next] = await h.enqueueFeed([makeFeedItem(5), makeFeedItem(6)]);
+    const [failing] = await h.enqueueFeed([makeFeedItem(5)]);
     h.startWorker();
+    await until(async () => (await h.deliveries.get(failing!.postId))?.state === 'failed');
+    const [next] = await h.enqueueFeed([makeFeedItem(6)]);
     await until(async () => (await h.deliveries.get(next!.postId))?.state === 'sent');
     const record = (await h.deliveries.get(failing!.postId))!;
     expect(record).toMatchObject({ state: 'failed', attempts: 2, lastError: 'socket closed' });
@@ -93,7 +97,7 @@ describe('publish worker: delivery and retries', () => {
     h.startWorker();
     await new Promise((r) => setTimeout(r, 1500));
     expect(h.publisher.publishCalls).toBe(0);
-    const waiting = await runOf(h, job!.postId);
+    const waiting = await jobOf(h, job!.postId);
     expect(waiting.attemptsMade).toBe(0);
     expect(['prioritized', 'delayed']).toContain(await waiting.getState());
     expect(await h.deliveries.get(job!.postId)).toMatchObject({ state: 'queued', attempts: 0 });
@@ -130,7 +134,7 @@ describe('publish worker: delivery and retries', () => {
     expect(h.publisher.sent).toHaveLength(3);
   });
 
-  it('honours a rate limit: holds the channel for retry-after, no attempt spent, no post lost', async () => {
+  it('honours a rate limit: holds the queue for retry-after, no attempt spent, no post lost', async () => {
     // One attempt only: were a rate limit an attempt, the post would fail for good here.
     const h = harness({ attempts: 1 });
     h.publisher.failNext(new PublishRateLimitedError('slow down', 300), 2);
@@ -144,20 +148,20 @@ describe('publish worker: delivery and retries', () => {
     const sendingAt = record.history.filter((t) => t.state === 'sending').map((t) => Date.parse(t.at));
     expect(sendingAt[1]! - sendingAt[0]!).toBeGreaterThanOrEqual(300);
     expect(h.publisher.sent).toHaveLength(1);
-    // BullMQ counts the completion only: the run spent nothing on the waits.
+    // BullMQ counts the completion only: nothing was spent on the waits.
     await until(() => finished(h, job!.postId));
-    expect((await runOf(h, job!.postId)).attemptsMade).toBe(1);
+    expect((await jobOf(h, job!.postId)).attemptsMade).toBe(1);
   });
 
-  it('a retry’s backoff holds for any run that carries the post, not only the one that failed it', async () => {
+  it('a post queued again while it waits out a retry is one job: sent once, after its backoff', async () => {
     const h = harness({ retryDelayMs: 1500 });
     h.publisher.failNext(new PublishUnavailableError('socket closed'));
     const [job] = await h.enqueueFeed([makeFeedItem(10)]);
     h.startWorker(2);
     await until(async () => typeof (await h.deliveries.get(job!.postId))?.retryAt === 'string');
     const retryAt = Date.parse((await h.deliveries.get(job!.postId))!.retryAt!);
-    // A second run with the same post (a re-poll that lost its memory and found one more item, say) comes along at once.
-    await h.queue.enqueueFeedPosts([job!, { ...job!, postId: `${job!.postId}-other`, item: makeFeedItem(11) }]);
+    // A re-poll that lost its memory queues the same post again: same job id, deduplicated.
+    await h.queue.enqueueFeedPosts([job!]);
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 10_000);
     const sent = h.publisher.sent.filter((s) => s.postId === job!.postId);
     expect(sent).toHaveLength(1);
@@ -177,11 +181,12 @@ describe('publish worker: exactly once across crashes', () => {
     const record = (await h.deliveries.get(job!.postId))!;
     expect(record.messageId).toBe(h.publisher.sent[0]!.messageId);
     expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sending', 'sent']);
-    expect(record.note).toBe('found in the channel after a restart');
+    expect(record.note).toBe(FOUND_NOTE);
   });
 
   it('reconciles an unknown outcome even after a backlog of other posts went out first', async () => {
-    const h = harness();
+    // A backoff long enough for the 70 others to go out before the post is looked for.
+    const h = harness({ retryDelayMs: 3000 });
     let first = true;
     h.publisher.onPublish = (call) => {
       if (!first || call.postId !== 'p-main-guid100') return;
@@ -196,7 +201,7 @@ describe('publish worker: exactly once across crashes', () => {
     const sentBefore = h.publisher.sent.findIndex((s) => s.postId === job!.postId);
     expect(h.publisher.sent.length - sentBefore).toBeGreaterThan(50);
     expect(h.publisher.sent.filter((s) => s.postId === job!.postId)).toHaveLength(1);
-    expect((await h.deliveries.get(job!.postId))!.note).toBe('found in the channel after a restart');
+    expect((await h.deliveries.get(job!.postId))!.note).toBe(FOUND_NOTE);
   });
 
   it('a worker that dies between publishing and recording leaves no duplicate', async () => {
@@ -206,7 +211,7 @@ describe('publish worker: exactly once across crashes', () => {
     const [job] = await crashed.enqueueFeed([makeFeedItem(7)]);
     const dying = crashed.startWorker();
     await until(() => publisher.sent.length === 1);
-    void dying.worker.close(true); // no graceful finish: the job is left active with a lock that expires
+    await crashWorker(crashed, dying); // no graceful finish: the job is left active with a lock that expires
 
     const restarted = harness({ publisher });
     restarted.startWorker();
@@ -223,7 +228,7 @@ describe('publish worker: exactly once across crashes', () => {
     const jobs = await crashed.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(70 + n)));
     const dying = crashed.startWorker();
     await until(() => publisher.sent.length === 1);
-    void dying.worker.close(true);
+    await crashWorker(crashed, dying);
 
     const restarted = harness({ publisher, channels });
     restarted.startWorker();
@@ -254,12 +259,12 @@ describe('publish worker: exactly once across crashes', () => {
     const [job] = await h.enqueueFeed([makeFeedItem(7)]);
     h.startWorker();
     await until(() => finished(h, job!.postId), 10_000);
-    expect((await runOf(h, job!.postId)).failedReason).toBeUndefined();
+    expect((await jobOf(h, job!.postId)).failedReason).toBeUndefined();
     expect(blip.failures()).toBe(1);
     expect(failedForGood).toEqual([]);
     expect(h.publisher.sent).toHaveLength(1);
     const record = (await h.deliveries.get(job!.postId))!;
-    expect(record).toMatchObject({ state: 'sent', messageId: h.publisher.sent[0]!.messageId, note: 'found in the channel after a restart' });
+    expect(record).toMatchObject({ state: 'sent', messageId: h.publisher.sent[0]!.messageId, note: FOUND_NOTE });
   });
 
   it('a post recorded as sent is never sent again, whatever BullMQ replays', async () => {
@@ -268,43 +273,124 @@ describe('publish worker: exactly once across crashes', () => {
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
     await until(() => finished(h, job!.postId));
-    const run = await runOf(h, job!.postId);
+    const run = await jobOf(h, job!.postId);
     const firstFinish = run.finishedOn!;
     await run.retry('completed');
-    await until(async () => ((await runOf(h, job!.postId)).finishedOn ?? 0) > firstFinish);
+    await until(async () => ((await jobOf(h, job!.postId)).finishedOn ?? 0) > firstFinish);
     expect(h.publisher.sent).toHaveLength(1);
     expect(h.publisher.publishCalls).toBe(1);
   });
 
-  it('a run that hits an error of its own retries until it gets through, telling the admins and then that it recovered', async () => {
-    const trouble: string[] = [];
-    const h = harness({ runRetryDelayMs: 5, onRunTrouble: (run, t) => trouble.push(t === 'recovered' ? `${run.runId} recovered` : `${run.runId}: ${t.error}`) });
-    // Redis "goes away" for the run's first nine looks at the channel's pause flag.
-    failPauseLooks(h.deps.control, (n) => n <= 9);
+  it('a post whose job hits an error that is not its own (Redis away) is tried again without spending attempts', async () => {
+    const failedForGood: string[] = [];
+    const h = harness({ attempts: 1, troubleRetryMs: 20, onFailedForGood: (post) => failedForGood.push(post.postId) });
+    // Redis "goes away" for the first five looks at the channel's pause flag.
+    failPauseLooks(h.deps.control, (n) => n <= 5);
     const [job] = await h.enqueueFeed([makeFeedItem(9)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 20_000);
-    const run = await runOf(h, job!.postId);
-    // The default alert threshold is 8 tries in a row (the alerter sends one alert while it stays open); the 10th got through.
-    const failing = `${run.data.runId}: Connection is closed.`;
-    expect(trouble).toEqual([failing, failing, `${run.data.runId} recovered`]);
     expect(h.publisher.sent).toHaveLength(1);
+    expect(failedForGood).toEqual([]);
     await until(() => finished(h, job!.postId));
-    expect((await runOf(h, job!.postId)).attemptsMade).toBe(10);
+    expect((await jobOf(h, job!.postId)).attemptsMade).toBe(1);
+    expect(await (await jobOf(h, job!.postId)).getState()).toBe('completed');
   });
-  it('errors a run gets past are not counted in a row: no alert while its posts keep going out', async () => {
-    const trouble: string[] = [];
-    const h = harness({ batches: false, runRetryDelayMs: 5, onRunTrouble: (run, t) => t !== 'recovered' && trouble.push(t.error) });
-    // Redis "blips" at every third look at the pause flag: each try sends two posts, then fails.
-    failPauseLooks(h.deps.control, (n) => n % 3 === 0);
-    const jobs = await h.enqueueFeed(Array.from({ length: 20 }, (_, i) => makeFeedItem(600 + i)));
+});
+
+describe('publish worker: hostile timing (reconciliation takes only the right message)', () => {
+  it('two admin posts with the same text, a kill between the second’s `sending` and its send: each goes out once', async () => {
+    const publisher = new FakePublisher();
+    const crashed = harness({ publisher });
+    const manual = (text: string) =>
+      createManualPost({ text }, { queue: crashed.queue, deliveries: crashed.deliveries, clock: { now: () => new Date() }, channels: [{ id: 'main', maxPostLength: 1000 }] });
+    const first = await manual('Daily reminder: send us your tips');
+    const dying = crashed.startWorker();
+    await until(async () => (await crashed.deliveries.get(first.postId))?.state === 'sent');
+    // The kill lands after the second is recorded `sending` and before its send reaches the channel.
+    publisher.dieBeforeNextSend();
+    let killed: Promise<void> | undefined;
+    const second = await manual('Daily reminder: send us your tips');
+    onSending(crashed.deliveries, second.postId, () => void (killed = crashWorker(crashed, dying)));
+    await until(() => killed !== undefined);
+    await killed;
+    expect((await crashed.deliveries.get(second.postId))?.state).toBe('sending');
+
+    const restarted = harness({ publisher });
+    restarted.startWorker();
+    await until(async () => (await restarted.deliveries.get(second.postId))?.state === 'sent', 15_000);
+    expect(publisher.textsFor('main')).toEqual(['Daily reminder: send us your tips', 'Daily reminder: send us your tips']);
+    const [a, b] = await Promise.all([first, second].map((p) => restarted.deliveries.get(p.postId)));
+    expect(a!.serverId).not.toBe(b!.serverId);
+    expect(b!.messageId).toBe(publisher.sent[1]!.messageId);
+  });
+
+  it('60 posts by other admins while the worker is down mid-send: the post is found, one copy', async () => {
+    const publisher = new FakePublisher();
+    const crashed = harness({ publisher });
+    publisher.hangNext({ afterSend: true }); // it reaches the channel; the worker dies before hearing back
+    const [job] = await crashed.enqueueFeed([makeFeedItem(800)]);
+    const dying = crashed.startWorker();
+    await until(() => publisher.sent.length === 1);
+    await crashWorker(crashed, dying);
+    for (let i = 0; i < 60; i++) publisher.foreignPost('main', `Another admin's post ${i}`);
+
+    const restarted = harness({ publisher });
+    restarted.startWorker();
+    await until(async () => (await restarted.deliveries.get(job!.postId))?.state === 'sent', 15_000);
+    expect(publisher.sent).toHaveLength(1);
+    expect(await restarted.deliveries.get(job!.postId)).toMatchObject({ messageId: publisher.sent[0]!.messageId, note: FOUND_NOTE });
+  });
+
+  it('a refused send’s local echo (no server id) is never taken for the post: it is sent again, once', async () => {
+    const h = harness();
+    h.publisher.refuseNext();
+    const [job] = await h.enqueueFeed([makeFeedItem(801)]);
     h.startWorker();
-    await until(() => finished(h, jobs[0]!.postId), 20_000);
-    expect(h.publisher.sent.map((s) => s.postId)).toEqual(jobs.map((j) => j.postId));
-    const run = await runOf(h, jobs[0]!.postId);
-    expect(run.attemptsMade).toBeGreaterThan(8); // more errors in all than the alert threshold…
-    expect(trouble).toEqual([]); // …but never 8 in a row
+    await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
+    // The channel's list holds the echo and the confirmed post; followers got one.
+    expect(h.publisher.messages.map((m) => m.serverId === null)).toEqual([true, false]);
+    expect(h.publisher.sent).toHaveLength(1);
+    const record = (await h.deliveries.get(job!.postId))!;
+    expect(record).toMatchObject({ messageId: h.publisher.sent[0]!.messageId, attempts: 2 });
+    expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sending', 'sending', 'sent']);
   });
+
+  it('a crashed worker’s channel goes on within 20 s (the send lease is short and renewed while a send runs)', async () => {
+    const publisher = new FakePublisher();
+    const crashed = harness({ publisher, sendLockMs: 15_000 });
+    publisher.dieBeforeNextSend();
+    const [stuck] = await crashed.enqueueFeed([makeFeedItem(802)]);
+    const dying = crashed.startWorker();
+    await until(async () => (await crashed.deliveries.get(stuck!.postId))?.state === 'sending');
+    await crashWorker(crashed, dying);
+    const crashedAt = Date.now();
+    const restarted = harness({ publisher, sendLockMs: 15_000 });
+    const [next] = await restarted.enqueueFeed([makeFeedItem(803)]);
+    restarted.startWorker();
+    await until(async () => (await restarted.deliveries.get(next!.postId))?.state === 'sent', 25_000);
+    expect(Date.now() - crashedAt).toBeLessThan(20_000);
+    await until(async () => (await restarted.deliveries.get(stuck!.postId))?.state === 'sent', 25_000);
+    expect(publisher.sent.map((s) => s.postId).sort()).toEqual([stuck!.postId, next!.postId].sort());
+  }, 60_000);
+
+  it('a send that lasts longer than the lease keeps its channel: no second worker sends alongside', async () => {
+    const publisher = new FakePublisher();
+    const channels = { main: {} };
+    const a = harness({ publisher, channels, sendLockMs: 600 });
+    const b = harness({ publisher, channels, sendLockMs: 600 });
+    let inFlight = 0;
+    let most = 0;
+    publisher.onPublish = async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 1500)); // 2.5 leases long
+      inFlight--;
+    };
+    await a.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(810 + n)));
+    a.startWorker();
+    b.startWorker();
+    await until(() => publisher.sent.length === 3 && inFlight === 0, 15_000);
+    expect(most).toBe(1);
+  }, 30_000);
 });
 
 describe('publish worker: when the outcome stays unknown', () => {
@@ -316,6 +402,7 @@ describe('publish worker: when the outcome stays unknown', () => {
     const [lost, next] = await h.enqueueFeed([makeFeedItem(500), makeFeedItem(501)]);
     h.startWorker();
     await until(async () => (await h.deliveries.get(next!.postId))?.state === 'sent');
+    await until(async () => (await h.deliveries.get(lost!.postId))?.state === 'failed');
     const record = (await h.deliveries.get(lost!.postId))!;
     expect(record).toMatchObject({ state: 'failed', lastError: 'send timed out; not found in the channel after the last attempt' });
     expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sending', 'failed']);
@@ -342,10 +429,10 @@ describe('publish worker: when the outcome stays unknown', () => {
     h.startWorker();
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 10_000);
     expect(h.publisher.sent).toHaveLength(1);
-    expect((await h.deliveries.get(job!.postId))!.note).toBe('found in the channel after a restart');
+    expect((await h.deliveries.get(job!.postId))!.note).toBe(FOUND_NOTE);
   });
 
-  it('a channel that refuses to be read fails that post only; its run goes on and completes', async () => {
+  it('a channel that refuses to be read fails that post only; the next goes on', async () => {
     const failedForGood: string[] = [];
     const h = harness({ onFailedForGood: (post, error) => failedForGood.push(`${post.postId}: ${error}`) });
     h.publisher.failNext(new PublishUnavailableError('send timed out', { outcomeUnknown: true }));
@@ -353,7 +440,7 @@ describe('publish worker: when the outcome stays unknown', () => {
     const [unknown, next] = await h.enqueueFeed([makeFeedItem(504), makeFeedItem(505)]);
     h.startWorker();
     await until(() => finished(h, unknown!.postId), 10_000);
-    expect((await runOf(h, unknown!.postId)).failedReason).toBeUndefined();
+    expect((await jobOf(h, unknown!.postId)).failedReason).toBe('channel not found');
     expect(await h.deliveries.get(unknown!.postId)).toMatchObject({ state: 'failed', lastError: 'channel not found' });
     expect(await h.deliveries.get(next!.postId)).toMatchObject({ state: 'sent' });
     expect(failedForGood).toEqual([`${unknown!.postId}: channel not found`]);
@@ -361,28 +448,13 @@ describe('publish worker: when the outcome stays unknown', () => {
 });
 
 describe('publish worker: pacing, digest, priority, images', () => {
-  it('with concurrency above 1, one channel’s posts take turns in the process instead of colliding on its lock', async () => {
+  it('with concurrency above 1, one channel’s posts each go out once, one at a time', async () => {
     const h = harness();
-    const acquire = h.deps.lease.acquire.bind(h.deps.lease);
-    let refused = 0;
-    (h.deps.lease as { acquire: typeof acquire }).acquire = async (name, ttlMs) => {
-      const token = await acquire(name, ttlMs);
-      if (token === null) refused++;
-      return token;
-    };
-    // Four polls' runs for one channel, all ready at once for a worker with four slots.
-    const runs = [0, 1, 2, 3].map((r) => Array.from({ length: 3 }, (_, i) => makeFeedItem(200 + 10 * r + i)));
-    for (const items of runs) await h.enqueueFeed(items);
+    const jobs = await h.enqueueFeed(Array.from({ length: 12 }, (_, i) => makeFeedItem(200 + i)));
     h.startWorker(4);
     await until(() => h.publisher.sent.length === 12, 15_000);
-    expect(refused).toBe(0);
-    const titles = h.publisher.sent.map((s) => s.text.split('\n')[0]);
-    expect(new Set(titles)).toEqual(new Set(runs.flat().map((i) => `*${i.title}*`)));
-    // Each run's posts keep their order.
-    for (const items of runs) {
-      const at = items.map((i) => titles.indexOf(`*${i.title}*`));
-      expect(at).toEqual([...at].sort((x, y) => x - y));
-    }
+    expect(new Set(h.publisher.sent.map((s) => s.postId))).toEqual(new Set(jobs.map((j) => j.postId)));
+    expect(h.publisher.publishCalls).toBe(12);
   });
 
   it('keeps the minimum gap between posts and the hourly cap', async () => {
@@ -394,11 +466,10 @@ describe('publish worker: pacing, digest, priority, images', () => {
     expect(h.publisher.sent).toHaveLength(3); // the fourth waits for the hour to roll over
     const gaps = h.publisher.sent.slice(1).map((s, i) => s.at.getTime() - h.publisher.sent[i]!.at.getTime());
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500);
-    // The run waits for the hour at its fourth post, having spent no attempt.
-    const run = (await h.queue.queue.getJobs(['delayed']))[0]!;
-    expect(run.attemptsMade).toBe(0);
-    expect(run.progress).toMatchObject({ next: 3, posts: 4 });
-    expect(run.timestamp + run.delay).toBeGreaterThan(Date.now() + 50 * 60_000);
+    // The fourth post waits for the hour, having spent no attempt.
+    const fourth = (await h.queue.queue.getJobs(['delayed']))[0]!;
+    expect(fourth.attemptsMade).toBe(0);
+    expect(fourth.timestamp + fourth.delay).toBeGreaterThan(Date.now() + 50 * 60_000);
   });
 
   it('holds the gap for the channel as a whole when several workers run', async () => {
@@ -406,8 +477,7 @@ describe('publish worker: pacing, digest, priority, images', () => {
     const channels = { main: { pacing: { minGapSeconds: 0.4 } } };
     const a = harness({ publisher, channels });
     const b = harness({ publisher, channels });
-    // Five one-post runs (five polls), so both workers have runs to take.
-    for (const n of [1, 2, 3, 4, 5]) await a.enqueueFeed([makeFeedItem(60 + n)]);
+    await a.enqueueFeed([1, 2, 3, 4, 5].map((n) => makeFeedItem(60 + n)));
     a.startWorker(2);
     b.startWorker(2);
     await until(() => publisher.sent.length === 5);
@@ -421,8 +491,8 @@ describe('publish worker: pacing, digest, priority, images', () => {
     const h = harness({ clock: quietNight, channels: { main: { pacing: { quietHours: '23:00-07:00' } } } });
     const [job] = await h.enqueueFeed([makeFeedItem(20)]);
     h.startWorker();
-    await until(async () => (await (await runOf(h, job!.postId)).getState()) === 'delayed');
-    const delayed = await runOf(h, job!.postId);
+    await until(async () => (await (await jobOf(h, job!.postId)).getState()) === 'delayed');
+    const delayed = await jobOf(h, job!.postId);
     // 07:00 Karachi = 02:00Z, 5.5 h after the injected "now"; BullMQ counts the delay from real time.
     expect(delayed.attemptsMade).toBe(0);
     expect(h.publisher.sent).toHaveLength(0);
@@ -472,22 +542,21 @@ describe('publish worker: pacing, digest, priority, images', () => {
     expect(new Set(records.map((r) => r!.digestId))).toEqual(new Set([h.publisher.sent[0]!.postId]));
   });
 
-  it('a digest that keeps failing backs off and stops: each post then gets a last try on its own and fails for good', async () => {
+  it('a digest that keeps failing stops with its jobs’ attempts: every post fails for good, none is left queued', async () => {
     const failedForGood: string[] = [];
     const h = harness({ attempts: 2, channels: { main: { digestThreshold: 2 } }, onFailedForGood: (post) => failedForGood.push(post.postId) });
-    h.publisher.failNext(new PublishUnavailableError('socket closed'), 10);
+    h.publisher.failNext(new PublishUnavailableError('socket closed'), 20);
     const jobs = await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(95 + n)));
     h.startWorker();
-    await until(() => finished(h, jobs[0]!.postId), 10_000);
-    // Two digests (the second carries the first's attempt on), then one try of each post on its own.
-    expect(h.publisher.publishCalls).toBe(5);
-    expect((await h.deliveries.list({ state: 'failed', limit: 10 })).map((r) => r.kind).sort()).toEqual(['digest', 'digest', 'feed', 'feed', 'feed']);
-    expect(failedForGood).toEqual(jobs.map((j) => j.postId));
+    await until(async () => (await Promise.all(jobs.map((j) => finished(h, j.postId)))).every(Boolean), 15_000);
+    expect(h.publisher.sent).toHaveLength(0);
+    const records = await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)));
+    expect(records.map((r) => r!.state)).toEqual(['failed', 'failed', 'failed']);
+    expect(failedForGood.sort()).toEqual(jobs.map((j) => j.postId).sort());
     expect(await h.deliveries.list({ state: 'queued', limit: 10 })).toEqual([]);
   });
 
-  it('a failed digest’s backoff holds for every run that carries one of its posts', async () => {
-    // Longer than the 1-2 s the other runs wait while the first holds the channel here: they come back inside it.
+  it('a failed digest’s backoff holds for every job that carries one of its posts', async () => {
     const h = harness({ retryDelayMs: 4000, channels: { main: { digestThreshold: 2 } } });
     const calls: number[] = [];
     const publish = h.publisher.publish.bind(h.publisher);
@@ -496,9 +565,7 @@ describe('publish worker: pacing, digest, priority, images', () => {
       return publish(target, post);
     };
     h.publisher.failNext(new PublishUnavailableError('socket closed'));
-    // Three polls: three runs, whose posts one digest carries.
-    const jobs: FeedPostJob[] = [];
-    for (const n of [1, 2, 3]) jobs.push(...(await h.enqueueFeed([makeFeedItem(110 + n)])));
+    const jobs: FeedPostJob[] = await h.enqueueFeed([1, 2, 3].map((n) => makeFeedItem(110 + n)));
     h.startWorker(2);
     await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'), 10_000);
     expect(calls).toHaveLength(2);

@@ -73,7 +73,7 @@ async function harness(options: { storeImage?: boolean } = {}): Promise<Harness>
     reconnect: { initialMs: 10, maxMs: 80 },
     maxImageBytes: 1024,
   });
-  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000 });
+  const queue = createBullmqPostQueue({ connection: { url: redisUrl() }, prefix, dedupTtlMs: 86_400_000, attempts: 4 });
   const deliveries = createRedisDeliveryStore(redis, keys, { ttlMs: 86_400_000 });
   const decisions = createRedisDecisionLog(redis, keys, { ttlMs: 86_400_000 });
   const ops = createOps({
@@ -128,7 +128,7 @@ async function jobOf(h: Harness, reply: string): Promise<ManualPostJob> {
   const postId = /\b(m-[0-9a-f-]{36})\b/.exec(reply)?.[1];
   expect(postId, reply).toBeDefined();
   const job = await h.queue.queue.getJob(postId!);
-  return job!.data.posts[0] as ManualPostJob;
+  return job!.data as ManualPostJob;
 }
 
 describe('WhatsApp commands: !post', () => {

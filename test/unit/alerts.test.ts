@@ -89,19 +89,6 @@ describe('createAlerter', () => {
     expect(sent).toHaveLength(2);
     expect(sent[1]).toContain('failed for good: still not an admin');
   });
-
-  it('alerts once while a run keeps failing, and says when it gets through', async () => {
-    const { alerter, sent } = setup();
-    const run = { runId: 'r-1', channelId: 'main', posts: [{}, {}, {}] };
-    await alerter.runTrouble(run, 'recovered');
-    expect(sent).toEqual([]); // nothing was open
-    await alerter.runTrouble(run, { error: 'Connection is closed.' });
-    await alerter.runTrouble(run, { error: 'Connection is closed.' });
-    expect(sent).toEqual(['⚠️ channelcast: 3 posts for channel "main" keep failing to go out (run r-1): Connection is closed. They are kept and tried again, at least hourly.']);
-    await alerter.runTrouble(run, 'recovered');
-    expect(sent[1]).toBe('✅ channelcast: posts for channel "main" are going out again (run r-1)');
-    expect(alerter.isOpen('run:r-1')).toBe(false);
-  });
 });
 
 describe('health rules', () => {

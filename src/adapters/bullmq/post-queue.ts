@@ -1,28 +1,22 @@
 /**
- * The `posts` queue in BullMQ. One job is one run: a channel's posts from one poll, or one admin's post
- * (docs/adr/0002-post-runs.md). A feed run's job id is derived from its channel and posts, plus a
- * deduplication key with a long TTL: the job id alone stops blocking once a finished job is removed, the
- * dedup key survives that (docs/adr/0001).
+ * The `posts` queue in BullMQ: one job per post, its job id the post id (docs/adr/0003-one-job-per-post.md).
+ * A feed post also carries a deduplication key with a long TTL: the job id alone stops blocking once a
+ * finished job is removed, the dedup key survives that (docs/adr/0001). Attempts and backoff are BullMQ's
+ * own; the worker maps our errors to them (publish-worker.ts).
  */
-import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions } from 'bullmq';
-import type { FeedPostJob, ManualPostJob, PostJob, PostQueue, PostRun } from '../../ports.js';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import type { FeedPostJob, ManualPostJob, PostJob, PostQueue } from '../../ports.js';
 
 export const POSTS_QUEUE = 'posts';
 
-/** BullMQ runs unprioritised jobs before prioritised ones, so feed runs get a priority too (lower = sooner). */
+/** BullMQ runs unprioritised jobs before prioritised ones, so feed posts get a priority too (lower = sooner). */
 export const PRIORITY = { manual: 1, feed: 10 } as const;
 
-/**
- * A run retries what is not a post's own failure (Redis away, a bug) for as long as it takes: its posts are
- * never dropped. Each post's send attempts are counted on its delivery record instead.
- */
-const RUN_ATTEMPTS = 1_000_000;
-/** Not one of BullMQ's own, so BullMQ asks the worker's backoffStrategy (doubling, capped at an hour). */
-const RUN_BACKOFF = 'capped-exponential';
+/** Not one of BullMQ's own, so BullMQ asks the worker's backoffStrategy (capped doubling, publish-worker.ts). */
+export const POST_BACKOFF = 'capped-doubling';
 
 export interface BullmqPostQueue extends PostQueue {
-  readonly queue: Queue<PostRun>;
+  readonly queue: Queue<PostJob>;
   close(): Promise<void>;
 }
 
@@ -30,66 +24,69 @@ export interface PostQueueOptions {
   readonly connection: ConnectionOptions;
   readonly prefix: string;
   readonly dedupTtlMs: number;
+  /** Send attempts per post (worker.attempts): waits for pacing, readiness or a rate limit are not attempts. */
+  readonly attempts: number;
   readonly clock?: { now(): Date };
 }
 
-/** A feed run's id: the same posts for the same channel always give the same id. */
-function feedRunId(channelId: string, posts: readonly Pick<PostJob, 'postId'>[]): string {
-  const hash = createHash('sha256').update(channelId);
-  for (const post of posts) hash.update(`\n${post.postId}`);
-  return `r-${hash.digest('hex').slice(0, 40)}`;
+/** The job options every post gets: the benchmark's bare BullMQ side uses the same (scripts/bench). */
+export function postJobOptions(attempts: number): JobsOptions {
+  return {
+    attempts,
+    backoff: { type: POST_BACKOFF },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+  };
 }
 
+const NOT_STARTED = new Set(['waiting', 'prioritized', 'delayed']);
+
 export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueue {
-  const queue = new Queue<PostRun>(POSTS_QUEUE, {
-    connection: options.connection,
-    prefix: options.prefix,
-    defaultJobOptions: {
-      attempts: RUN_ATTEMPTS,
-      backoff: { type: RUN_BACKOFF },
-      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
-    },
-  });
+  const queue = new Queue<PostJob>(POSTS_QUEUE, { connection: options.connection, prefix: options.prefix, defaultJobOptions: postJobOptions(options.attempts) });
   const now = () => (options.clock ?? { now: () => new Date() }).now().getTime();
-  const addManual = async (job: ManualPostJob, runId: string): Promise<void> => {
+  const addManual = (job: ManualPostJob): Promise<Job<PostJob>> => {
     const delay = job.at ? Math.max(0, Date.parse(job.at) - now()) : 0;
-    const run: PostRun = { runId, channelId: job.channelId, posts: [job] };
-    await queue.add('manual', run, { jobId: runId, priority: PRIORITY.manual, delay });
+    return queue.add('manual', job, { jobId: job.postId, priority: PRIORITY.manual, delay });
   };
   return {
     queue,
     async enqueueFeedPosts(jobs: readonly FeedPostJob[]) {
-      const byChannel = new Map<string, FeedPostJob[]>();
-      for (const job of jobs) {
-        const posts = byChannel.get(job.channelId);
-        if (posts) posts.push(job);
-        else byChannel.set(job.channelId, [job]);
-      }
-      if (byChannel.size === 0) return;
+      if (jobs.length === 0) return;
       await queue.addBulk(
-        [...byChannel].map(([channelId, posts]) => {
-          const runId = feedRunId(channelId, posts);
-          return { name: 'feed', data: { runId, channelId, posts }, opts: { jobId: runId, deduplication: { id: runId, ttl: options.dedupTtlMs }, priority: PRIORITY.feed } };
-        }),
+        jobs.map((job) => ({ name: 'feed', data: job, opts: { jobId: job.postId, deduplication: { id: job.postId, ttl: options.dedupTtlMs }, priority: PRIORITY.feed } })),
       );
     },
-    enqueueManualPost: (job) => addManual(job, job.postId),
-    enqueueRetry: (job) => addManual(job, `${job.postId}-retry-${now()}`),
+    async enqueueManualPost(job) {
+      await addManual(job);
+    },
+    async retry(job) {
+      const existing = await queue.getJob(job.postId);
+      const state = existing ? await existing.getState() : 'unknown';
+      if (existing && state === 'failed') {
+        // Every attempt again; the job's data is the post as queued, and the worker sends the record's text.
+        await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        await existing.changePriority({ priority: PRIORITY.manual });
+        return;
+      }
+      if (existing && NOT_STARTED.has(state)) return;
+      // Gone (removed by age), or completed: a new job of the same id, free of the old dedup key.
+      if (existing) await existing.remove();
+      await queue.removeDeduplicationKey(job.postId);
+      await addManual(job);
+    },
     async cancel(postId) {
       const job = await queue.getJob(postId);
-      if (!job) return false;
-      const state = await job.getState();
-      if (state !== 'delayed' && state !== 'waiting' && state !== 'prioritized') return false;
-      await job.remove();
-      return true;
+      if (!job || !NOT_STARTED.has(await job.getState())) return false;
+      try {
+        await job.remove();
+        return true;
+      } catch {
+        // A worker took it meanwhile (BullMQ refuses to remove a locked job): it finds the record skipped.
+        return false;
+      }
     },
     async counts() {
       return queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
-    },
-    async manualWaiting() {
-      const counts = await queue.getCountsPerPriority([PRIORITY.manual]);
-      return (counts[String(PRIORITY.manual)] ?? 0) > 0;
     },
     close: () => queue.close(),
   };

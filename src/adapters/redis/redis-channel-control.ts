@@ -1,4 +1,4 @@
-/** A channel's pause flag, and the flag of an admin waiting for its send lock, in Redis: shared by every worker. */
+/** A channel's pause flag in Redis: shared by every worker. */
 import type { Redis } from 'ioredis';
 import type { ChannelControl } from '../../ports.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -12,12 +12,5 @@ export function createRedisChannelControl(redis: Redis, keys: RedisKeys): Channe
       await redis.del(keys.channelPaused(channelId));
     },
     pausedSince: (channelId) => redis.get(keys.channelPaused(channelId)),
-    async adminWaits(channelId, ttlMs) {
-      await redis.set(keys.channelAdminWaiting(channelId), '1', 'PX', ttlMs);
-    },
-    async adminDone(channelId) {
-      await redis.del(keys.channelAdminWaiting(channelId));
-    },
-    adminWaiting: async (channelId) => (await redis.exists(keys.channelAdminWaiting(channelId))) === 1,
   };
 }

@@ -7,14 +7,7 @@ import { hourlyCapEnd, nextGapEnd, type PacingRules } from '../../domain/pacing.
 import type { ChannelPacer } from '../../ports.js';
 import type { RedisKeys } from './redis-keys.js';
 
-// nextAt only ever moves later: a rate-limit hold must survive a send that asks for a shorter gap.
-const HOLD_UNTIL = `
-if tonumber(redis.call('HGET', KEYS[1], 'nextAt') or '0') < tonumber(ARGV[1]) then
-  redis.call('HSET', KEYS[1], 'nextAt', ARGV[1])
-end
-return 1`;
-
-// One round trip per send: the gap (kept if later), and the send counted for the hourly cap.
+// One round trip per send: the gap (nextAt only moves later), and the send counted for the hourly cap.
 const RECORD_SEND = `
 if tonumber(redis.call('HGET', KEYS[1], 'nextAt') or '0') < tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 'nextAt', ARGV[1])
@@ -27,7 +20,6 @@ end
 return 1`;
 
 interface PacerCommands {
-  channelcastHoldUntil(key: string, until: number): Promise<unknown>;
   channelcastRecordSend(pacingKey: string, sendsKey: string, nextAt: number, at: number, member: string, countsForCap: '1' | '0'): Promise<unknown>;
 }
 
@@ -37,7 +29,6 @@ export function createRedisChannelPacer(
   rulesOf: (channelId: string) => PacingRules,
   random: () => number = Math.random,
 ): ChannelPacer {
-  redis.defineCommand('channelcastHoldUntil', { numberOfKeys: 1, lua: HOLD_UNTIL });
   redis.defineCommand('channelcastRecordSend', { numberOfKeys: 2, lua: RECORD_SEND });
   const commands = redis as unknown as PacerCommands;
   const later = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
@@ -64,15 +55,6 @@ export function createRedisChannelPacer(
       const member = `${at.getTime()}-${random().toString(36).slice(2, 8)}`;
       // The log of sends is only read for the hourly cap; with the cap off it is not kept.
       await commands.channelcastRecordSend(keys.pacing(channelId), keys.pacingSends(channelId), next.getTime(), at.getTime(), member, rules.maxPerHour > 0 ? '1' : '0');
-    },
-
-    unpaced(channelId) {
-      const { minGapSeconds, jitterSeconds, maxPerHour } = rulesOf(channelId);
-      return minGapSeconds <= 0 && jitterSeconds <= 0 && maxPerHour <= 0;
-    },
-
-    async holdUntil(channelId, until) {
-      await commands.channelcastHoldUntil(keys.pacing(channelId), until.getTime());
     },
   };
 }

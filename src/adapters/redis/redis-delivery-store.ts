@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { DeliveryChange, DeliveryRecord, DeliveryState, DeliveryStore, NewDelivery } from '../../ports.js';
+import { StaleDeliveryError } from '../../domain/errors.js';
 import { slices } from '../../lib/slices.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -38,19 +39,22 @@ return 1`;
 // State changes of several records in one call: for each, the changed fields, and the record moved into
 // its new state's index (and out of every other, so a caller's out-of-date view can never leave it in two).
 // KEYS: recent index, the five state indexes (in STATES order), then per record: the record, its channel's
-// queued feed posts, message id → post id. ARGV: ttl (ms), index cap, number of records, then per record:
-// post id, score (ms), new state's position in STATES (1-5), queued-feed op (add|rem|none), message id ('' for
-// none), number of fields, field/value pairs. A record that has expired or been removed is not recreated as
+// queued feed posts, message id → post id, server id → post id (the claim). ARGV: ttl (ms), index cap,
+// number of records, then per record: post id, score (ms), new state's position in STATES (1-5), queued-feed
+// op (add|rem|none), message id ('' for none), server id ('' for none), the state the caller read, number of
+// fields, field/value pairs. A record whose state is no longer the one the caller read (an admin cancelled
+// it meanwhile, say) is left as it is: its answer is 2. A record that has expired or been removed is not recreated as
 // a fragment: its answer is 0 (1 when written).
 const TRANSITION = `
 local ttl, n, a = ARGV[1], tonumber(ARGV[3]), 4
 local written, touched = {}, {}
 for r = 1, n do
-  local record, queuedFeed, byMessage = KEYS[4 + 3 * r], KEYS[5 + 3 * r], KEYS[6 + 3 * r]
-  local postId, score, state, op, messageId = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
-  local last = a + 5 + 2 * tonumber(ARGV[a + 5])
-  if redis.call('EXISTS', record) == 0 then written[r] = 0 else
-    redis.call('HSET', record, unpack(ARGV, a + 6, last))
+  local record, queuedFeed, byMessage, claim = KEYS[3 + 4 * r], KEYS[4 + 4 * r], KEYS[5 + 4 * r], KEYS[6 + 4 * r]
+  local postId, score, state, op, messageId, serverId = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local last = a + 7 + 2 * tonumber(ARGV[a + 7])
+  if redis.call('EXISTS', record) == 0 then written[r] = 0
+  elseif (redis.call('HGET', record, 'state') or 'queued') ~= ARGV[a + 6] then written[r] = 2 else
+    redis.call('HSET', record, unpack(ARGV, a + 8, last))
     redis.call('PEXPIRE', record, ttl)
     redis.call('ZADD', KEYS[1], score, postId)
     for s = 1, 5 do
@@ -60,6 +64,7 @@ for r = 1, n do
     if op == 'add' then redis.call('ZADD', queuedFeed, 'NX', score, postId)
     elseif op == 'rem' then redis.call('ZREM', queuedFeed, postId) end
     if messageId ~= '' then redis.call('SET', byMessage, postId, 'PX', ttl) end
+    if serverId ~= '' then redis.call('SET', claim, postId, 'PX', ttl) end
     written[r] = 1
   end
   a = last + 1
@@ -119,11 +124,18 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       const changed: Partial<DeliveryRecord> = { ...patch, state, updatedAt: stamp, history };
       const fields = Object.entries(toHash(changed));
       const queuedFeedOp = current.kind !== 'feed' ? 'none' : state === 'queued' ? 'add' : 'rem';
-      recordKeys.push(keys.delivery(current.postId), keys.queuedFeedPosts(current.channelId), keys.deliveryByMessage(patch.messageId ?? ''));
-      args.push(current.postId, at.getTime(), STATES.indexOf(state) + 1, queuedFeedOp, patch.messageId ?? '', fields.length, ...fields.flat());
+      recordKeys.push(
+        keys.delivery(current.postId),
+        keys.queuedFeedPosts(current.channelId),
+        keys.deliveryByMessage(patch.messageId ?? ''),
+        keys.messageClaim(current.channelId, patch.serverId ?? ''),
+      );
+      args.push(current.postId, at.getTime(), STATES.indexOf(state) + 1, queuedFeedOp, patch.messageId ?? '', patch.serverId ?? '', current.state, fields.length, ...fields.flat());
       return { ...current, ...patch, state, updatedAt: stamp, history };
     });
     const written = await commands.channelcastTransitions(recordKeys.length, ...recordKeys, ...args);
+    const moved = next.filter((_, i) => written[i] === 2).map((r) => r.postId);
+    if (moved.length > 0) throw new StaleDeliveryError(moved);
     const gone = next.filter((_, i) => written[i] !== 1).map((r) => r.postId);
     if (gone.length > 0) throw new Error(`no delivery record for ${gone.join(', ')} (expired or removed)`);
     return next;
@@ -155,7 +167,10 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       return records.filter((r): r is DeliveryRecord => r !== null);
     },
 
-    sentSince: (at) => redis.zcount(keys.deliveriesByState('sent'), `(${at.getTime()}`, '+inf'),
+    async claimsOf(channelId, serverIds) {
+      if (serverIds.length === 0) return [];
+      return redis.mget(...serverIds.map((id) => keys.messageClaim(channelId, id)));
+    },
 
     async countByState() {
       const counts = await Promise.all(STATES.map((state) => redis.zcard(keys.deliveriesByState(state))));
@@ -195,7 +210,9 @@ const EMPTY_RECORD: Omit<DeliveryRecord, 'postId' | 'kind' | 'channelId' | 'stat
   retryAt: null,
   firstSeenAt: null,
   history: [],
+  sendingAt: null,
   messageId: null,
+  serverId: null,
   lastError: null,
   text: null,
   textHash: null,

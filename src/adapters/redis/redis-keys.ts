@@ -23,6 +23,8 @@ export function createRedisKeys(prefix: string) {
     delivery: (postId: string) => `${prefix}:delivery:${postId}`,
     /** STRING: platform message id → post id, for acknowledgements. */
     deliveryByMessage: (messageId: string) => `${prefix}:delivery-by-message:${messageId}`,
+    /** STRING: a channel message's server id → the post whose record claims it (reconciliation never takes it for another). */
+    messageClaim: (channelId: string, serverId: string) => `${prefix}:channel:${channelId}:claim:${serverId}`,
     /** ZSET postId → last update (ms): every record, newest last. */
     deliveriesRecent: () => `${prefix}:deliveries:recent`,
     /** ZSET postId → last update (ms), one per state. */
@@ -31,8 +33,6 @@ export function createRedisKeys(prefix: string) {
     queuedFeedPosts: (channelId: string) => `${prefix}:channel:${channelId}:queued-feed`,
     /** STRING: set while an admin has paused the channel (value: since when). */
     channelPaused: (channelId: string) => `${prefix}:channel:${channelId}:paused`,
-    /** STRING with a TTL: set while an admin waits for the channel's send lock. */
-    channelAdminWaiting: (channelId: string) => `${prefix}:channel:${channelId}:admin-waiting`,
     /** HASH nextAt; ZSET of send times in the last hour. */
     pacing: (channelId: string) => `${prefix}:channel:${channelId}:pacing`,
     pacingSends: (channelId: string) => `${prefix}:channel:${channelId}:sends`,
