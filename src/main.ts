@@ -18,6 +18,7 @@ import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './conf
 import { ConfigError, DependencyUnavailableError, FeedError } from './domain/errors.js';
 import { buildCli, type CliActions } from './entrypoints/cli.js';
 import { startAlertMonitor } from './entrypoints/alert-monitor.js';
+import { startDatasetWatch } from './entrypoints/dataset-watch.js';
 import { startPoller } from './entrypoints/cron-poller.js';
 import { createDashboard } from './entrypoints/http/dashboard/dashboard-plugin.js';
 import { assertSafeBinding, buildHttpServer } from './entrypoints/http/server.js';
@@ -29,7 +30,7 @@ import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
+import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -101,6 +102,12 @@ const actions: CliActions = {
       : null;
     const prom = metricsFor(cfg, backend, publisher, runtime);
     onAlert = (alert) => prom.metrics.alertRaised(alert);
+    // Redis data loss: checked before any poll, then on every reconnect and every alert interval.
+    const datasetLog = log.child({ module: 'dataset' });
+    const dataset = datasetGuardFor(cfg, backend, publisher, datasetLog, prom.metrics, runtime);
+    await dataset.check();
+    const datasetWatch = startDatasetWatch({ check: () => dataset.check(), redis: backend.redis, intervalMs: cfg.alerts.checkIntervalSeconds * 1000, log: datasetLog });
+    stops.push(() => datasetWatch.stop());
     if (publisher && isWhatsAppPublisher(publisher)) await publisher.start();
     let pollNow: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
 
@@ -132,12 +139,12 @@ const actions: CliActions = {
       });
     }
     if (options.roles.includes('poller')) {
-      const poller = startPoller({ ...pollerSetup(cfg, backend, runtime), log: log.child({ module: 'poller' }), metrics: prom.metrics });
+      const poller = startPoller({ ...pollerSetup(cfg, backend, runtime, dataset), log: log.child({ module: 'poller' }), metrics: prom.metrics });
       pollNow = (feedId) => poller.pollNow(feedId);
       stops.push(() => poller.stop());
     }
     if (options.roles.includes('http')) {
-      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow);
+      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow, () => dataset.readinessProblem());
       const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
       const app = await buildHttpServer({
         ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,

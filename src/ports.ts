@@ -2,6 +2,7 @@
  * Ports: every side effect the application needs, as interfaces. Adapters implement them;
  * use-cases in app/ depend only on these.
  */
+import type { DatasetMarker } from './domain/dataset-marker.js';
 import type { FeedErrorKind } from './domain/errors.js';
 import type { FeedItem, RawFeed } from './domain/feed-item.js';
 import type { ItemDecision } from './domain/item-decision.js';
@@ -333,6 +334,33 @@ export interface Metrics {
 /** Sends a short plain-text message to the admins (WhatsApp DMs); best effort, never throws. */
 export interface AdminNotifier {
   notify(text: string): Promise<void>;
+}
+
+/** The dataset marker in Redis, and which feeds must take a baseline because their memory went with a loss. */
+export interface DatasetMarkerStore {
+  read(): Promise<DatasetMarker | null>;
+  /** Writes the marker unless Redis has one; false when it had (another process wrote it first). */
+  create(marker: DatasetMarker): Promise<boolean>;
+  /** Feeds whose next poll records what it finds as baseline (posts nothing): their memory was lost. */
+  addPendingBaseline(feedIds: readonly string[]): Promise<void>;
+  isPendingBaseline(feedId: string): Promise<boolean>;
+  pendingBaseline(): Promise<string[]>;
+  clearPendingBaseline(feedId: string): Promise<void>;
+}
+
+/** The bot's own copy of the last marker it saw in this Redis (kept outside Redis, beside its data). */
+export interface DatasetMarkerCopy {
+  /** Null when there is none (this bot never saw this Redis and prefix). */
+  read(): Promise<DatasetMarker | null>;
+  write(marker: DatasetMarker): Promise<void>;
+}
+
+/** What the poller asks before a feed's first-run policy applies (a loss of Redis data makes every feed look new). */
+export interface FirstRunGuard {
+  /** True when this feed's first poll must record what it finds as baseline, whatever its firstRun says. */
+  forceBaseline(feedId: string): Promise<boolean>;
+  /** The feed was polled successfully: a baseline it owed has been taken. */
+  polled(feedId: string): Promise<void>;
 }
 
 export type { FeedItem };

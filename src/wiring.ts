@@ -2,6 +2,7 @@
  * Part of the composition root: builds adapters from the validated Config. main.ts (the only reader of
  * process.env) passes in what comes from the environment and hands the results to entrypoints.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createBullmqPostQueue, POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
 import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
@@ -12,6 +13,8 @@ import { createFilePublisher } from './adapters/publishers/file-publisher.js';
 import { createUnavailablePublisher } from './adapters/publishers/unavailable-publisher.js';
 import { createRedisChannelControl } from './adapters/redis/redis-channel-control.js';
 import { createRedisChannelPacer } from './adapters/redis/redis-channel-pacer.js';
+import { createRedisDatasetMarker } from './adapters/redis/redis-dataset-marker.js';
+import { createDatasetMarkerFile, datasetCopyFile } from './adapters/dataset-marker-file.js';
 import { createRedisDecisionLog } from './adapters/redis/redis-decision-log.js';
 import { createRedisDeliveryStore } from './adapters/redis/redis-delivery-store.js';
 import { createRedisFeedStateStore } from './adapters/redis/redis-feed-state-store.js';
@@ -21,11 +24,12 @@ import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
 import { CHROMIUM_INSTALL_HINT, findChromium } from './adapters/whatsapp/chromium.js';
 import type { WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
 import { ensureRedis } from './adapters/redis/local-redis-server.js';
-import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type RedisConnection } from './adapters/redis/redis-connection.js';
+import { assertClusterAnswers, closeRedisConnection, createRedisConnection, redactRedisUrl, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
 import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
-import { createHealthCheck, type Alerter } from './app/alerts.js';
+import { createAlerter, createHealthCheck, type Alerter } from './app/alerts.js';
+import { createDatasetGuard, type DatasetGuard } from './app/redis-dataset.js';
 import { createOps } from './app/ops.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
@@ -33,7 +37,7 @@ import { postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
 import { quietUntil } from './domain/pacing.js';
-import type { AdminNotifier, Clock, PostImage, Publisher, PublisherState } from './ports.js';
+import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
   readonly userAgent: string;
@@ -109,8 +113,9 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
   };
 }
 
-export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime): PollFeedDeps {
+export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard): PollFeedDeps {
   return {
+    firstRunGuard,
     ...feedReader(cfg.fetch, runtime),
     state: backend.feedState,
     seen: createRedisSeenStore(backend.redis, backend.keys, { ttlMs: backend.ttlMs }),
@@ -122,10 +127,10 @@ export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime): Pol
 }
 
 /** What every poller needs from the config; the per-feed lock outlives the longest fetch plus processing. */
-export function pollerSetup(cfg: Config, backend: Backend, runtime: Runtime) {
+export function pollerSetup(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard) {
   return {
     feeds: cfg.feeds,
-    deps: pollerDeps(cfg, backend, runtime),
+    deps: pollerDeps(cfg, backend, runtime, firstRunGuard),
     lease: backend.lease,
     // Renewed while a poll runs: this only bounds how long a poller killed mid-poll blocks the feed.
     pollLockMs: 15_000,
@@ -179,6 +184,7 @@ export function opsFor(
   backend: Backend,
   publisher: { state(): PublisherState; link?: () => { qr: string | null; pairingCode: string | null } } | null,
   pollNow?: (feedId: string) => Promise<PollOutcome | null>,
+  datasetProblem?: () => Promise<string | null>,
 ) {
   return createOps({
     config: { feeds: cfg.feeds, channels: cfg.channels },
@@ -193,7 +199,45 @@ export function opsFor(
     publisherState: () => publisher?.state() ?? null,
     link: () => publisher?.link?.() ?? null,
     pollNow,
+    datasetProblem,
   });
+}
+
+/**
+ * Notices when Redis lost its data (docs: README "Redis data loss"). The marker's copy lives in the bot's
+ * data folder, one file per Redis URL (password left out) and prefix. Its alert has an alerter of its own:
+ * a loss is usually found at start, before any worker's alerter exists, and the message waits for WhatsApp.
+ */
+export function datasetGuardFor(cfg: Config, backend: Backend, publisher: Publisher | null, log: Logger, metrics: Metrics, runtime: Runtime): DatasetGuard {
+  const redis = redactRedisUrl(cfg.env.REDIS_URL);
+  const prefix = cfg.env.REDIS_PREFIX;
+  const alerter = createAlerter({ notify: publisher ? notifyWhenReady(publisher, adminNotifier(publisher, cfg)) : { notify: () => Promise.resolve() }, log, metrics, clock: runtime.clock });
+  return createDatasetGuard({
+    marker: createRedisDatasetMarker(backend.redis, backend.keys),
+    copy: createDatasetMarkerFile(datasetCopyFile('data', redis, prefix), { redis, prefix }),
+    feedIds: cfg.feeds.map((f) => f.id),
+    alerter,
+    log,
+    clock: runtime.clock,
+    newId: randomUUID,
+  });
+}
+
+/** Holds messages until the publisher is ready (at start WhatsApp is still linking), then sends them in order. */
+function notifyWhenReady(publisher: Publisher, notifier: AdminNotifier): AdminNotifier {
+  const waiting: string[] = [];
+  let sending = Promise.resolve();
+  publisher.onStateChange((state) => {
+    if (state.status !== 'ready') return;
+    for (const text of waiting.splice(0)) sending = sending.then(() => notifier.notify(text));
+  });
+  return {
+    notify: async (text) => {
+      if (publisher.state().status === 'ready') return notifier.notify(text);
+      // A few at most: this alerter raises one alert and its recovery.
+      if (waiting.length < 10) waiting.push(text);
+    },
+  };
 }
 
 /** Prometheus metrics for this process; gauges read the shared queue and feed state at scrape time. */

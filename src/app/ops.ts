@@ -33,6 +33,8 @@ export interface OpsDeps {
   readonly link: () => { readonly qr: string | null; readonly pairingCode: string | null } | null;
   /** Polls a feed now; null when another replica is polling it, undefined when no poller runs here. */
   readonly pollNow?: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
+  /** After Redis lost its data: why the bot is not ready yet (feeds still owe a baseline poll), else null. */
+  readonly datasetProblem?: (() => Promise<string | null>) | undefined;
 }
 
 export interface Explanation {
@@ -81,10 +83,17 @@ export function createOps(deps: OpsDeps) {
         publisher: deps.publisherState(),
       };
     },
-    /** Ready = Redis answers and this process's publisher (if any) is ready; otherwise the reason. */
+    /**
+     * Ready = Redis answers (and has not lost its data since every feed last polled) and this process's
+     * publisher (if any) is ready; otherwise the reasons.
+     */
     async readiness(): Promise<{ ready: boolean; reasons: string[] }> {
       const reasons: string[] = [];
       if (!(await deps.redisReady().catch(() => false))) reasons.push('redis: not reachable');
+      else if (deps.datasetProblem) {
+        const problem = await deps.datasetProblem().catch((err: unknown) => `redis: could not tell whether its data was lost (${err instanceof Error ? err.message : String(err)})`);
+        if (problem) reasons.push(problem);
+      }
       const publisher = deps.publisherState();
       if (publisher && publisher.status !== 'ready') reasons.push(`publisher: ${publisher.status}${publisher.reason ? ` (${publisher.reason})` : ''}`);
       return { ready: reasons.length === 0, reasons };

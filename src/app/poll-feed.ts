@@ -11,7 +11,7 @@ import type { FeedItem } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
 import { completeItem, describeItem, type ListedItem } from '../domain/normalise-feed.js';
 import { backoffDelayMs, judgeItem, postIdFor, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
-import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, PostQueue, SeenStore } from '../ports.js';
+import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
 import { listFeedBody } from './read-feed.js';
 
@@ -31,6 +31,8 @@ export interface PollFeedDeps {
   readonly queue: PostQueue;
   readonly deliveries: DeliveryStore;
   readonly clock: Clock;
+  /** Asked before a first-run policy applies: after Redis lost its data every feed looks new. Absent = never forced. */
+  readonly firstRunGuard?: FirstRunGuard | undefined;
 }
 
 export type PollOutcome =
@@ -42,6 +44,8 @@ export type PollOutcome =
       readonly newItems: number;
       readonly queued: number;
       readonly firstRun: boolean;
+      /** True when the first-run policy gave way to a baseline because Redis lost the feed's memory. */
+      readonly baselineForced: boolean;
       /** How many decisions of each ItemDecisionKind this poll made, plus 'discovered' (= newItems): for metrics. */
       readonly decisions: Record<string, number>;
     }
@@ -57,19 +61,21 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
   try {
     const fetched = await deps.fetcher.fetch({ url: feed.url, etag: state.etag, lastModified: state.lastModified });
     if (fetched.kind === 'not-modified') {
-      await deps.state.recordSuccess(feed.id, { result: 'not-modified' }, deps.clock.now());
+      await recordSuccess(feed.id, { result: 'not-modified' }, deps);
       return { result: 'not-modified' };
     }
     const bodyHash = createHash('sha256').update(fetched.body).digest('hex');
     if (state.initialised && bodyHash === state.bodyHash) {
-      await deps.state.recordSuccess(feed.id, { result: 'unchanged' }, deps.clock.now());
+      await recordSuccess(feed.id, { result: 'unchanged' }, deps);
       return { result: 'unchanged' };
     }
     const listing = await listFeedBody(fetched.body, fetched, deps.parser, deps.clock.now());
-    const counts = await processItems(feed, listing.items, !state.initialised, deps);
-    const success = { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash } as const;
-    await deps.state.recordSuccess(feed.id, success, deps.clock.now());
-    return { result: 'processed', items: listing.items.length, ...counts, firstRun: !state.initialised };
+    const firstRun = !state.initialised;
+    const baselineForced = firstRun && deps.firstRunGuard ? await deps.firstRunGuard.forceBaseline(feed.id) : false;
+    const policy: FirstRunPolicy | null = firstRun ? (baselineForced ? 'baseline' : feed.firstRun) : null;
+    const counts = await processItems(feed, listing.items, policy, baselineForced, deps);
+    await recordSuccess(feed.id, { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash }, deps);
+    return { result: 'processed', items: listing.items.length, ...counts, firstRun, baselineForced };
   } catch (err) {
     if (!(err instanceof FeedError)) throw err;
     const failures = state.consecutiveFailures + 1;
@@ -79,23 +85,30 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
   }
 }
 
+/** The feed's state, then the guard: a baseline owed after a loss is settled only once the poll is recorded. */
+async function recordSuccess(feedId: string, success: PollSuccess, deps: PollFeedDeps): Promise<void> {
+  await deps.state.recordSuccess(feedId, success, deps.clock.now());
+  await deps.firstRunGuard?.polled(feedId);
+}
+
 /** Items are completed, judged and queued in chunks (one run per channel each), so a huge feed never holds all its posts at once. */
 const CHUNK = 500;
 
 async function processItems(
   feed: PolledFeed,
   listed: readonly ListedItem[],
-  firstRun: boolean,
+  /** The first-run policy to apply, or null when this is not the feed's first poll. */
+  firstRun: FirstRunPolicy | null,
+  baselineForced: boolean,
   deps: PollFeedDeps,
 ): Promise<{ newItems: number; queued: number; decisions: Record<string, number> }> {
   const now = deps.clock.now();
   const keys = listed.map((i) => i.key);
   const unknown = await deps.seen.unknownToFeed(feed.id, keys);
   const fresh = listed.filter((i) => unknown.has(i.key)).map(describeItem);
-  const { post, baseline } = firstRun ? splitFirstRun(fresh, feed.firstRun) : { post: fresh, baseline: [] };
-  const decisions: ItemDecision[] = baseline.map((item) =>
-    decide(feed, item, now, 'baseline', null, firstRunReason(feed.firstRun)),
-  );
+  const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: fresh, baseline: [] };
+  const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
+  const decisions: ItemDecision[] = baseline.map((item) => decide(feed, item, now, 'baseline', null, reason));
   let queued = 0;
   for (let start = 0; start < post.length; start += CHUNK) {
     queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps);
@@ -161,6 +174,8 @@ function decide(
     title: item.title,
   };
 }
+
+const LOST_MEMORY_REASON = 'present at the first poll after Redis lost its data (nothing old is posted: it may have been posted before)';
 
 function firstRunReason(policy: FirstRunPolicy): string {
   if (policy === 'baseline') return 'present at the first poll (firstRun "baseline" posts nothing old)';

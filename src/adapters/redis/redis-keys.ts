@@ -36,6 +36,10 @@ export function createRedisKeys(prefix: string) {
     /** HASH nextAt; ZSET of send times in the last hour. */
     pacing: (channelId: string) => `${prefix}:channel:${channelId}:pacing`,
     pacingSends: (channelId: string) => `${prefix}:channel:${channelId}:sends`,
+    /** STRING (JSON): the dataset marker; gone means Redis lost its data (docs: "Redis data loss"). */
+    dataset: () => `${prefix}:dataset`,
+    /** SET of feed ids whose next poll takes a baseline, after a loss. */
+    datasetBaselinePending: () => `${prefix}:dataset:baseline-pending`,
   };
 }
 
