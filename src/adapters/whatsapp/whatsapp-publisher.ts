@@ -8,7 +8,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { PublishRejectedError, PublishUnavailableError } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChannelTarget, Clock, Lease, PublishedMessage, Publisher, PublisherState, PublisherStatus, RecentPost } from '../../ports.js';
-import { describeChannel, POSTING_ROLES, resolveChannel, roleOf, type Resolution } from './channel-resolver.js';
+import {
+  createNotFoundJudge,
+  DEFAULT_NOT_FOUND_RULE,
+  describeChannel,
+  POSTING_ROLES,
+  resolveChannel,
+  roleOf,
+  type NotFoundRule,
+  type Resolution,
+} from './channel-resolver.js';
 import { chromiumRssMb } from './chromium-memory.js';
 import { createClientSupervisor, type WhatsAppLink } from './client-supervisor.js';
 import { asChannel, type ClientLike, type MessageLike, type SendOptionsLike } from './client-like.js';
@@ -92,6 +101,8 @@ export interface WhatsAppPublisherOptions {
   readonly createMedia?: MediaFactory;
   /** getChannels can be empty right after ready (notes §1): tries this often (default 5 × 1 s). */
   readonly channelListRetry?: { readonly attempts: number; readonly delayMs: number };
+  /** When empty channel lookups become "not found" (default 3 lookups over 60 s while connected). */
+  readonly notFoundRule?: NotFoundRule;
 }
 
 /** MessageAck in whatsapp-web.js, as the names the delivery record keeps. */
@@ -115,6 +126,8 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
   /** Channel lookups by whatsappId, valid for one client: `resolutionGen` changes with the client. */
   let resolutions = new Map<string, Resolution>();
   let resolutionGen = 0;
+  const notFound = createNotFoundJudge(options.notFoundRule ?? DEFAULT_NOT_FOUND_RULE);
+  const nowMs = (): number => clock.now().getTime();
   // One send at a time through the page (notes §2): concurrent page.evaluate sends gain nothing and muddle timeouts.
   let sendChain: Promise<unknown> = Promise.resolve();
   const oneAtATime = <T>(task: () => Promise<T>): Promise<T> => {
@@ -199,7 +212,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
 
   async function resolve(client: ClientLike, target: ChannelTarget & { readonly whatsappId: string }): Promise<Resolution> {
     const gen = resolutionGen;
-    const result = await resolveChannel(client, target, sendTimeoutMs);
+    const result = notFound.judge(target, await resolveChannel(client, target, sendTimeoutMs, nowMs()));
     const fields = { channelId: target.channelId, whatsappId: target.whatsappId };
     if (result.kind === 'ok') log.info({ ...fields, resolvedId: result.id, channelName: result.name, role: result.role }, 'channel resolved');
     else if (result.kind === 'rejected') log.error({ ...fields, reason: result.reason }, `cannot post to channel: ${result.reason}`);
@@ -211,7 +224,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
   /** The resolved channel, looked up again when the last lookup failed or was refused a while ago. */
   async function channelFor(client: ClientLike, target: ChannelTarget & { readonly whatsappId: string }) {
     let result = resolutions.get(target.whatsappId);
-    if (!result || result.kind === 'error' || (result.kind === 'rejected' && Date.now() - result.at >= RECHECK_REJECTED_MS)) {
+    if (!result || result.kind === 'error' || (result.kind === 'rejected' && nowMs() - result.at >= RECHECK_REJECTED_MS)) {
       result = await resolve(client, target);
     }
     if (result.kind === 'ok') return result;
