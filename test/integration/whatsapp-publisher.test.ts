@@ -82,7 +82,7 @@ describe('WhatsApp publisher: publishing', () => {
   it('treats a message without a server id as outcome unknown', async () => {
     const h = await ready();
     h.world.sendScript.push('no-server-id');
-    const error = await rejection(h.publisher.publish(news, { text: 'x' }));
+    const error = await rejection(h.publisher.publish({ ...news, linkPreview: false }, { text: 'x' }));
     expect(error).toBeInstanceOf(PublishUnavailableError);
     expect((error as PublishUnavailableError).outcomeUnknown).toBe(true);
   });

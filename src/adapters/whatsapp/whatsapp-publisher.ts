@@ -20,7 +20,7 @@ import {
 } from './channel-resolver.js';
 import { chromiumRssMb } from './chromium-memory.js';
 import { createClientSupervisor, type WhatsAppLink } from './client-supervisor.js';
-import { asChannel, type ClientLike, type MessageLike, type SendOptionsLike } from './client-like.js';
+import { asChannel, serverIdOf, type ClientLike, type MessageLike, type SendOptionsLike } from './client-like.js';
 import { createDirectMessages, type IncomingMessage } from './direct-messages.js';
 import { DEFAULT_MAX_IMAGE_BYTES, libraryMedia, prepareImage, type MediaFactory, type PreparedImage } from './image-media.js';
 import { sendOutcome, toRecentPosts } from './send-outcome.js';
@@ -95,7 +95,7 @@ export interface WhatsAppPublisherOptions {
   readonly destroyTimeoutMs?: number;
   /** Default 5 MiB. */
   readonly maxImageBytes?: number;
-  /** WhatsApp link previews on text posts (default true). */
+  /** WhatsApp link previews on text posts, for channels whose target does not say (default true). */
   readonly linkPreview?: boolean;
   /** Builds the media object (default: the library's MessageMedia). */
   readonly createMedia?: MediaFactory;
@@ -262,13 +262,19 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
     return new PublishUnavailableError(`sending to channel ${label} failed (${message}); it may have gone out`, { cause: error, outcomeUnknown: true });
   }
 
-  function interpret(result: MessageLike | null | undefined, target: ChannelTarget & { readonly whatsappId: string }, startedAt: number, image: boolean) {
+  function interpret(
+    result: MessageLike | null | undefined,
+    target: ChannelTarget & { readonly whatsappId: string },
+    startedAt: number,
+    image: boolean,
+    note: string | undefined,
+  ): PublishedMessage {
     const outcome = sendOutcome(result, describeChannel(target));
     const fields = { channelId: target.channelId, whatsappId: target.whatsappId };
     if (outcome.kind === 'sent') {
       const { messageId, serverId } = outcome;
-      log.info({ ...fields, messageId, serverId, image, durationMs: Date.now() - startedAt }, 'posted to the channel');
-      return { messageId, serverId };
+      log.info({ ...fields, messageId, serverId, image, note, durationMs: Date.now() - startedAt }, 'posted to the channel');
+      return note ? { messageId, serverId, note } : { messageId, serverId };
     }
     if (outcome.kind === 'channel-missing') resolutions.delete(target.whatsappId);
     const level = outcome.error instanceof PublishRejectedError ? 'error' : 'warn';
@@ -296,22 +302,33 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
     // The client may have been replaced during the lookup: nothing is sent yet, so say so plainly.
     if (supervisor.readyClient() !== client) throw new PublishUnavailableError('the WhatsApp client was restarted; try again');
     const content = image ? createMedia(image.mimetype, image.base64, image.filename) : text;
-    // sendSeen would flip presence before every post (notes §1); previews make news links readable.
-    const sendOptions: SendOptionsLike = image
-      ? { caption: text, sendSeen: false, linkPreview: false }
-      : { sendSeen: false, linkPreview: options.linkPreview ?? true };
+    // Previews make news links readable; they go with text only (notes §1).
+    const preview = !image && (channel.linkPreview ?? options.linkPreview ?? true);
     const label = describeChannel(channel);
     const startedAt = Date.now();
-    const done = supervisor.beginSend();
-    let result: MessageLike | null | undefined;
-    try {
-      result = await withTimeout(client.sendMessage(id, content, sendOptions), sendTimeoutMs, `sending to channel ${label}`);
-    } catch (error) {
-      throw sendFailure(error, client, channel);
-    } finally {
-      done();
+    const sendOnce = async (linkPreview: boolean): Promise<MessageLike | null | undefined> => {
+      // sendSeen would flip presence before every post, and crashes on channels (#5788).
+      const sendOptions: SendOptionsLike = image ? { caption: text, sendSeen: false, linkPreview: false } : { sendSeen: false, linkPreview };
+      const done = supervisor.beginSend();
+      try {
+        return await withTimeout(client.sendMessage(id, content, sendOptions), sendTimeoutMs, `sending to channel ${label}`);
+      } catch (error) {
+        throw sendFailure(error, client, channel);
+      } finally {
+        done();
+      }
+    };
+    let result = await sendOnce(preview);
+    let note: string | undefined;
+    // Previews are reported broken on channels (#5679). A message back without serverId is WhatsApp's
+    // definite "not accepted": send once more without the preview. Never after a throw or timeout
+    // (sendOnce throws outcome unknown then), and not on a client that has been replaced meanwhile.
+    if (preview && result && !serverIdOf(result) && supervisor.readyClient() === client) {
+      log.warn({ channelId: channel.channelId, messageId: result.id._serialized }, 'post with link preview not confirmed; sending it once more without');
+      result = await sendOnce(false);
+      note = 'sent without its link preview: WhatsApp did not confirm the send with one';
     }
-    return interpret(result, channel, startedAt, image !== null);
+    return interpret(result, channel, startedAt, image !== null, note);
   }
 
   return {
