@@ -122,7 +122,7 @@ export class FakeWhatsApp {
    * handler, `logoutCleanupMs` later, then creates it again empty (beforeBrowserInitialized).
    */
   profileDir: string | null = null;
-  logoutCleanupMs = 0;
+  logoutCleanupMs: number | 'never' = 0;
   /** performance.now() when the last logout cleanup finished deleting the profile. */
   cleanupDoneAt: number | null = null;
   /** getChannels answers [] this many more times (still syncing after ready). */
@@ -237,6 +237,8 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
   initializeCalls = 0;
   destroyCalls = 0;
   destroyed = false;
+  /** performance.now() of the first destroy() call. */
+  destroyedAt: number | null = null;
   /** destroy() never settles (the adapter must kill Chromium). */
   hangOnDestroy = false;
   /** What getState answers: a WAState, an Error to throw, or 'hang' (never answers). */
@@ -309,7 +311,9 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
     this.emit('disconnected', 'LOGOUT');
     const dir = this.world.profileDir;
     this.logoutCleanup = (async () => {
-      await new Promise((r) => setTimeout(r, this.world.logoutCleanupMs));
+      const wait = this.world.logoutCleanupMs;
+      if (wait === 'never') return;
+      await new Promise((r) => setTimeout(r, wait));
       if (dir) {
         await rm(dir, { recursive: true, force: true });
         this.world.cleanupDoneAt = performance.now();
@@ -328,6 +332,7 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
 
   destroy(): Promise<void> {
     this.destroyCalls += 1;
+    this.destroyedAt ??= performance.now();
     if (this.hangOnDestroy) return never();
     this.destroyed = true;
     for (const timer of this.timers) clearTimeout(timer);

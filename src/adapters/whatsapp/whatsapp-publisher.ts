@@ -93,6 +93,8 @@ export interface WhatsAppPublisherOptions {
   readonly onAlert?: (alert: string) => void;
   /** How long destroy() may take before Chromium is killed (default 10 s). */
   readonly destroyTimeoutMs?: number;
+  /** After a LOGOUT, how long to wait for the library to delete the session folder (default 15 s). */
+  readonly logoutCleanupTimeoutMs?: number;
   /** Default 5 MiB. */
   readonly maxImageBytes?: number;
   /** WhatsApp link previews on text posts, for channels whose target does not say (default true). */
@@ -175,6 +177,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
     watchdogIntervalMs: options.watchdogIntervalMs,
     watchdogTimeoutMs: options.watchdogTimeoutMs ?? Math.min(options.watchdogIntervalMs, 30_000),
     destroyTimeoutMs: options.destroyTimeoutMs ?? 10_000,
+    logoutCleanupTimeoutMs: options.logoutCleanupTimeoutMs ?? 15_000,
     sendTimeoutMs,
     reconnect: options.reconnect ?? { initialMs: 2_000, maxMs: 5 * 60_000 },
     memory: options.memory && {
