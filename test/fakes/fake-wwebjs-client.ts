@@ -9,6 +9,7 @@
  * registry of every client the factory built.
  */
 import { EventEmitter } from 'node:events';
+import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Channel as WwebjsChannel, Message as WwebjsMessage, MessageMedia as WwebjsMessageMedia } from 'whatsapp-web.js';
 import type { BrowserProcessLike, ClientLike, SendOptionsLike } from '../../src/adapters/whatsapp/client-like.js';
@@ -80,11 +81,22 @@ export interface SendCall {
 }
 
 /**
- * What the next send does: by default it posts and returns a Message with a serverId. An object first
- * waits for `wait` (a slow send), then fails with `throw` when given (a call that fails late, e.g. when
- * its browser is closed) or posts normally.
+ * What the next channel send does. Like the library (Utils.js newsletter branch), every send that reaches
+ * the page first adds a local echo (no serverId, ack 0) to the channel, and only then waits for the
+ * server: by default the server accepts, and the echo gets its serverId and is returned.
+ * - 'null': Client.sendMessage's content guard refused it before the page (no echo).
+ * - 'undefined': the page did not find the chat (no echo).
+ * - 'no-server-id': the server refused; the echo comes back with ack 1 and no serverId.
+ * - 'hang': the job never answers (the echo stays).
+ * - an object: waits for `wait` (a slow send), then throws `throw` when given (the echo stays) or is accepted.
  */
 export type SendStep = 'null' | 'undefined' | 'hang' | 'no-server-id' | { readonly wait?: Promise<unknown>; readonly throw?: Error };
+
+/**
+ * What the next getChatById does. 'undefined' is what the library returns both for "no such channel" and
+ * for any error inside the page (Utils.js getChat swallows it); 'throw' is a page error that escapes.
+ */
+export type LookupStep = 'undefined' | 'throw' | 'hang';
 
 /** What the next client's initialize does: by default it resolves and then emits qr/code or authenticated+ready. */
 export type InitStep = 'reject' | 'no-ready' | 'hang';
@@ -103,6 +115,16 @@ export class FakeWhatsApp {
   readonly sendScript: SendStep[] = [];
   /** Every channel lookup, in order ('id:<id>' or 'invite:<code>'). */
   readonly lookups: string[] = [];
+  /** What the next getChatById calls do before answering normally. */
+  readonly lookupScript: LookupStep[] = [];
+  /**
+   * LocalAuth's profile folder (a temp dir the test gives): on LOGOUT the library deletes it in its own
+   * handler, `logoutCleanupMs` later, then creates it again empty (beforeBrowserInitialized).
+   */
+  profileDir: string | null = null;
+  logoutCleanupMs: number | 'never' = 0;
+  /** performance.now() when the last logout cleanup finished deleting the profile. */
+  cleanupDoneAt: number | null = null;
   /** getChannels answers [] this many more times (still syncing after ready). */
   emptyChannelLists = 0;
   getChannelsCalls = 0;
@@ -140,6 +162,15 @@ export class FakeWhatsApp {
   /** Every send of every client, oldest first. */
   sends(): SendCall[] {
     return this.clients.flatMap((c) => c.sends).sort((a, b) => a.at - b.at);
+  }
+
+  /** A post another admin of the channel made: confirmed (serverId), not ours (fromMe false). */
+  postByOtherAdmin(channelId: string, body: string, t: number): RawMessage {
+    const raw = this.rawMessage(channelId, body, t);
+    const id = { ...raw.id, fromMe: false, _serialized: `false_${channelId}_${raw.id.id}` };
+    const post = { ...raw, id, from: channelId, serverId: this.takeServerId() };
+    this.channels.get(channelId)!.messages.push(post);
+    return post;
   }
 
   /** A message already in a channel (for listRecent). */
@@ -206,6 +237,8 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
   initializeCalls = 0;
   destroyCalls = 0;
   destroyed = false;
+  /** performance.now() of the first destroy() call. */
+  destroyedAt: number | null = null;
   /** destroy() never settles (the adapter must kill Chromium). */
   hangOnDestroy = false;
   /** What getState answers: a WAState, an Error to throw, or 'hang' (never answers). */
@@ -215,6 +248,10 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
   readonly pupBrowser: { process(): BrowserProcessLike | null };
   /** Answers the evaluate calls of the library structures the fake hands out (Channel.fetchMessages). */
   readonly pupPage: { evaluate: (fn: unknown, ...args: unknown[]) => Promise<unknown> };
+  /** LocalAuth's fields the supervisor reads (the folder its logout deletes). */
+  readonly authStrategy: { readonly userDataDir?: string };
+  /** The library's own LOGOUT handler (authStrategy.logout and re-init), once logout() ran. */
+  logoutCleanup: Promise<void> | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -233,6 +270,7 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
     };
     this.pupBrowser = { process: () => this.browserProcess };
     this.pupPage = { evaluate: (_fn, ...args) => Promise.resolve(this.evaluate(args)) };
+    this.authStrategy = world.profileDir ? { userDataDir: world.profileDir } : {};
   }
 
   async initialize(): Promise<void> {
@@ -263,10 +301,25 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
     });
   }
 
-  /** Logged out from the phone: the library emits LOGOUT and wipes the session (it does not destroy the client). */
+  /**
+   * Logged out from the phone: the library emits LOGOUT, then in the same handler deletes the LocalAuth
+   * profile folder and creates it again empty (Client.js framenavigated, LocalAuth.logout); it does not
+   * destroy the client.
+   */
   logout(): void {
     this.world.linked = false;
     this.emit('disconnected', 'LOGOUT');
+    const dir = this.world.profileDir;
+    this.logoutCleanup = (async () => {
+      const wait = this.world.logoutCleanupMs;
+      if (wait === 'never') return;
+      await new Promise((r) => setTimeout(r, wait));
+      if (dir) {
+        await rm(dir, { recursive: true, force: true });
+        this.world.cleanupDoneAt = performance.now();
+        await mkdir(dir, { recursive: true });
+      }
+    })();
     this.later(() => this.emit('qr', this.world.nextQr()));
   }
 
@@ -279,6 +332,7 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
 
   destroy(): Promise<void> {
     this.destroyCalls += 1;
+    this.destroyedAt ??= performance.now();
     if (this.hangOnDestroy) return never();
     this.destroyed = true;
     for (const timer of this.timers) clearTimeout(timer);
@@ -301,24 +355,32 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
     const text = typeof content === 'string' ? content : '';
     if (!chatId.endsWith('@newsletter')) return new Message(this, this.world.rawMessage(chatId, text, now()));
     const step = this.world.sendScript.shift();
+    if (step === 'null') return null;
+    const channel = this.world.channels.get(chatId);
+    if (step === 'undefined' || !channel) return undefined;
+    // The local echo goes into the chat before the server answers, whatever it answers.
+    const media = content instanceof MessageMedia ? content : null;
+    const raw = this.world.rawMessage(chatId, media ? (options?.caption ?? '') : text, now(), media?.mimetype);
+    raw.ack = 0;
+    channel.messages.push(raw);
     if (step === 'hang') return never();
     if (typeof step === 'object') {
       await step.wait;
       if (step.throw) throw step.throw;
     }
-    if (step === 'null') return null;
-    const channel = this.world.channels.get(chatId);
-    if (step === 'undefined' || !channel) return undefined;
-    const media = content instanceof MessageMedia ? content : null;
-    const raw = this.world.rawMessage(chatId, media ? (options?.caption ?? '') : text, now(), media?.mimetype);
     if (step !== 'no-server-id') raw.serverId = this.world.takeServerId();
-    channel.messages.push(raw);
-    return new Message(this, raw);
+    // updateAck(1) whether or not the server took it.
+    raw.ack = 1;
+    return new Message(this, structuredClone(raw));
   }
 
   async getChatById(chatId: string): Promise<WwebjsChannel | undefined> {
     this.world.lookups.push(`id:${chatId}`);
     await Promise.resolve();
+    const step = this.world.lookupScript.shift();
+    if (step === 'undefined') return undefined;
+    if (step === 'throw') throw new Error("Evaluation failed: TypeError: Cannot read properties of undefined (reading 'find')");
+    if (step === 'hang') return never();
     const channel = this.world.channels.get(chatId);
     return channel ? new Channel(this, this.world.rawChannel(channel)) : undefined;
   }

@@ -1,97 +1,19 @@
 // The WhatsApp publisher against a fake whatsapp-web.js client (library structures, no browser) and a
 // real Redis session lease: states, error mapping, reconnects, watchdog, memory restarts, hot standby.
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
-import { createRedisLease } from '../../src/adapters/redis/redis-lease.js';
-import { createWhatsAppPublisher, type WhatsAppPublisher, type WhatsAppPublisherOptions } from '../../src/adapters/whatsapp/whatsapp-publisher.js';
 import { PublishRejectedError, PublishUnavailableError } from '../../src/domain/errors.js';
-import { createLogger } from '../../src/lib/logger.js';
-import type { ChannelTarget, PostImage, PublisherState } from '../../src/ports.js';
+import type { ChannelTarget, PostImage } from '../../src/ports.js';
 import { FakeWhatsApp, MessageMedia } from '../fakes/fake-wwebjs-client.js';
-import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
+import { uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
+import { closeHarnesses, harness, news, NEWS_ID, OTHER_ID, quitHarnessRedis, ready, rejection } from '../helpers/whatsapp-harness.js';
 
-const NEWS_ID = '120363000000000001@newsletter';
-const OTHER_ID = '120363000000000002@newsletter';
-const news: ChannelTarget = { channelId: 'news', whatsappId: NEWS_ID };
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
 const png: PostImage = { url: 'https://news.example/img/cat%20photo.png?w=800', bytes: PNG, mimeType: 'image/png' };
 
-const opened: { publisher: WhatsAppPublisher; redis: Redis }[] = [];
-const prefixes: string[] = [];
-let cleanup: Redis | null = null;
-
-afterEach(async () => {
-  for (const { publisher } of opened.splice(0)) await publisher.close();
-  cleanup ??= connectRedis();
-  for (const prefix of prefixes.splice(0)) await deleteKeys(cleanup, prefix);
-  for (const r of redisClients.splice(0)) r.disconnect();
-});
-
-const redisClients: Redis[] = [];
-
-afterAll(async () => {
-  await cleanup?.quit();
-});
-
-interface Harness {
-  readonly world: FakeWhatsApp;
-  readonly publisher: WhatsAppPublisher;
-  readonly redis: Redis;
-  readonly logs: Record<string, unknown>[];
-  readonly states: PublisherState[];
-  readonly prefix: string;
-}
-
-function harness(overrides: Partial<WhatsAppPublisherOptions> & { world?: FakeWhatsApp; prefix?: string } = {}): Harness {
-  const world = overrides.world ?? new FakeWhatsApp();
-  if (!overrides.world && world.channels.size === 0) world.addChannel({ id: NEWS_ID, name: 'News' });
-  const prefix = overrides.prefix ?? uniquePrefix();
-  if (!prefixes.includes(prefix)) prefixes.push(prefix);
-  const redis = connectRedis();
-  redisClients.push(redis);
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const publisher = createWhatsAppPublisher({
-    clientFactory: world.factory,
-    lease: createRedisLease(redis, createRedisKeys(prefix)),
-    leaseName: 'whatsapp:test',
-    log,
-    channels: [news],
-    sendTimeoutMs: 200,
-    readyTimeoutMs: 1_000,
-    watchdogIntervalMs: 60_000,
-    reconnect: { initialMs: 10, maxMs: 80 },
-    leaseTtlMs: 1_000,
-    leaseRenewMs: 200,
-    standbyRetryMs: 50,
-    destroyTimeoutMs: 200,
-    channelListRetry: { attempts: 5, delayMs: 10 },
-    ...overrides,
-  });
-  const states: PublisherState[] = [];
-  publisher.onStateChange((s) => states.push(s));
-  opened.push({ publisher, redis });
-  return { world, publisher, redis, logs, states, prefix };
-}
-
-async function ready(overrides: Parameters<typeof harness>[0] = {}): Promise<Harness> {
-  const h = harness(overrides);
-  await h.publisher.start();
-  await h.publisher.waitUntilReady(3_000);
-  return h;
-}
-
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
+afterEach(closeHarnesses);
+afterAll(quitHarnessRedis);
 
 describe('WhatsApp publisher: publishing', () => {
   it('goes starting → authenticated → ready and posts text with sendSeen off', async () => {
@@ -160,7 +82,7 @@ describe('WhatsApp publisher: publishing', () => {
   it('treats a message without a server id as outcome unknown', async () => {
     const h = await ready();
     h.world.sendScript.push('no-server-id');
-    const error = await rejection(h.publisher.publish(news, { text: 'x' }));
+    const error = await rejection(h.publisher.publish({ ...news, linkPreview: false }, { text: 'x' }));
     expect(error).toBeInstanceOf(PublishUnavailableError);
     expect((error as PublishUnavailableError).outcomeUnknown).toBe(true);
   });

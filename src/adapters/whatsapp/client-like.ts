@@ -91,6 +91,11 @@ export interface ClientLike {
    * `pn` is `<digits>@c.us` when WhatsApp Web knows it. Optional: only direct messages need it.
    */
   getContactLidAndPhone?(userIds: string[]): Promise<readonly { readonly lid?: string; readonly pn?: string }[]>;
+  /**
+   * The auth strategy (untyped on Client): LocalAuth sets `userDataDir`, the profile folder its logout()
+   * deletes. Read only to wait for that delete after a LOGOUT.
+   */
+  readonly authStrategy?: { readonly userDataDir?: string | undefined } | undefined;
   /** Set by initialize() once Chromium is launched. */
   readonly pupBrowser?: { process(): BrowserProcessLike | null } | null | undefined;
 }

@@ -10,6 +10,7 @@ import type { Clock, Lease, PublisherStatus } from '../../ports.js';
 import { CLIENT_EVENTS, type ClientLike } from './client-like.js';
 import { describeError, withTimeout } from './send-with-timeout.js';
 import { createLinkAlerts } from './link-alerts.js';
+import { profileCleared, profileDirOf } from './logout-cleanup.js';
 import { createSessionLease } from './session-lease.js';
 
 /** WAStates WA Web recovers from by itself (the library does not disconnect on them either). */
@@ -38,6 +39,8 @@ export interface SupervisorOptions {
   readonly watchdogIntervalMs: number;
   readonly watchdogTimeoutMs: number;
   readonly destroyTimeoutMs: number;
+  /** After a LOGOUT, how long to wait for the library to delete the session folder before building anew. */
+  readonly logoutCleanupTimeoutMs: number;
   readonly sendTimeoutMs: number;
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   readonly memory?: { readonly limitMb: number; readonly rssMb: (browserPid: number | null) => Promise<number | null> } | undefined;
@@ -193,7 +196,7 @@ export function createClientSupervisor(o: SupervisorOptions): ClientSupervisor {
     on(CLIENT_EVENTS.disconnected, (why) => {
       const reason = describeError(why);
       if (SESSION_GONE.has(reason)) alerts.lost(`logged out (${reason}): the session is gone`);
-      restart('disconnected', `disconnected: ${reason}`);
+      restart('disconnected', `disconnected: ${reason}`, undefined, reason === 'LOGOUT');
     });
     on(CLIENT_EVENTS.changeState, (state) => {
       if (typeof state === 'string') onConnectionState(state);
@@ -302,18 +305,18 @@ export function createClientSupervisor(o: SupervisorOptions): ClientSupervisor {
   }
 
   /** Drops the current client, then builds a new one after the backoff. */
-  function restart(status: PublisherStatus, reason: string, error?: unknown): void {
+  function restart(status: PublisherStatus, reason: string, error?: unknown, loggedOut = false): void {
     if (closed) return;
     const delayMs = Math.min(o.reconnect.initialMs * 2 ** attempt, o.reconnect.maxMs);
     attempt += 1;
-    dropClient();
+    dropClient(loggedOut);
     log.warn({ err: error, status, reason, delayMs, attempt }, 'WhatsApp client down; building a new one');
     o.setState(status, `${reason}; reconnecting in ${seconds(delayMs)}`);
     clearTimeout(rebuildTimer);
     rebuildTimer = setTimeout(build, delayMs);
   }
 
-  function dropClient(): void {
+  function dropClient(loggedOut = false): void {
     const old = client;
     client = null;
     gen += 1;
@@ -325,11 +328,18 @@ export function createClientSupervisor(o: SupervisorOptions): ClientSupervisor {
     // A QR or code belongs to the browser that showed it.
     if (link.qr !== null || link.pairingCode !== null) setLink({ qr: null, pairingCode: null });
     o.onClientGone();
-    if (old) teardownChain = teardownChain.then(() => teardown(old));
+    if (old) teardownChain = teardownChain.then(() => teardown(old, loggedOut));
   }
 
-  async function teardown(c: ClientLike): Promise<void> {
+  async function teardown(c: ClientLike, loggedOut: boolean): Promise<void> {
     c.removeAllListeners();
+    // After a LOGOUT the library deletes the session folder itself: let it finish, with its browser still
+    // open (a closing Chromium writes into the folder), before destroying it; the next client waits on us.
+    const dir = loggedOut ? profileDirOf(c) : null;
+    if (dir) {
+      if (await profileCleared(dir, o.logoutCleanupTimeoutMs, () => closed)) log.info({ dir }, 'session folder cleared after LOGOUT');
+      else if (!closed) log.warn({ dir, timeoutMs: o.logoutCleanupTimeoutMs }, 'session folder still there after LOGOUT; building a new client anyway');
+    }
     try {
       await withTimeout(c.destroy(), o.destroyTimeoutMs, 'destroying the WhatsApp client');
     } catch (error) {

@@ -8,10 +8,19 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { PublishRejectedError, PublishUnavailableError } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChannelTarget, Clock, Lease, PublishedMessage, Publisher, PublisherState, PublisherStatus, RecentPost } from '../../ports.js';
-import { describeChannel, POSTING_ROLES, resolveChannel, roleOf, type Resolution } from './channel-resolver.js';
+import {
+  createNotFoundJudge,
+  DEFAULT_NOT_FOUND_RULE,
+  describeChannel,
+  POSTING_ROLES,
+  resolveChannel,
+  roleOf,
+  type NotFoundRule,
+  type Resolution,
+} from './channel-resolver.js';
 import { chromiumRssMb } from './chromium-memory.js';
 import { createClientSupervisor, type WhatsAppLink } from './client-supervisor.js';
-import { asChannel, type ClientLike, type MessageLike, type SendOptionsLike } from './client-like.js';
+import { asChannel, serverIdOf, type ClientLike, type MessageLike, type SendOptionsLike } from './client-like.js';
 import { createDirectMessages, type IncomingMessage } from './direct-messages.js';
 import { DEFAULT_MAX_IMAGE_BYTES, libraryMedia, prepareImage, type MediaFactory, type PreparedImage } from './image-media.js';
 import { sendOutcome, toRecentPosts } from './send-outcome.js';
@@ -84,14 +93,18 @@ export interface WhatsAppPublisherOptions {
   readonly onAlert?: (alert: string) => void;
   /** How long destroy() may take before Chromium is killed (default 10 s). */
   readonly destroyTimeoutMs?: number;
+  /** After a LOGOUT, how long to wait for the library to delete the session folder (default 15 s). */
+  readonly logoutCleanupTimeoutMs?: number;
   /** Default 5 MiB. */
   readonly maxImageBytes?: number;
-  /** WhatsApp link previews on text posts (default true). */
+  /** WhatsApp link previews on text posts, for channels whose target does not say (default true). */
   readonly linkPreview?: boolean;
   /** Builds the media object (default: the library's MessageMedia). */
   readonly createMedia?: MediaFactory;
   /** getChannels can be empty right after ready (notes §1): tries this often (default 5 × 1 s). */
   readonly channelListRetry?: { readonly attempts: number; readonly delayMs: number };
+  /** When empty channel lookups become "not found" (default 3 lookups over 60 s while connected). */
+  readonly notFoundRule?: NotFoundRule;
 }
 
 /** MessageAck in whatsapp-web.js, as the names the delivery record keeps. */
@@ -115,6 +128,8 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
   /** Channel lookups by whatsappId, valid for one client: `resolutionGen` changes with the client. */
   let resolutions = new Map<string, Resolution>();
   let resolutionGen = 0;
+  const notFound = createNotFoundJudge(options.notFoundRule ?? DEFAULT_NOT_FOUND_RULE);
+  const nowMs = (): number => clock.now().getTime();
   // One send at a time through the page (notes §2): concurrent page.evaluate sends gain nothing and muddle timeouts.
   let sendChain: Promise<unknown> = Promise.resolve();
   const oneAtATime = <T>(task: () => Promise<T>): Promise<T> => {
@@ -162,6 +177,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
     watchdogIntervalMs: options.watchdogIntervalMs,
     watchdogTimeoutMs: options.watchdogTimeoutMs ?? Math.min(options.watchdogIntervalMs, 30_000),
     destroyTimeoutMs: options.destroyTimeoutMs ?? 10_000,
+    logoutCleanupTimeoutMs: options.logoutCleanupTimeoutMs ?? 15_000,
     sendTimeoutMs,
     reconnect: options.reconnect ?? { initialMs: 2_000, maxMs: 5 * 60_000 },
     memory: options.memory && {
@@ -199,7 +215,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
 
   async function resolve(client: ClientLike, target: ChannelTarget & { readonly whatsappId: string }): Promise<Resolution> {
     const gen = resolutionGen;
-    const result = await resolveChannel(client, target, sendTimeoutMs);
+    const result = notFound.judge(target, await resolveChannel(client, target, sendTimeoutMs, nowMs()));
     const fields = { channelId: target.channelId, whatsappId: target.whatsappId };
     if (result.kind === 'ok') log.info({ ...fields, resolvedId: result.id, channelName: result.name, role: result.role }, 'channel resolved');
     else if (result.kind === 'rejected') log.error({ ...fields, reason: result.reason }, `cannot post to channel: ${result.reason}`);
@@ -211,7 +227,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
   /** The resolved channel, looked up again when the last lookup failed or was refused a while ago. */
   async function channelFor(client: ClientLike, target: ChannelTarget & { readonly whatsappId: string }) {
     let result = resolutions.get(target.whatsappId);
-    if (!result || result.kind === 'error' || (result.kind === 'rejected' && Date.now() - result.at >= RECHECK_REJECTED_MS)) {
+    if (!result || result.kind === 'error' || (result.kind === 'rejected' && nowMs() - result.at >= RECHECK_REJECTED_MS)) {
       result = await resolve(client, target);
     }
     if (result.kind === 'ok') return result;
@@ -249,13 +265,19 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
     return new PublishUnavailableError(`sending to channel ${label} failed (${message}); it may have gone out`, { cause: error, outcomeUnknown: true });
   }
 
-  function interpret(result: MessageLike | null | undefined, target: ChannelTarget & { readonly whatsappId: string }, startedAt: number, image: boolean) {
+  function interpret(
+    result: MessageLike | null | undefined,
+    target: ChannelTarget & { readonly whatsappId: string },
+    startedAt: number,
+    image: boolean,
+    note: string | undefined,
+  ): PublishedMessage {
     const outcome = sendOutcome(result, describeChannel(target));
     const fields = { channelId: target.channelId, whatsappId: target.whatsappId };
     if (outcome.kind === 'sent') {
       const { messageId, serverId } = outcome;
-      log.info({ ...fields, messageId, serverId, image, durationMs: Date.now() - startedAt }, 'posted to the channel');
-      return { messageId, serverId };
+      log.info({ ...fields, messageId, serverId, image, note, durationMs: Date.now() - startedAt }, 'posted to the channel');
+      return note ? { messageId, serverId, note } : { messageId, serverId };
     }
     if (outcome.kind === 'channel-missing') resolutions.delete(target.whatsappId);
     const level = outcome.error instanceof PublishRejectedError ? 'error' : 'warn';
@@ -283,22 +305,33 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
     // The client may have been replaced during the lookup: nothing is sent yet, so say so plainly.
     if (supervisor.readyClient() !== client) throw new PublishUnavailableError('the WhatsApp client was restarted; try again');
     const content = image ? createMedia(image.mimetype, image.base64, image.filename) : text;
-    // sendSeen would flip presence before every post (notes §1); previews make news links readable.
-    const sendOptions: SendOptionsLike = image
-      ? { caption: text, sendSeen: false, linkPreview: false }
-      : { sendSeen: false, linkPreview: options.linkPreview ?? true };
+    // Previews make news links readable; they go with text only (notes §1).
+    const preview = !image && (channel.linkPreview ?? options.linkPreview ?? true);
     const label = describeChannel(channel);
     const startedAt = Date.now();
-    const done = supervisor.beginSend();
-    let result: MessageLike | null | undefined;
-    try {
-      result = await withTimeout(client.sendMessage(id, content, sendOptions), sendTimeoutMs, `sending to channel ${label}`);
-    } catch (error) {
-      throw sendFailure(error, client, channel);
-    } finally {
-      done();
+    const sendOnce = async (linkPreview: boolean): Promise<MessageLike | null | undefined> => {
+      // sendSeen would flip presence before every post, and crashes on channels (#5788).
+      const sendOptions: SendOptionsLike = image ? { caption: text, sendSeen: false, linkPreview: false } : { sendSeen: false, linkPreview };
+      const done = supervisor.beginSend();
+      try {
+        return await withTimeout(client.sendMessage(id, content, sendOptions), sendTimeoutMs, `sending to channel ${label}`);
+      } catch (error) {
+        throw sendFailure(error, client, channel);
+      } finally {
+        done();
+      }
+    };
+    let result = await sendOnce(preview);
+    let note: string | undefined;
+    // Previews are reported broken on channels (#5679). A message back without serverId is WhatsApp's
+    // definite "not accepted": send once more without the preview. Never after a throw or timeout
+    // (sendOnce throws outcome unknown then), and not on a client that has been replaced meanwhile.
+    if (preview && result && !serverIdOf(result) && supervisor.readyClient() === client) {
+      log.warn({ channelId: channel.channelId, messageId: result.id._serialized }, 'post with link preview not confirmed; sending it once more without');
+      result = await sendOnce(false);
+      note = 'sent without its link preview: WhatsApp did not confirm the send with one';
     }
-    return interpret(result, channel, startedAt, image !== null);
+    return interpret(result, channel, startedAt, image !== null, note);
   }
 
   return {
