@@ -101,8 +101,8 @@ describe('channelcast start', () => {
       await expect.poll(() => logs, { timeout: 15_000, interval: 200 }).toContain('"msg":"feed polled"');
       const polled = JSON.parse(logs.split('\n').find((l) => l.includes('"feed polled"'))!);
       expect(polled).toMatchObject({ feedId: 'local', module: 'poller', items: 5, queued: 2, firstRun: true });
-      // One run carries the poll's two posts for the channel; each has its delivery record.
-      expect(await redis.zcard(`${prefix}:posts:prioritized`)).toBe(1);
+      // One job per post for the channel; each has its delivery record.
+      expect(await redis.zcard(`${prefix}:posts:prioritized`)).toBe(2);
       expect(await redis.zcard(`${prefix}:deliveries:state:queued`)).toBe(2);
 
       bot.kill('SIGTERM');
@@ -133,7 +133,7 @@ describe('channelcast start', () => {
       const status = JSON.parse(cli(['status', '--json', '--config', config], { REDIS_PREFIX: prefix }).stdout);
       expect(status.feeds[0]).toMatchObject({ feedId: 'local', consecutiveFailures: 0, initialised: true });
       expect(status.channels[0].pausedSince).toMatch(/^\d{4}-/);
-      expect(status.queue).toMatchObject({ prioritized: 2 }); // the feed run and the manual post's run
+      expect(status.queue).toMatchObject({ prioritized: 3 }); // the two feed posts and the manual post, one job each
       expect(status.deliveries).toMatchObject({ queued: 3, sent: 0 });
       const human = cli(['status', '--config', config], { REDIS_PREFIX: prefix }).stdout;
       expect(human).toMatch(/^FEEDS\nID\s+LAST POLL/);

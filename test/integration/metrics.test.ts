@@ -66,15 +66,15 @@ describe('Prometheus metrics', () => {
     expect(beforeSend).toContain('channelcast_items_total{feed="news",decision="discovered"} 3');
     expect(beforeSend).toContain('channelcast_items_total{feed="news",decision="queued"} 3');
     expect(beforeSend).toContain('channelcast_feed_poll_duration_seconds_count 1');
-    // One queue job (a run) carries the poll's three posts.
-    expect(beforeSend).toMatch(/channelcast_queue_jobs\{state="prioritized"\} 1/);
+    // One queue job per post.
+    expect(beforeSend).toMatch(/channelcast_queue_jobs\{state="prioritized"\} 3/);
     expect(beforeSend).toContain('channelcast_deliveries{state="queued"} 3');
     expect(beforeSend).toContain('channelcast_feed_consecutive_failures{feed="news"} 0');
     expect(beforeSend).toMatch(/channelcast_feed_last_success_age_seconds\{feed="news"\} \d/);
 
     startWorker();
     await until(() => work.publisher.sent.length === 3);
-    await until(async () => (await completedJobs(prom)) === 1);
+    await until(async () => (await completedJobs(prom)) === 3);
     const text = await prom.text();
     expect(text).toContain('channelcast_posts_total{channel="main",state="sent"} 3');
     expect(text).toContain('channelcast_publish_duration_seconds_count{channel="main"} 3');

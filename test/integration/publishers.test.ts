@@ -210,7 +210,7 @@ describe('file publisher', () => {
     const path = join(dir, 'posts.jsonl');
     await writeFile(path, 'garbage\n\n[1,2]\n{"channelId":"main","messageId":"m1","text":"kept","publishedAt":"2026-01-01T00:00:00Z"}\nnull\n');
     const publisher = filePublisher({ path });
-    expect(await publisher.listRecent(main, 5)).toEqual([{ messageId: 'm1', text: 'kept', publishedAt: '2026-01-01T00:00:00Z' }]);
+    expect(await publisher.listRecent(main, 5)).toEqual([{ messageId: 'm1', serverId: 'm1', text: 'kept', publishedAt: '2026-01-01T00:00:00Z' }]);
   });
 
   it('finds the newest posts of a large file by reading only its tail', async () => {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
+import { StaleDeliveryError } from '../../src/domain/errors.js';
 import type { DeliveryStore, NewDelivery } from '../../src/ports.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../helpers/redis.js';
 
@@ -47,7 +48,7 @@ describe('redis delivery store', () => {
     expect(await store.get('p-2')).toEqual({
       postId: 'p-2', kind: 'feed', channelId: 'main', feedId: 'f', itemKey: 'guid:2', link: 'https://x.example/2', title: 'Story 2', state: 'queued', attempts: 0, retryAt: null,
       createdAt: at(1).toISOString(), updatedAt: at(1).toISOString(), firstSeenAt: at(0).toISOString(), history: [{ state: 'queued', at: at(1).toISOString() }],
-      messageId: null, lastError: null, text: null, textHash: null, imageUrl: null, digestId: null, members: [], note: null, acks: [],
+      sendingAt: null, messageId: null, serverId: null, lastError: null, text: null, textHash: null, imageUrl: null, digestId: null, members: [], note: null, acks: [],
     });
     expect(await store.get('m-1')).toMatchObject({ kind: 'manual', feedId: null, itemKey: null, link: null, imageUrl: 'https://img.example/a.jpg', state: 'queued', attempts: 0 });
   });
@@ -72,14 +73,24 @@ describe('redis delivery store', () => {
     expect(record!.history.at(-1)).toEqual({ state: 'queued', at: at(30).toISOString() });
   });
 
-  it('leaves a record in exactly one state index even when the caller’s view is out of date', async () => {
+  it('refuses a transition from a state the record has left (the caller’s view is out of date), writing nothing', async () => {
     await store.createQueued([feedPost(3)], at(0));
     const stale = (await store.get('p-3'))!; // queued
     await move('p-3', 'sending', at(1));
-    await store.transition(stale, 'skipped', at(2));
+    await expect(store.transition(stale, 'skipped', at(2))).rejects.toBeInstanceOf(StaleDeliveryError);
     const members = async (state: string) => redis.zrange(`${prefix}:deliveries:state:${state}`, '0', '-1');
-    expect(await members('skipped')).toEqual(['p-3']);
-    for (const state of ['queued', 'sending', 'sent', 'failed']) expect(await members(state)).toEqual([]);
+    expect(await members('sending')).toEqual(['p-3']);
+    for (const state of ['queued', 'skipped', 'sent', 'failed']) expect(await members(state)).toEqual([]);
+    expect((await store.get('p-3'))!.history.map((t) => t.state)).toEqual(['queued', 'sending']);
+  });
+
+  it('claims a message’s server id for the post recorded sent with it', async () => {
+    await store.createQueued([feedPost(5), feedPost(6)], at(0));
+    await move('p-5', 'sending', at(1));
+    await move('p-5', 'sent', at(2), { messageId: 'm-5', serverId: '501' });
+    expect(await store.claimsOf('main', ['501', '502'])).toEqual(['p-5', null]);
+    expect(await store.claimsOf('other', ['501'])).toEqual([null]);
+    expect(await store.claimsOf('main', [])).toEqual([]);
   });
 
   it('refuses to transition a record that is gone, instead of leaving a fragment behind', async () => {
