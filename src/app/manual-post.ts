@@ -1,6 +1,6 @@
 /**
  * An admin's post (CLI, HTTP, dashboard, WhatsApp commands): validated, recorded and queued ahead of feed
- * items (a run of its own). It then goes through the same worker, pacing and tracking as any feed post.
+ * items (by priority). It then goes through the same worker, pacing and tracking as any feed post.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, DeliveryStore, ManualPostJob, PostQueue } from '../ports.js';

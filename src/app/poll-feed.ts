@@ -3,7 +3,7 @@
  * decide for each (first-run policy, age, keywords, per-channel duplicates), queue the rest, and record
  * every decision. Order matters for crash safety: items are queued before they are remembered, and the
  * feed's validators/body hash are saved last, so a crash mid-poll means the next poll redoes the work
- * (a repeated run is not queued twice, and a post's delivery record decides whether it is sent).
+ * (a post already queued is not queued twice, and a post's delivery record decides whether it is sent).
  */
 import { createHash } from 'node:crypto';
 import { FeedError } from '../domain/errors.js';
@@ -91,7 +91,7 @@ async function recordSuccess(feedId: string, success: PollSuccess, deps: PollFee
   await deps.firstRunGuard?.polled(feedId);
 }
 
-/** Items are completed, judged and queued in chunks (one run per channel each), so a huge feed never holds all its posts at once. */
+/** Items are completed, judged and queued in chunks, so a huge feed never holds all its posts at once. */
 const CHUNK = 500;
 
 async function processItems(
@@ -140,8 +140,8 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
       decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item'), postId });
     });
   });
-  // Runs, then records (both idempotent): a failure in between leaves a run the worker gives records, never
-  // a `queued` record with no run behind it. Only then are the items marked, so a crash queues them again.
+  // Jobs, then records (both idempotent): a failure in between leaves a job the worker gives a record, never
+  // a `queued` record with no job behind it. Only then are the items marked, so a crash queues them again.
   await deps.queue.enqueueFeedPosts(jobs);
   await deps.deliveries.createQueued(jobs.map(deliveryOf), now);
   await Promise.all(feed.channels.map((channelId, c) => deps.seen.markSeenByChannel(channelId, feed.id, toMark[c] ?? [], now)));
