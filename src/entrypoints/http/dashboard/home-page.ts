@@ -62,7 +62,7 @@ function queueCard(status: OpsStatus): SafeHtml {
     html`<ul class="counts">${Object.entries(counts).map(([state, n]) => html`<li><strong>${n}</strong>${state}</li>`)}</ul>`;
   return html`<section class="card" aria-labelledby="queue-h"><h2 id="queue-h">Posts by state</h2>
 ${list(status.deliveries)}
-<h2 class="small muted">Queue: runs of posts by state</h2>
+<h2 class="small muted">Queue: jobs (one per post) by state</h2>
 ${list(status.queue)}
 </section>`;
 }
