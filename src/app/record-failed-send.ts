@@ -5,7 +5,7 @@
 import { postRetryDelayMs } from '../domain/backoff.js';
 import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError } from '../domain/errors.js';
 import type { DeliveryRecord } from '../ports.js';
-import type { Attempt, PublishDeps, PublishOutcome } from './publish-post.js';
+import type { Attempt, PublishDeps, PublishOutcome } from './publishing.js';
 
 /**
  * `record` is the post as it was being sent (`sending`, this attempt counted). What it becomes:
