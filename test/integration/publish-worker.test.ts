@@ -324,6 +324,24 @@ describe('publish worker: hostile timing (reconciliation takes only the right me
     expect(b!.messageId).toBe(publisher.sent[1]!.messageId);
   });
 
+  it('another admin’s identical post from before ours went `sending` is not taken for ours', async () => {
+    const publisher = new FakePublisher();
+    const crashed = harness({ publisher });
+    const [job] = await crashed.enqueueFeed([makeFeedItem(804)]);
+    const text = '*Story 804*\n\nBody of story 804.\n\nhttps://news.example/804';
+    publisher.foreignPost('main', text, new Date(Date.now() - 10_000));
+    publisher.dieBeforeNextSend();
+    const dying = crashed.startWorker();
+    await until(async () => (await crashed.deliveries.get(job!.postId))?.state === 'sending');
+    await crashWorker(crashed, dying);
+
+    const restarted = harness({ publisher });
+    restarted.startWorker();
+    await until(async () => (await restarted.deliveries.get(job!.postId))?.state === 'sent', 15_000);
+    expect(publisher.sent.map((s) => s.text)).toEqual([text]);
+    expect((await restarted.deliveries.get(job!.postId))!.messageId).toBe(publisher.sent[0]!.messageId);
+  });
+
   it('60 posts by other admins while the worker is down mid-send: the post is found, one copy', async () => {
     const publisher = new FakePublisher();
     const crashed = harness({ publisher });
