@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import type { FeedPostJob, PostJob } from '../../src/ports.js';
+import { MAX_READ_BACK } from '../../src/app/find-in-channel.js';
 import { createManualPost } from '../../src/app/manual-post.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
@@ -357,6 +358,26 @@ describe('publish worker: hostile timing (reconciliation takes only the right me
     await until(async () => (await restarted.deliveries.get(job!.postId))?.state === 'sent', 15_000);
     expect(publisher.sent).toHaveLength(1);
     expect(await restarted.deliveries.get(job!.postId)).toMatchObject({ messageId: publisher.sent[0]!.messageId, note: FOUND_NOTE });
+  });
+
+  it('more messages since `sending` than it may read back: the post is failed with the reason, not risked twice', async () => {
+    const failedForGood: string[] = [];
+    const publisher = new FakePublisher();
+    const crashed = harness({ publisher });
+    publisher.hangNext({ afterSend: true });
+    const [job] = await crashed.enqueueFeed([makeFeedItem(805)]);
+    const dying = crashed.startWorker();
+    await until(() => publisher.sent.length === 1);
+    await crashWorker(crashed, dying);
+    for (let i = 0; i < MAX_READ_BACK; i++) publisher.foreignPost('main', `Another admin's post ${i}`);
+
+    const restarted = harness({ publisher, onFailedForGood: (post) => failedForGood.push(post.postId) });
+    restarted.startWorker();
+    await until(async () => (await restarted.deliveries.get(job!.postId))?.state === 'failed', 15_000);
+    expect((await restarted.deliveries.get(job!.postId))!.lastError).toMatch(/^could not tell whether .* went out: more than 1600 messages/);
+    expect(publisher.sent).toHaveLength(1);
+    await until(() => failedForGood.length > 0);
+    expect(failedForGood).toEqual([job!.postId]);
   });
 
   it('a refused send’s local echo (no server id) is never taken for the post: it is sent again, once', async () => {
