@@ -289,7 +289,7 @@ describe(`fault suite (${SCALE.name})`, () => {
       const notes = records.flatMap((r) => r.history.map((h) => h.note ?? ''));
       const publishFailures = notes.filter((n) => n.startsWith('injected fault')).length;
       const unknownOutcomes = notes.filter((n) => n.startsWith('outcome unknown')).length;
-      const reconciled = records.filter((r) => r.note === 'found in the channel after a restart').length;
+      const reconciled = records.filter((r) => r.note === 'found in the channel after its send was interrupted').length;
       const finalFeedStates = await Promise.all(feedIds.map((f) => db.feedState(f)));
 
       summary.push(
