@@ -39,6 +39,7 @@ const WINDOW_SCALE = FULL
 const FOREIGN_SAME_TEXT = process.env.FAULTS_FOREIGN_SAME_TEXT === '1';
 
 const FETCH_TIMEOUT_S = 2;
+const HOSTILE_FETCH_TIMEOUT_S = 8;
 const PUBLISH_FAULTS = { failureRate: 0.2, unknownOutcomeShare: 0.25 };
 /** The bot's RSS limit, from the issue (FAULTS_MAX_RSS_MB overrides it); the bounded run holds it too. */
 const MAX_RSS_MB = Number(process.env.FAULTS_MAX_RSS_MB) || 300;
@@ -50,6 +51,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'cc-faults-'));
 let redis: PrivateRedis | undefined;
 let build: BotBuild;
 const summary: string[] = [];
+/** Summed over the scenarios that ran: the suite's last report line. */
+const totals = { posted: 0, duplicates: 0, lost: 0, kills: 0, landed: 0, sameText: 0, foreign: 0, redisRestarts: 0 };
 
 /** Everything a test started, stopped again in afterAll even when a test timed out before its own finally ran. */
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -68,6 +71,10 @@ afterAll(async () => {
   // FAULTS_KEEP=1 keeps the output, bot logs and Redis AOF for a post-mortem.
   if (process.env.FAULTS_KEEP) summary.push(`kept: ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
+  const t = totals;
+  summary.push(
+    `TOTAL: posted ${t.posted} · duplicates ${t.duplicates} · lost ${t.lost} · kills ${t.kills} · kills landed between sending and send ${t.landed} · same-text posts ${t.sameText} · foreign posts ${t.foreign} · redis restarts ${t.redisRestarts}`,
+  );
   if (summary.length > 0) console.log(`\n── fault suite (${SCALE.name}, FAULTS_SEED=${SEED}) ──\n${summary.join('\n')}\n`);
 }, 30_000);
 
@@ -300,6 +307,7 @@ describe(`fault suite (${SCALE.name})`, () => {
       const reconciled = records.filter((r) => r.note === 'found in the channel after its send was interrupted').length;
       const finalFeedStates = await Promise.all(feedIds.map((f) => db.feedState(f)));
 
+      Object.assign(totals, { posted: totals.posted + news.length, duplicates: totals.duplicates + duplicates.length, lost: totals.lost + lost.length, kills: totals.kills + killTimes.length, redisRestarts: totals.redisRestarts + redisRestarts });
       summary.push(
         `main: ${SCALE.items} items added in ${SCALE.rounds} rounds to ${feedIds.length} feeds · kills ${killTimes.length} at ${killTimes.map((t) => `${(t / 1000).toFixed(1)}s`).join(', ')} · redis restarts ${redisRestarts} (${redisSurvivors} sent records survived)`,
         `main: posted ${news.length} · duplicates ${duplicates.length}${gaps.length > 0 ? ` (second copy ${Math.min(...gaps)}–${Math.max(...gaps)} posts after the first)` : ''} · lost ${lost.length} · partial lines skipped ${partialLines} · bot starts ${bot.starts()} · unexpected exits ${bot.unexpectedExits.length} · final exit code ${exitCode}`,
@@ -490,6 +498,16 @@ describe(`fault suite (${SCALE.name})`, () => {
       const lostSame = sameCount - new Set(sameLines.map((p) => p.postId)).size;
       const foreignLines = readPosted(out).posts.filter((p) => p.postId?.startsWith('foreign-')).length;
       const finalRecords = await db.deliveries();
+      Object.assign(totals, {
+        posted: totals.posted + lines.length,
+        duplicates: totals.duplicates + duplicates.length,
+        lost: totals.lost + lostUnique.length + lostSame,
+        kills: totals.kills + targetedKills + randomKills,
+        landed: totals.landed + landed,
+        sameText: totals.sameText + sameLines.length,
+        foreign: totals.foreign + foreignLines,
+        redisRestarts: totals.redisRestarts + redisRestarts,
+      });
       summary.push(
         `window: posted ${lines.length} (${uniqueTexts.size} unique texts, ${sameLines.length} same-text posts of ${sameCount}) · duplicates ${duplicates.length} · lost ${lostUnique.length + lostSame} · kills ${targetedKills + randomKills} (targeted ${targetedKills}, random ${randomKills}, arms that saw no send ${missedArms}) · kills landed between sending and send ${landed} · foreign posts ${foreignLines} (${foreignCollisions} with one of our texts) · redis restarts ${redisRestarts} (empty; ${sentBeforeLoss.length} sent records lost with it) · send delay ${W.sendDelayMs} ms · exit ${exitCode} · took ${((Date.now() - started) / 1000).toFixed(1)} s`,
         `window: timeline (s) ${timeline.join(' ')}`,
@@ -530,7 +548,9 @@ describe(`fault suite (${SCALE.name})`, () => {
     const LONG_POSTED = 3;
     // What each hostile feed may end as: one of these error kinds, or (`bounded`) a success posting at most `maxPosts`.
     const hostile: { id: string; path: string; setup: () => void; errors: readonly string[]; bounded?: { maxPosts: number; exactPosts?: number } }[] = [
+      // Streamed with no Content-Length: the cap on the bytes read must trip. Declared: refused from the headers.
       { id: 'huge', path: '/huge', setup: () => server.route('/huge', hugeBody(50 * 1024 * 1024)), errors: ['too-large'] },
+      { id: 'hugedecl', path: '/hugedecl', setup: () => server.route('/hugedecl', hugeBody(50 * 1024 * 1024, { declareLength: true })), errors: ['too-large'] },
       { id: 'bomb', path: '/bomb', setup: () => server.route('/bomb', staticBody(Buffer.from(billionLaughs()))), errors: ['malformed', 'not-a-feed'], bounded: { maxPosts: 1 } },
       { id: 'binary', path: '/binary', setup: () => server.route('/binary', staticBody(randomBytes(256 * 1024))), errors: ['not-a-feed', 'malformed'] },
       { id: 'badutf8', path: '/badutf8', setup: () => server.route('/badutf8', staticBody(invalidUtf8Feed(INVALID_UTF8_ITEMS))), errors: ['malformed', 'not-a-feed'], bounded: { maxPosts: INVALID_UTF8_ITEMS } },
@@ -550,7 +570,9 @@ describe(`fault suite (${SCALE.name})`, () => {
       ],
       channels: ['news', 'junk'].map((id) => ({ id, pacing: { minGapSeconds: 0, jitterSeconds: 0, maxPerHour: 0, digestThreshold: 0 } })),
       worker: { lockSeconds: 2, sendLockSeconds: 3, retryDelaySeconds: 0.2 },
-      fetch: { timeoutSeconds: 3 },
+      // Long enough that `huge` reaches the 5 MiB cap even while this busy bot parses the long feed and the
+      // bomb on a loaded 2-core machine; `loris` (a byte a second, ~200 bytes) still cannot finish in it.
+      fetch: { timeoutSeconds: HOSTILE_FETCH_TIMEOUT_S },
     });
     const bot = createBot({ build, configPath, outFile: out, logFile: path.join(dir, 'bot.log'), redisUrl: redis!.url, prefix });
     const db = inspect(redis!.url, prefix);
