@@ -10,8 +10,8 @@
 // mid-run (500, hang, garbage) that every feed must recover from by itself, after which the items added
 // meanwhile arrive as one backlog. FAULTS_SEED replays a schedule; FAULTS_KEEP=1 keeps the temp dir (posts,
 // bot logs, the Redis AOF) for a post-mortem; FAULTS_MAX_RSS_MB overrides the 300 MB limit.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { buildBot, type BotBuild } from '../helpers/fault-build.js';
 import { billionLaughs, hugeBody, invalidUtf8Feed, longFeed, redirectTo, slowLoris, startFaultFeedServer, staticBody, type FeedFault } from '../helpers/fault-feed-server.js';
 import { inspect, seededRandom, sleep, tally, until } from '../helpers/fault-inspect.js';
 import { killStrayRedis, startPrivateRedis, type PrivateRedis } from '../helpers/fault-redis.js';
+import { watchSending } from '../helpers/fault-sending-watch.js';
 import type { TestItem } from '../helpers/feed-server.js';
 
 const FULL = process.env.FAULTS_SCALE === 'full';
@@ -30,7 +31,15 @@ const SEED = Number(process.env.FAULTS_SEED) || Math.floor(Math.random() * 2 ** 
 const random = seededRandom(SEED);
 const between = (lo: number, hi: number): number => lo + random() * (hi - lo);
 
+/** The sending-window scenario: rounds of items per feed, kills armed on `sending`, a send delay to kill in. */
+const WINDOW_SCALE = FULL
+  ? { perRound: 15, samePerRound: 4, targetedKillsPerPhase: 6, randomKillsPerPhase: 2, sendDelayMs: 250, testMs: 240_000 }
+  : { perRound: 6, samePerRound: 3, targetedKillsPerPhase: 3, randomKillsPerPhase: 1, sendDelayMs: 250, testMs: 120_000 };
+/** FAULTS_FOREIGN_SAME_TEXT=1: the second poster may also copy the same-text posts' text (see the report). */
+const FOREIGN_SAME_TEXT = process.env.FAULTS_FOREIGN_SAME_TEXT === '1';
+
 const FETCH_TIMEOUT_S = 2;
+const HOSTILE_FETCH_TIMEOUT_S = 8;
 const PUBLISH_FAULTS = { failureRate: 0.2, unknownOutcomeShare: 0.25 };
 /** The bot's RSS limit, from the issue (FAULTS_MAX_RSS_MB overrides it); the bounded run holds it too. */
 const MAX_RSS_MB = Number(process.env.FAULTS_MAX_RSS_MB) || 300;
@@ -42,6 +51,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'cc-faults-'));
 let redis: PrivateRedis | undefined;
 let build: BotBuild;
 const summary: string[] = [];
+/** Summed over the scenarios that ran: the suite's last report line. */
+const totals = { posted: 0, duplicates: 0, lost: 0, kills: 0, landed: 0, sameText: 0, foreign: 0, redisRestarts: 0 };
 
 /** Everything a test started, stopped again in afterAll even when a test timed out before its own finally ran. */
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -60,6 +71,10 @@ afterAll(async () => {
   // FAULTS_KEEP=1 keeps the output, bot logs and Redis AOF for a post-mortem.
   if (process.env.FAULTS_KEEP) summary.push(`kept: ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
+  const t = totals;
+  summary.push(
+    `TOTAL: posted ${t.posted} · duplicates ${t.duplicates} · lost ${t.lost} · kills ${t.kills} · kills landed between sending and send ${t.landed} · same-text posts ${t.sameText} · foreign posts ${t.foreign} · redis restarts ${t.redisRestarts}`,
+  );
   if (summary.length > 0) console.log(`\n── fault suite (${SCALE.name}, FAULTS_SEED=${SEED}) ──\n${summary.join('\n')}\n`);
 }, 30_000);
 
@@ -289,9 +304,10 @@ describe(`fault suite (${SCALE.name})`, () => {
       const notes = records.flatMap((r) => r.history.map((h) => h.note ?? ''));
       const publishFailures = notes.filter((n) => n.startsWith('injected fault')).length;
       const unknownOutcomes = notes.filter((n) => n.startsWith('outcome unknown')).length;
-      const reconciled = records.filter((r) => r.note === 'found in the channel after a restart').length;
+      const reconciled = records.filter((r) => r.note === 'found in the channel after its send was interrupted').length;
       const finalFeedStates = await Promise.all(feedIds.map((f) => db.feedState(f)));
 
+      Object.assign(totals, { posted: totals.posted + news.length, duplicates: totals.duplicates + duplicates.length, lost: totals.lost + lost.length, kills: totals.kills + killTimes.length, redisRestarts: totals.redisRestarts + redisRestarts });
       summary.push(
         `main: ${SCALE.items} items added in ${SCALE.rounds} rounds to ${feedIds.length} feeds · kills ${killTimes.length} at ${killTimes.map((t) => `${(t / 1000).toFixed(1)}s`).join(', ')} · redis restarts ${redisRestarts} (${redisSurvivors} sent records survived)`,
         `main: posted ${news.length} · duplicates ${duplicates.length}${gaps.length > 0 ? ` (second copy ${Math.min(...gaps)}–${Math.max(...gaps)} posts after the first)` : ''} · lost ${lost.length} · partial lines skipped ${partialLines} · bot starts ${bot.starts()} · unexpected exits ${bot.unexpectedExits.length} · final exit code ${exitCode}`,
@@ -330,6 +346,195 @@ describe(`fault suite (${SCALE.name})`, () => {
     }
   }, SCALE.testMs);
 
+  it('posts each post exactly once through kills between `sending` and the send, same-text posts, a second poster and Redis coming back empty', async () => {
+    const started = Date.now();
+    const dir = path.join(tmp, 'window');
+    mkdirSync(dir);
+    // Its own Redis without persistence: the restart here comes back empty (data gone), and keyspace
+    // notifications may be switched on without touching anyone else's server.
+    const wredis = await startPrivateRedis(path.join(tmp, 'redis-window'), { persist: false });
+    const server = await startFaultFeedServer({ hangMs: 1000 });
+    const prefix = `ccwindow-${SEED}`;
+    const W = WINDOW_SCALE;
+    const feedIds = ['w1', 'w2'];
+    // Unique items carry their title in the text; the same-text items share title, summary and (left out of the
+    // template) differ only in their link, so their formatted texts are identical and their post ids are not.
+    const unique = (feedId: string, n: number): TestItem => ({ guid: `${feedId}-${n}`, title: `Window story ${n} of ${feedId}`, link: `https://news.example/${feedId}/w-${n}`, description: `<p>Body of ${feedId} ${n}.</p>` });
+    const same = (n: number): TestItem => ({ guid: `same-${n}`, title: 'Breaking: the very same words', link: `https://news.example/same/s-${n}`, description: '<p>Identical summary.</p>' });
+    const SAME_TEXT = '*Breaking: the very same words*\n\nIdentical summary.';
+    const listed = new Map<string, TestItem[]>(feedIds.map((f) => [f, []]));
+    const publish = () => feedIds.forEach((f) => server.setItems(`/${f}`, listed.get(f)!));
+    publish();
+    let uniqueCount = 0;
+    let sameCount = 0;
+    const addRound = (): void => {
+      feedIds.forEach((f, i) => {
+        const items = listed.get(f)!;
+        for (let k = 0; k < W.perRound; k++) {
+          items.unshift(unique(f, items.filter((x) => x.guid?.startsWith(f)).length + 1));
+          uniqueCount++;
+        }
+        // The same-text items go into the first feed only, a few per round.
+        if (i === 0) for (let k = 0; k < W.samePerRound; k++) items.unshift(same(++sameCount));
+      });
+      publish();
+    };
+
+    const out = path.join(dir, 'posts.jsonl');
+    const configPath = writeConfig(path.join(dir, 'config.json'), {
+      // firstRun baseline: after the Redis data is lost the re-poll takes what is listed as seen and posts nothing.
+      feeds: feedIds.map((id) => ({ id, url: server.url(`/${id}`), schedule: '* * * * * *', firstRun: 'baseline', maxAgeHours: 0, channels: ['news'] })),
+      channels: [{ id: 'news', template: '*{title}*\n\n{summary}', images: false, pacing: { minGapSeconds: 0, jitterSeconds: 0, maxPerHour: 0, digestThreshold: 0 } }],
+      worker: { lockSeconds: 2, sendLockSeconds: 3, retryDelaySeconds: 0.2 },
+      fetch: { timeoutSeconds: 3 },
+    });
+    const bot = createBot({ build, configPath, outFile: out, logFile: path.join(dir, 'bot.log'), redisUrl: wredis.url, prefix, publishFaults: { failureRate: 0, unknownOutcomeShare: 0, delayMs: W.sendDelayMs } });
+    const db = inspect(wredis.url, prefix);
+    const lineOf = (postId: string): boolean => readPosted(out).posts.some((p) => p.postId === postId);
+    const watch = await watchSending(wredis.url, prefix, () => bot.kill9());
+    let foreignOn = true;
+    cleanups.push(() => bot.dispose(), () => db.close(), () => watch.close(), () => server.close(), () => wredis.stop('SIGKILL'));
+
+    // The second poster: lines for the same channel, some with the text of one of our posts already out.
+    let foreignCount = 0;
+    let foreignCollisions = 0;
+    const foreign = (async () => {
+      while (foreignOn) {
+        await sleep(between(150, 450));
+        const ours = readPosted(out).posts.filter((p) => p.postId?.startsWith('p-') && (FOREIGN_SAME_TEXT || p.text !== SAME_TEXT));
+        const copy = ours.length > 0 && random() < 0.35 ? ours[Math.floor(random() * ours.length)]!.text : null;
+        if (copy !== null) foreignCollisions++;
+        const text = copy ?? `Someone else's post ${foreignCount + 1}`;
+        appendFileSync(out, `${JSON.stringify({ postId: `foreign-${++foreignCount}`, channelId: 'news', messageId: `foreign-${randomUUID()}`, text, imageUrl: null, publishedAt: new Date().toISOString() })}\n`);
+      }
+    })();
+
+    let targetedKills = 0;
+    let landed = 0;
+    let missedArms = 0;
+    let randomKills = 0;
+    let redisRestarts = 0;
+    const landedIds: string[] = [];
+    const timeline: string[] = [];
+    const mark = (what: string) => timeline.push(`${what}@${((Date.now() - started) / 1000).toFixed(1)}`);
+    const ourLines = () => readPosted(out).posts.filter((p) => p.channelId === 'news' && p.postId?.startsWith('p-'));
+    const expectedNow = () => ({ unique: uniqueCount, same: sameCount });
+    const allIn = () => {
+      const lines = ourLines();
+      const e = expectedNow();
+      return new Set(lines.filter((p) => p.text !== SAME_TEXT).map((p) => p.postId)).size >= e.unique && new Set(lines.filter((p) => p.text === SAME_TEXT).map((p) => p.postId)).size >= e.same;
+    };
+    const diagnose = async () => {
+      const records = await db.deliveries().catch(() => []);
+      return [`expected ${JSON.stringify(expectedNow())}, our lines ${ourLines().length}`, `delivery states: ${JSON.stringify(Object.fromEntries(tally(records.map((r) => r.state))))}`, `bot log tail:\n${bot.logTail(15)}`].join('\n');
+    };
+    const baselined = () => until(async () => (await Promise.all(feedIds.map((f) => db.feedState(f)))).every((s) => s.lastSuccessAt !== null), 30_000, 'every feed to be polled (its baseline)', diagnose);
+    const targetedKill = async (): Promise<void> => {
+      const postId = await watch.armOnce(15_000);
+      if (postId === null) {
+        missedArms++;
+        return;
+      }
+      targetedKills++;
+      // The bot is dead now: `sending` on record and no line in the file means the kill landed in the window.
+      if ((await watch.stateOf(postId)) === 'sending' && !lineOf(postId)) {
+        landed++;
+        landedIds.push(postId);
+      }
+      mark('kill@sending');
+      await sleep(between(0, 400));
+      bot.start();
+    };
+    const randomKill = async (): Promise<void> => {
+      await sleep(between(200, 1500));
+      await bot.kill9();
+      randomKills++;
+      mark('kill@random');
+      await sleep(between(0, 400));
+      bot.start();
+    };
+    const phase = async (label: string): Promise<void> => {
+      addRound();
+      mark(label);
+      for (let k = 0; k < W.targetedKillsPerPhase; k++) {
+        await targetedKill();
+        if (k < W.randomKillsPerPhase) await randomKill();
+      }
+      await until(allIn, 60_000, `every post of ${label} in the channel`, diagnose);
+      await until(async () => (await db.deliveries()).every((r) => r.state === 'sent'), 20_000, `every record of ${label} recorded sent`, diagnose);
+    };
+
+    let sentBeforeLoss: string[] = [];
+    try {
+      bot.start();
+      await baselined();
+      await phase('phase 1');
+      // The Redis data goes: killed and started again empty. Only once the bot is up and every post is in.
+      await until(() => db.workerConnected(), 20_000, 'the bot to be up before Redis goes');
+      sentBeforeLoss = await db.sentIds();
+      await wredis.stop('SIGKILL');
+      await sleep(between(300, 800));
+      await wredis.start();
+      redisRestarts++;
+      await watch.enable();
+      mark('redis restart (empty)');
+      await baselined();
+      // The claims of phase 1 went with the data: same-text posts of phase 2 must be outside reconciliation's
+      // 5 s margin of them (a wiped claim cannot protect an old line, by design).
+      await sleep(6000);
+      await phase('phase 2');
+      await sleep(2000); // a duplicate, if any were coming, would land now
+      foreignOn = false;
+      await foreign;
+      const exitCode = await bot.stop();
+
+      const lines = ourLines();
+      const perPost = tally(lines.map((p) => p.postId));
+      const duplicates = [...perPost].filter(([, n]) => n > 1).map(([id]) => id);
+      const uniqueTexts = new Set(lines.filter((p) => p.text !== SAME_TEXT).map((p) => p.text));
+      const sameLines = lines.filter((p) => p.text === SAME_TEXT);
+      const expectedTexts = feedIds.flatMap((f) => listed.get(f)!.filter((i) => i.guid?.startsWith(f)).map((i) => `*${i.title ?? ''}*`));
+      const lostUnique = expectedTexts.filter((t) => ![...uniqueTexts].some((text) => text.startsWith(`${t}\n`)));
+      const lostSame = sameCount - new Set(sameLines.map((p) => p.postId)).size;
+      const foreignLines = readPosted(out).posts.filter((p) => p.postId?.startsWith('foreign-')).length;
+      const finalRecords = await db.deliveries();
+      Object.assign(totals, {
+        posted: totals.posted + lines.length,
+        duplicates: totals.duplicates + duplicates.length,
+        lost: totals.lost + lostUnique.length + lostSame,
+        kills: totals.kills + targetedKills + randomKills,
+        landed: totals.landed + landed,
+        sameText: totals.sameText + sameLines.length,
+        foreign: totals.foreign + foreignLines,
+        redisRestarts: totals.redisRestarts + redisRestarts,
+      });
+      summary.push(
+        `window: posted ${lines.length} (${uniqueTexts.size} unique texts, ${sameLines.length} same-text posts of ${sameCount}) · duplicates ${duplicates.length} · lost ${lostUnique.length + lostSame} · kills ${targetedKills + randomKills} (targeted ${targetedKills}, random ${randomKills}, arms that saw no send ${missedArms}) · kills landed between sending and send ${landed} · foreign posts ${foreignLines} (${foreignCollisions} with one of our texts) · redis restarts ${redisRestarts} (empty; ${sentBeforeLoss.length} sent records lost with it) · send delay ${W.sendDelayMs} ms · exit ${exitCode} · took ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `window: timeline (s) ${timeline.join(' ')}`,
+      );
+      expect(duplicates, 'posts in the channel more than once').toEqual([]);
+      expect(lostUnique, 'unique posts never in the channel').toEqual([]);
+      expect(lostSame, 'same-text posts never in the channel').toBe(0);
+      expect(sameLines, 'each same-text post exactly once').toHaveLength(sameCount);
+      expect(lines).toHaveLength(expectedTexts.length + sameCount);
+      expect(finalRecords.filter((r) => r.state !== 'sent').map((r) => `${r.postId} ${r.state} ${r.lastError ?? ''}`)).toEqual([]);
+      expect(foreignLines, 'the second poster posted').toBe(foreignCount);
+      expect(redisRestarts).toBe(1);
+      expect(landed, 'kills that landed between `sending` and the send').toBeGreaterThanOrEqual(Math.ceil((W.targetedKillsPerPhase * 2) / 2));
+      expect(bot.unexpectedExits).toEqual([]);
+      expect(exitCode).toBe(0);
+    } finally {
+      foreignOn = false;
+      await foreign.catch(() => undefined);
+      await bot.dispose();
+      killStrayRedis(build.dir);
+      await watch.close();
+      await db.close();
+      await server.close();
+      await wredis.stop('SIGKILL');
+    }
+  }, WINDOW_SCALE.testMs);
+
   it(`keeps hostile feeds to a typed error or a bounded result, stays under ${MAX_RSS_MB} MB, and keeps posting a healthy feed`, async () => {
     const started = Date.now();
     const dir = path.join(tmp, 'hostile');
@@ -343,7 +548,9 @@ describe(`fault suite (${SCALE.name})`, () => {
     const LONG_POSTED = 3;
     // What each hostile feed may end as: one of these error kinds, or (`bounded`) a success posting at most `maxPosts`.
     const hostile: { id: string; path: string; setup: () => void; errors: readonly string[]; bounded?: { maxPosts: number; exactPosts?: number } }[] = [
+      // Streamed with no Content-Length: the cap on the bytes read must trip. Declared: refused from the headers.
       { id: 'huge', path: '/huge', setup: () => server.route('/huge', hugeBody(50 * 1024 * 1024)), errors: ['too-large'] },
+      { id: 'hugedecl', path: '/hugedecl', setup: () => server.route('/hugedecl', hugeBody(50 * 1024 * 1024, { declareLength: true })), errors: ['too-large'] },
       { id: 'bomb', path: '/bomb', setup: () => server.route('/bomb', staticBody(Buffer.from(billionLaughs()))), errors: ['malformed', 'not-a-feed'], bounded: { maxPosts: 1 } },
       { id: 'binary', path: '/binary', setup: () => server.route('/binary', staticBody(randomBytes(256 * 1024))), errors: ['not-a-feed', 'malformed'] },
       { id: 'badutf8', path: '/badutf8', setup: () => server.route('/badutf8', staticBody(invalidUtf8Feed(INVALID_UTF8_ITEMS))), errors: ['malformed', 'not-a-feed'], bounded: { maxPosts: INVALID_UTF8_ITEMS } },
@@ -363,7 +570,9 @@ describe(`fault suite (${SCALE.name})`, () => {
       ],
       channels: ['news', 'junk'].map((id) => ({ id, pacing: { minGapSeconds: 0, jitterSeconds: 0, maxPerHour: 0, digestThreshold: 0 } })),
       worker: { lockSeconds: 2, sendLockSeconds: 3, retryDelaySeconds: 0.2 },
-      fetch: { timeoutSeconds: 3 },
+      // Long enough that `huge` reaches the 5 MiB cap even while this busy bot parses the long feed and the
+      // bomb on a loaded 2-core machine; `loris` (a byte a second, ~200 bytes) still cannot finish in it.
+      fetch: { timeoutSeconds: HOSTILE_FETCH_TIMEOUT_S },
     });
     const bot = createBot({ build, configPath, outFile: out, logFile: path.join(dir, 'bot.log'), redisUrl: redis!.url, prefix });
     const db = inspect(redis!.url, prefix);

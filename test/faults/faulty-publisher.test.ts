@@ -87,3 +87,24 @@ describe('faultyPublisherFromEnv', () => {
     expect(() => faultyPublisherFromEnv(inner, { [FAULT_ENV.failureRate]: '0.2', [FAULT_ENV.unknownOutcomeShare]: '-1' })).toThrow(ConfigError);
   });
 });
+
+describe('a delay before every send (a window for kills between `sending` and the send)', () => {
+  it('holds each publish back for delayMs, then sends; the env switch wraps on a delay alone', async () => {
+    const inner = new FakePublisher();
+    const p = createFaultyPublisher(inner, { failureRate: 0, delayMs: 120 });
+    const t0 = Date.now();
+    const pending = p.publish(target, { text: 'late' });
+    await new Promise((r) => setTimeout(r, 40));
+    expect(inner.sent, 'nothing sent inside the window').toHaveLength(0);
+    await pending;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+    expect(inner.sent.map((s) => s.text)).toEqual(['late']);
+
+    const viaEnv = faultyPublisherFromEnv(inner, { [FAULT_ENV.delayMs]: '50' });
+    expect(viaEnv).not.toBe(inner);
+    await viaEnv.publish(target, { text: 'env' });
+    expect(inner.sent.map((s) => s.text)).toEqual(['late', 'env']);
+    expect(() => faultyPublisherFromEnv(inner, { [FAULT_ENV.delayMs]: '-5' })).toThrow(ConfigError);
+    expect(() => faultyPublisherFromEnv(inner, { [FAULT_ENV.delayMs]: 'soon' })).toThrow(ConfigError);
+  });
+});

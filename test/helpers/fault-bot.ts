@@ -20,7 +20,7 @@ export interface BotOptions {
   readonly redisUrl: string;
   readonly prefix: string;
   /** Share of sends that fail, and of those the share that fail after the post went out. */
-  readonly publishFaults?: { readonly failureRate: number; readonly unknownOutcomeShare: number };
+  readonly publishFaults?: { readonly failureRate: number; readonly unknownOutcomeShare: number; readonly delayMs?: number };
 }
 
 export interface BotExit {
@@ -66,6 +66,7 @@ export function createBot(options: BotOptions): Bot {
     ADMIN_TOKEN: '',
     [FAULT_ENV.failureRate]: String(options.publishFaults?.failureRate ?? ''),
     [FAULT_ENV.unknownOutcomeShare]: String(options.publishFaults?.unknownOutcomeShare ?? ''),
+    [FAULT_ENV.delayMs]: String(options.publishFaults?.delayMs ?? ''),
   };
   // The node flags production uses (npm start, the Docker image), so memory is measured as it will be.
   const args = [...botNodeFlags(), options.build.main, 'start', '--config', options.configPath, `--dry-run=${options.outFile}`];

@@ -118,22 +118,35 @@ export async function startFaultFeedServer(options: FaultFeedServerOptions): Pro
 const RSS_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Hostile</title><link>https://junk.example/</link>\n';
 const RSS_TAIL = '</channel></rss>\n';
 
-/** `totalBytes` of a syntactically plausible feed, streamed in chunks with no Content-Length (backpressure honoured). */
-export function hugeBody(totalBytes: number): Handler {
+/**
+ * `totalBytes` of a syntactically plausible feed, with no Content-Length unless `declareLength`. The first
+ * `burstBytes` (default 8 MiB, above the bot's 5 MiB cap) go to the socket in one write, prepared beforehand:
+ * the bot reaches its cap as fast as it can read, not at the pace of a test process that is short of CPU and
+ * answers every drain. (Written chunk by chunk, the fetch deadline sometimes came first on a busy 2-core
+ * machine, and the feed was recorded `timeout` instead of `too-large`.) The rest follows with backpressure.
+ */
+export function hugeBody(totalBytes: number, options: { readonly declareLength?: boolean; readonly burstBytes?: number } = {}): Handler {
   const chunk = Buffer.from('<item><title>filler</title><description>'.concat('x'.repeat(65_000), '</description></item>\n'));
+  const head = Buffer.from(RSS_HEAD);
+  const burstChunks = Math.max(1, Math.ceil(Math.min(totalBytes, options.burstBytes ?? 8 * 1024 * 1024) / chunk.length));
+  const burst = Buffer.concat([head, ...Array.from({ length: burstChunks }, () => chunk)]);
   return (req, res) => {
-    res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
-    let sent = 0;
+    const headers: Record<string, string> = { 'content-type': 'application/rss+xml; charset=utf-8' };
+    // The length of what would be sent: the burst and whole chunks up to totalBytes, then the tail.
+    const chunksAfter = Math.max(0, Math.ceil((totalBytes - burst.length) / chunk.length));
+    if (options.declareLength) headers['content-length'] = String(burst.length + chunksAfter * chunk.length + Buffer.byteLength(RSS_TAIL));
+    res.writeHead(200, headers);
+    let left = chunksAfter;
     const pump = (): void => {
-      while (sent < totalBytes && !res.destroyed) {
-        const piece = sent === 0 ? Buffer.concat([Buffer.from(RSS_HEAD), chunk]) : chunk;
-        sent += piece.length;
-        if (!res.write(piece)) return void res.once('drain', pump);
+      while (left > 0 && !res.destroyed) {
+        left--;
+        if (!res.write(chunk)) return void res.once('drain', pump);
       }
       if (!res.destroyed) res.end(RSS_TAIL);
     };
     req.socket.once('close', () => res.destroy());
-    pump();
+    if (res.write(burst)) pump();
+    else res.once('drain', pump);
   };
 }
 

@@ -1,5 +1,5 @@
 // A private redis-server for the fault suite: a free loopback port, AOF fsynced on every write (no RDB, so
-// only the AOF can bring data back), data in a temp dir. Started, killed and restarted by pid; never shared.
+// only the AOF can bring data back) or no persistence at all (a restart comes back empty), data in a temp dir. Started, killed and restarted by pid; never shared.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -31,7 +31,13 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** false: no AOF and no RDB, so a stop loses everything and the restarted server is empty (default true). */
+  readonly persist?: boolean;
+}
+
+export async function startPrivateRedis(dir: string, options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  const persistence = options.persist === false ? ['--appendonly', 'no', '--save', ''] : ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
   mkdirSync(dir, { recursive: true });
   const port = await freeLoopbackPort();
   const logFile = path.join(dir, 'redis.log');
@@ -43,7 +49,7 @@ export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
       'redis-server',
       [
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--logfile', logFile,
-        '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction',
+        ...persistence, '--maxmemory-policy', 'noeviction',
       ],
       { stdio: 'ignore' },
     );
