@@ -150,6 +150,19 @@ export function hugeBody(totalBytes: number, options: { readonly declareLength?:
   };
 }
 
+/**
+ * `early` until `quietMs` after the first request, `later` from then on. A hostile body served only once the
+ * bot is past its start-up burst (every feed's first poll at once, the long feed's first parse) tests what
+ * it is meant to (the size cap), not how long a starved event loop takes to read 5 MiB.
+ */
+export function afterStartup(quietMs: number, early: Handler, later: Handler): Handler {
+  let firstAt: number | null = null;
+  return (req, res) => {
+    firstAt ??= Date.now();
+    return (Date.now() - firstAt < quietMs ? early : later)(req, res);
+  };
+}
+
 /** The classic "billion laughs" entity bomb inside an otherwise valid RSS feed. */
 export function billionLaughs(): string {
   const levels = ['<!ENTITY lol "lol">'];
