@@ -3,10 +3,12 @@
 // and the file publisher (one JSON line per post, one write(2) each). Pacing is off everywhere.
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
+import { POSTS_QUEUE, PRIORITY, postJobOptions } from '../../src/adapters/bullmq/post-queue.js';
 import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
 import { pollFeed } from '../../src/app/poll-feed.js';
 import type { Config } from '../../src/config.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
+import type { FeedPostJob } from '../../src/ports.js';
 import { openBackend, pollerDeps, workerOptions } from '../../src/wiring.js';
 import { rssFeed, type FeedServer } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, benchMetrics, connect, counting, deleteKeys, fileLines, noPacing, redisUrl, runtime, sleep, tmpDir, uniquePrefix } from './common.js';
@@ -45,7 +47,7 @@ function pipelineConfig(prefix: string, url: string, concurrency: number): Confi
 }
 
 /** The bot's worker (as main.ts starts it), on its own backend, publishing to a fresh file through a counting decorator. */
-async function openBot(prefix: string, url: string, concurrency: number, options: { startWorker?: boolean } = {}) {
+async function openBot(prefix: string, url: string, concurrency: number, options: { startWorker?: boolean; capture?: FeedPostJob[][] } = {}) {
   const cfg = pipelineConfig(prefix, url, concurrency);
   const backend = await openBackend(cfg, benchLog, runtime);
   const file = path.join(tmpDir(), `${prefix}.jsonl`);
@@ -57,7 +59,14 @@ async function openBot(prefix: string, url: string, concurrency: number, options
   };
   if (options.startWorker !== false) await startWorker();
   const feed = cfg.feeds[0]!;
-  const deps = pollerDeps(cfg, backend, runtime);
+  const real = pollerDeps(cfg, backend, runtime);
+  const { capture } = options;
+  // Capturing: the poll's enqueueFeedPosts calls are kept (payloads and batches) instead of queued.
+  const enqueueFeedPosts = (jobs: readonly FeedPostJob[]): Promise<void> => {
+    capture?.push([...jobs]);
+    return Promise.resolve();
+  };
+  const deps = capture ? { ...real, queue: { ...real.queue, enqueueFeedPosts } } : real;
   return {
     cfg,
     backend,
@@ -169,16 +178,64 @@ export interface BareRun {
   readonly addMs: number;
   readonly totalMs: number;
   readonly jobsPerSec: number;
+  /** Mean JSON size of a job's data (the bot's FeedPostJob), bytes. */
+  readonly payloadBytes: number;
 }
 
-/** A no-op Worker on `queueName` under `prefix`: `add` runs, then the clock stops at the Nth `completed`. */
-async function timeNoopWorker(prefix: string, queueName: string, n: number, concurrency: number, add: () => Promise<void>): Promise<BareRun> {
-  const worker = new Worker(queueName, () => Promise.resolve(), { connection: { url: redisUrl }, prefix, concurrency });
+/**
+ * The FeedPostJobs the bot's poll of `body` hands to enqueueFeedPosts, in the batches it hands them (one per
+ * chunk of the poll), captured instead of queued: the payloads the bare side queues.
+ */
+export async function feedJobsOf(server: FeedServer, body: string, n: number): Promise<FeedPostJob[][]> {
+  const prefix = uniquePrefix('capture');
+  server.set(`/${prefix}`, { body });
+  const batches: FeedPostJob[][] = [];
+  const bot = await openBot(prefix, server.url(`/${prefix}`), 1, { startWorker: false, capture: batches });
   try {
-    await worker.waitUntilReady();
+    const outcome = await bot.poll();
+    const captured = batches.reduce((sum, b) => sum + b.length, 0);
+    if (outcome.result !== 'processed' || outcome.queued !== n || captured !== n) throw new Error(`capture poll: ${JSON.stringify(outcome)}, ${captured} jobs; expected ${n}`);
+    return batches;
+  } finally {
+    await bot.close();
+  }
+}
+
+/** What the bare side copies from the bot's config: the queue's and the worker's settings. */
+function bareSettings(concurrency: number) {
+  const cfg = pipelineConfig(uniquePrefix('bare-cfg'), 'http://127.0.0.1/unused', concurrency);
+  return { attempts: cfg.worker.attempts, dedupTtlMs: cfg.seenTtlDays * 86_400_000, lockMs: cfg.worker.lockSeconds * 1000 };
+}
+
+/**
+ * Bare BullMQ, doing what the bot's queue and worker do minus the bot's own work: the `posts` queue with the
+ * bot's default job options (postJobOptions(attempts)); each of the poll's batches added with one addBulk,
+ * every job named `feed`, its data the bot's FeedPostJob, its options the ones enqueueFeedPosts gives (job id
+ * = post id, deduplication id = post id with the seen TTL, feed priority); a Worker with the bot's worker
+ * settings (concurrency, lock duration, stalled interval, max stalled count) and a no-op processor. The
+ * clock runs from the first addBulk to the Nth `completed`.
+ */
+export async function runBare(batches: readonly (readonly FeedPostJob[])[], concurrency: number): Promise<BareRun> {
+  const prefix = uniquePrefix(`bare-c${concurrency}`);
+  const settings = bareSettings(concurrency);
+  const n = batches.reduce((sum, b) => sum + b.length, 0);
+  const queue = new Queue<FeedPostJob>(POSTS_QUEUE, { connection: { url: redisUrl }, prefix, defaultJobOptions: postJobOptions(settings.attempts) });
+  const worker = new Worker<FeedPostJob>(POSTS_QUEUE, () => Promise.resolve(), {
+    connection: { url: redisUrl, maxRetriesPerRequest: null },
+    prefix,
+    concurrency,
+    lockDuration: settings.lockMs,
+    stalledInterval: settings.lockMs,
+    maxStalledCount: 1000,
+  });
+  try {
+    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+    const bulk = batches.map((b) =>
+      b.map((job) => ({ name: 'feed', data: job, opts: { jobId: job.postId, deduplication: { id: job.postId, ttl: settings.dedupTtlMs }, priority: PRIORITY.feed } })),
+    );
     let completed = 0;
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no-op worker: ${completed}/${n} after 60 s`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no-op worker: ${completed}/${n} after 120 s`)), 120_000);
       worker.on('completed', () => {
         if (++completed === n) {
           clearTimeout(timer);
@@ -187,26 +244,14 @@ async function timeNoopWorker(prefix: string, queueName: string, n: number, conc
       });
     });
     const t0 = performance.now();
-    await add();
+    for (const jobs of bulk) await queue.addBulk(jobs);
     const addMs = performance.now() - t0;
     await done;
     const totalMs = performance.now() - t0;
-    return { jobs: n, concurrency, addMs, totalMs, jobsPerSec: n / (totalMs / 1000) };
+    const payloadBytes = batches.reduce((sum, b) => sum + b.reduce((s, job) => s + Buffer.byteLength(JSON.stringify(job)), 0), 0) / n;
+    return { jobs: n, concurrency, addMs, totalMs, jobsPerSec: n / (totalMs / 1000), payloadBytes };
   } finally {
     await worker.close();
-  }
-}
-
-/** Bare BullMQ on the same Redis: addBulk of `n` tiny jobs, a no-op Worker at `concurrency`, until the Nth `completed`. */
-export async function runBare(n: number, concurrency: number): Promise<BareRun> {
-  const prefix = uniquePrefix(`bare-c${concurrency}`);
-  const queue = new Queue('bare', { connection: { url: redisUrl }, prefix });
-  try {
-    await queue.waitUntilReady();
-    const jobs = Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i } }));
-    return await timeNoopWorker(prefix, 'bare', n, concurrency, async () => void (await queue.addBulk(jobs)));
-  } finally {
-    await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     const redis = connect();
     await deleteKeys(redis, prefix).finally(() => redis.quit());
