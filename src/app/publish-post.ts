@@ -12,7 +12,7 @@ import { formatDigest, formatPost } from '../domain/format-post.js';
 import { quietUntil } from '../domain/pacing.js';
 import { textHash } from '../domain/text-hash.js';
 import type { DeliveryRecord, PostImage, PostJob, PublishedMessage } from '../ports.js';
-import { withChannelLock } from './channel-lock.js';
+import { acquireChannelLock } from './channel-lock.js';
 import { findInChannel, MAX_READ_BACK } from './find-in-channel.js';
 import type { Attempt, ChannelSettings, PublishDeps, PublishOutcome } from './publishing.js';
 import { errorText, memberRecords, recordFailedSend } from './record-failed-send.js';
@@ -31,20 +31,38 @@ export async function publishPost(job: PostJob, attempt: Attempt, deps: PublishD
     const record = await recordOf(job, deps);
     return recordFailedSend(record, new PublishRejectedError(`channel "${job.channelId}" is not in the configuration`), attempt, deps);
   }
-  const locked = await withChannelLock(job.channelId, { lease: deps.lease, ttlMs: deps.sendLockMs, onLost: deps.onLockLost }, () =>
-    underLock(job, settings, attempt, deps),
-  );
-  return locked ? locked.value : waitFor(deps, 200 + Math.random() * 300, 'another worker is sending to this channel');
+  const now = deps.clock.now();
+  // The lock and everything the decision reads, in one round trip. On one connection Redis runs them in the
+  // order sent, so what is read after a lock we took is current; record writes are compare-and-set anyway.
+  const locking = acquireChannelLock(job.channelId, { lease: deps.lease, ttlMs: deps.sendLockMs, onLost: deps.onLockLost });
+  let reads: [DeliveryRecord | null, string | null, Date | null];
+  try {
+    reads = await Promise.all([deps.deliveries.get(job.postId), deps.control.pausedSince(job.channelId), deps.pacer.notBefore(job.channelId, now)]);
+  } catch (err) {
+    // A lock taken alongside a failed read is let go at once, not held (and renewed) by a job that gave up.
+    locking.then((taken) => taken?.release(), () => undefined);
+    throw err;
+  }
+  const [existing, pausedSince, notBefore] = reads;
+  const lock = await locking;
+  if (!lock) return waitFor(deps, 200 + Math.random() * 300, 'another worker is sending to this channel');
+  try {
+    return await underLock(job, settings, attempt, deps, { now, existing, pausedSince, notBefore });
+  } finally {
+    lock.release();
+  }
 }
 
-async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attempt, deps: PublishDeps): Promise<PublishOutcome> {
-  const now = deps.clock.now();
-  // Everything the decision needs in one round trip: the lock is held, so none of it can change meanwhile.
-  const [existing, pausedSince, notBefore] = await Promise.all([
-    deps.deliveries.get(job.postId),
-    deps.control.pausedSince(job.channelId),
-    deps.pacer.notBefore(job.channelId, now),
-  ]);
+/** What was read with the lock. */
+interface Seen {
+  readonly now: Date;
+  readonly existing: DeliveryRecord | null;
+  readonly pausedSince: string | null;
+  readonly notBefore: Date | null;
+}
+
+async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attempt, deps: PublishDeps, seen: Seen): Promise<PublishOutcome> {
+  const { now, existing, pausedSince, notBefore } = seen;
   // Failed for good stays failed until an admin retries it (which queues it again first).
   if (existing && (existing.state === 'sent' || existing.state === 'skipped' || existing.state === 'failed')) return { kind: 'done', state: existing.state };
   const notReadyMs = deps.notReadyRetryMs ?? NOT_READY_RETRY_MS;
