@@ -14,6 +14,8 @@ import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/pu
 import type { Job } from 'bullmq';
 import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, PostJob, Publisher } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
+
+export { makeFeedItem } from './feed-items.js';
 import { connectRedis, redisUrl } from './redis.js';
 
 export interface ChannelOptions {
@@ -37,13 +39,6 @@ export interface WorkerHarness<P extends Publisher = FakePublisher> {
 
 export const noPacing: PacingRules = { minGapSeconds: 0, jitterSeconds: 0, maxPerHour: 0, quietHours: 0 };
 
-export function makeFeedItem(n: number, overrides: Partial<FeedItem> = {}): FeedItem {
-  return {
-    key: `guid:${n}`, link: `https://news.example/${n}`, canonicalLink: `https://news.example/${n}`, title: `Story ${n}`,
-    text: `Body of story ${n}.`, bodyHtml: `<p>Body of story ${n}.</p>`, publishedAt: null, author: null, categories: [], imageUrl: null,
-    ...overrides,
-  };
-}
 
 export interface HarnessOptions {
   channels?: Record<string, ChannelOptions>;
