@@ -213,7 +213,7 @@ export interface DeliveryStore {
   /** Several transitions (a batch's posts) in one round trip, each as `transition` makes it; the new records in order. */
   transitionAll(changes: readonly DeliveryChange[], at: Date): Promise<DeliveryRecord[]>;
   /** Newest first. */
-  list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
+  list(filter: { readonly state?: DeliveryState | undefined; readonly limit: number }): Promise<DeliveryRecord[]>;
   /** For each server id, the post whose record claims that message in the channel, or null. */
   claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]>;
   /** How many records are in each state (within the bounded indexes). */

@@ -57,7 +57,7 @@ export function createOps(deps: OpsDeps) {
     createPost: (input: ManualPostInput): Promise<ManualPostJob> =>
       createManualPost(input, { queue: deps.queue, deliveries: deps.deliveries, clock: deps.clock, channels: deps.config.channels }),
     delivery: (postId: string) => deps.deliveries.get(postId),
-    deliveries: (filter: { state?: DeliveryState; limit: number }) => deps.deliveries.list(filter),
+    deliveries: (filter: { state?: DeliveryState | undefined; limit: number }) => deps.deliveries.list(filter),
     async explain(ref: { url: string } | { key: string }): Promise<Explanation> {
       const decisions = await deps.decisions.explain(ref);
       const postIds = [...new Set(decisions.map((d) => d.postId).filter((id): id is string => id !== undefined))];

@@ -45,7 +45,7 @@ export class FakePublisher implements Publisher {
   /** Every publish call, including refused, failed and hung ones. */
   publishCalls = 0;
   /** Runs after a send is recorded, before publish returns: throw or never resolve to simulate a crash. */
-  onPublish?: (call: FakeSend) => Promise<void> | void;
+  onPublish?: ((call: FakeSend) => Promise<void> | void) | undefined;
 
   private current: PublisherState;
   private readonly listeners = new Set<(state: PublisherState) => void>();

@@ -407,9 +407,12 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
     this.emit('message', new Message(this, raw));
   }
 
-  async getContactLidAndPhone(userIds: string[]): Promise<{ lid: string; pn: string | undefined }[]> {
+  async getContactLidAndPhone(userIds: string[]): Promise<{ lid: string; pn?: string }[]> {
     await Promise.resolve();
-    return userIds.map((lid) => ({ lid, pn: this.world.lids.get(lid) }));
+    return userIds.map((lid) => {
+      const pn = this.world.lids.get(lid);
+      return pn === undefined ? { lid } : { lid, pn };
+    });
   }
 
   /** An ack as the library reports it (Client: `emit('message_ack', new Message(this, msg), ack)`). */
