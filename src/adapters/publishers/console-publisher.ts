@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PublishUnavailableError } from '../../domain/errors.js';
-import type { Clock, Publisher, PublisherState, RecentPost } from '../../ports.js';
+import { createPublisherState } from './publisher-state.js';
+import type { Clock, Publisher, RecentPost } from '../../ports.js';
 
 export interface ConsolePublisherOptions {
   /** Where the text goes (default: stdout). */
@@ -19,22 +20,18 @@ const SEPARATOR = '─'.repeat(60);
 export function createConsolePublisher(options: ConsolePublisherOptions = {}): Publisher {
   const write = options.write ?? ((s: string) => void process.stdout.write(s));
   const clock = options.clock ?? { now: () => new Date() };
-  const listeners = new Set<(state: PublisherState) => void>();
-  let current: PublisherState = { status: 'ready', since: clock.now().toISOString() };
+  const status = createPublisherState(clock, 'ready');
   // Oldest first; trimmed from the front so memory stays bounded however long the process runs.
   const recent: (RecentPost & { readonly channelId: string })[] = [];
 
   const ensureOpen = (): void => {
-    if (current.status === 'stopped') throw new PublishUnavailableError('console publisher is closed');
+    if (status.state().status === 'stopped') throw new PublishUnavailableError('console publisher is closed');
   };
 
   return {
     kind: 'console',
-    state: () => current,
-    onStateChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    state: status.state,
+    onStateChange: status.onStateChange,
 
     // Run in a .then so that a thrown error becomes a rejection, as the port promises.
     publish: (target, post) =>
@@ -67,15 +64,7 @@ export function createConsolePublisher(options: ConsolePublisherOptions = {}): P
       }),
 
     close() {
-      if (current.status === 'stopped') return Promise.resolve();
-      current = { status: 'stopped', reason: 'closed', since: clock.now().toISOString() };
-      for (const listener of [...listeners]) {
-        try {
-          listener(current);
-        } catch {
-          // A listener's failure must not stop the others.
-        }
-      }
+      if (status.state().status !== 'stopped') status.set('stopped', 'closed');
       return Promise.resolve();
     },
   };

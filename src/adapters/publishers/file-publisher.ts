@@ -12,7 +12,8 @@ import { fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PublishUnavailableError } from '../../domain/errors.js';
-import type { Clock, Publisher, PublisherState, RecentPost } from '../../ports.js';
+import type { Clock, Publisher, RecentPost } from '../../ports.js';
+import { createPublisherState } from './publisher-state.js';
 
 /** The record, keys in the order INTERFACE.md lists them. */
 interface FileRecord {
@@ -39,23 +40,19 @@ export function createFilePublisher(options: FilePublisherOptions): Publisher {
   const { path } = options;
   const clock = options.clock ?? { now: () => new Date() };
   const maxTailBytes = options.maxTailBytes ?? DEFAULT_TAIL_BYTES;
-  const listeners = new Set<(state: PublisherState) => void>();
-  let current: PublisherState = { status: 'ready', since: clock.now().toISOString() };
+  const status = createPublisherState(clock, 'ready');
   // Appends are serialised: the "does the file end with a newline?" check and the write must not interleave.
   let writes: Promise<unknown> = Promise.resolve();
   const appender = createAppender(path);
 
   const ensureOpen = (): void => {
-    if (current.status === 'stopped') throw new PublishUnavailableError('file publisher is closed');
+    if (status.state().status === 'stopped') throw new PublishUnavailableError('file publisher is closed');
   };
 
   return {
     kind: 'file',
-    state: () => current,
-    onStateChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    state: status.state,
+    onStateChange: status.onStateChange,
 
     async publish(target, post) {
       ensureOpen();
@@ -86,9 +83,8 @@ export function createFilePublisher(options: FilePublisherOptions): Publisher {
     },
 
     async close() {
-      if (current.status === 'stopped') return;
-      current = { status: 'stopped', reason: 'closed', since: clock.now().toISOString() };
-      for (const listener of [...listeners]) safely(() => listener(current));
+      if (status.state().status === 'stopped') return;
+      status.set('stopped', 'closed');
       // Let a write already under way finish, so nothing touches the file once close resolves.
       await writes;
       await appender.close();
@@ -257,12 +253,4 @@ function isCode(error: unknown, code: string): boolean {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // A listener's failure must not stop the others or the state change itself.
-  }
 }

@@ -4,34 +4,22 @@
  * instead of dropping them, and /readyz reports the reason.
  */
 import { PublishUnavailableError } from '../../domain/errors.js';
-import type { Publisher, PublisherState } from '../../ports.js';
+import type { Publisher } from '../../ports.js';
+import { createPublisherState } from './publisher-state.js';
 
 export function createUnavailablePublisher(reason: string, clock: { now(): Date } = { now: () => new Date() }): Publisher {
-  const listeners = new Set<(state: PublisherState) => void>();
-  let current: PublisherState = { status: 'failed', reason, since: clock.now().toISOString() };
+  const status = createPublisherState(clock, 'failed', reason);
   // Nothing was sent: the outcome is known, so the worker retries without reconciling first.
   const refuse = (): Promise<never> => Promise.reject(new PublishUnavailableError(reason));
 
   return {
     kind: 'unavailable',
-    state: () => current,
-    onStateChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    state: status.state,
+    onStateChange: status.onStateChange,
     publish: refuse,
     listRecent: refuse,
     close() {
-      if (current.status !== 'stopped') {
-        current = { status: 'stopped', reason, since: clock.now().toISOString() };
-        for (const listener of [...listeners]) {
-          try {
-            listener(current);
-          } catch {
-            // A listener's failure must not stop the others.
-          }
-        }
-      }
+      if (status.state().status !== 'stopped') status.set('stopped', reason);
       return Promise.resolve();
     },
   };

@@ -1,0 +1,31 @@
+/** A publisher's state and who is told when it changes: what every publisher keeps the same way. */
+import type { Clock, PublisherState, PublisherStatus } from '../../ports.js';
+
+export interface PublisherStateHolder {
+  readonly state: () => PublisherState;
+  readonly onStateChange: (listener: (state: PublisherState) => void) => () => void;
+  /** Moves to `status` and tells every listener (a listener that throws does not stop the others). */
+  readonly set: (status: PublisherStatus, reason?: string) => void;
+}
+
+export function createPublisherState(clock: Clock, status: PublisherStatus, reason?: string): PublisherStateHolder {
+  const listeners = new Set<(state: PublisherState) => void>();
+  let current: PublisherState = { status, reason, since: clock.now().toISOString() };
+  return {
+    state: () => current,
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    set(next, nextReason) {
+      current = { status: next, reason: nextReason, since: clock.now().toISOString() };
+      for (const listener of [...listeners]) {
+        try {
+          listener(current);
+        } catch {
+          // A listener's failure must not stop the others.
+        }
+      }
+    },
+  };
+}
