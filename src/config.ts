@@ -4,7 +4,7 @@
  */
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
-import { clusterPrefix, hashTagOf, isNodeList, redisUrlProblem } from './adapters/redis/redis-connection.js';
+import { clusterPrefix, hashTagOf, isNodeList, redisUrlProblem } from './lib/redis-url.js';
 import { ConfigError } from './domain/errors.js';
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE, type PostFormat } from './domain/format-post.js';
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.js';
-import { redactRedisUrl } from './adapters/redis/redis-connection.js';
+import { redactRedisUrl } from './lib/redis-url.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
 import { createAlerter } from './app/alerts.js';
 import { createManualPost, InvalidPostError } from './app/manual-post.js';

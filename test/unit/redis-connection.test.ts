@@ -1,15 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import {
-  clusterPrefix,
-  closeRedisConnection,
-  createRedisConnection,
-  hashTagOf,
-  isNodeList,
-  parseRedisNodes,
-  redactRedisUrl,
-  redisUrlProblem,
-} from '../../src/adapters/redis/redis-connection.js';
+import { closeRedisConnection, createRedisConnection } from '../../src/adapters/redis/redis-connection.js';
+import { clusterPrefix, hashTagOf, isNodeList, parseRedisNodes, redactRedisUrl, redisUrlProblem } from '../../src/lib/redis-url.js';
 import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/domain/errors.js';
 

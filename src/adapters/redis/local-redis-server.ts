@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { DependencyUnavailableError } from '../../domain/errors.js';
-import { redactRedisUrl } from './redis-connection.js';
+import { redactRedisUrl } from '../../lib/redis-url.js';
 
 export interface EnsureRedisOptions {
   readonly url: string;
