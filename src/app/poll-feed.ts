@@ -10,7 +10,7 @@ import { FeedError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
 import { completeItem, describeItem, type ListedItem } from '../domain/normalise-feed.js';
-import { backoffDelayMs, judgeItem, postIdFor, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
+import { backoffDelayMs, judgeItem, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
 import { listFeedBody } from './read-feed.js';
@@ -106,7 +106,8 @@ async function processItems(
   const keys = listed.map((i) => i.key);
   const unknown = await deps.seen.unknownToFeed(feed.id, keys);
   const fresh = listed.filter((i) => unknown.has(i.key)).map(describeItem);
-  const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: fresh, baseline: [] };
+  // Oldest first: one job per post, FIFO within a priority, so the order queued is the order posted.
+  const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: sortOldestFirst(fresh), baseline: [] };
   const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
   const decisions: ItemDecision[] = baseline.map((item) => decide(feed, item, now, 'baseline', null, reason));
   let queued = 0;

@@ -59,6 +59,17 @@ describe('pollFeed first-run policies', () => {
     expect((await h.jobs()).map((j) => j.item.key).sort()).toEqual(['guid:post-1', 'guid:post-2']);
   });
 
+  it('queues oldest first by date, so BullMQ (FIFO within a priority) posts the newest last', async () => {
+    // items() is newest first, as WordPress lists them; {"latest": 3} takes the 3 newest and posts them oldest first.
+    server.set('/order', { body: rssFeed(items(5)) });
+    await pollFeed(feed('/order', { firstRun: { latest: 3 } }), h.deps);
+    const inQueueOrder = async () => (await h.queue.queue.getJobs(['prioritized'], 0, -1, true)).map((j) => (j.data as { item: { key: string } }).item.key);
+    expect(await inQueueOrder()).toEqual(['guid:post-3', 'guid:post-2', 'guid:post-1']);
+    server.set('/order', { body: rssFeed([...items(2, -1), ...items(5)], 2) });
+    await pollFeed(feed('/order', { firstRun: { latest: 3 } }), h.deps);
+    expect((await inQueueOrder()).slice(3)).toEqual(['guid:post-0', 'guid:post--1']);
+  });
+
   it('maxAgeHours keeps old items out and says so', async () => {
     const old = { guid: 'old', title: 'Old news', link: 'https://news.example/old', pubDate: new Date(clock.now().getTime() - 30 * HOUR) };
     const fresh = { guid: 'fresh', title: 'Fresh news', link: 'https://news.example/fresh', pubDate: new Date(clock.now().getTime() - 2 * HOUR) };
