@@ -177,8 +177,22 @@ describe('cutting text', () => {
 });
 
 describe('WhatsApp markup safety', () => {
+  it.each([
+    { text: '*Breaking* news', escaped: '∗Breaking∗ news' },
+    { text: 'an _italic_ word, ~struck~.', escaped: 'an ˍitalicˍ word, ∼struck∼.' },
+    { text: 'run ```npm test``` now', escaped: 'run ˋˋˋnpm testˋˋˋ now' },
+    { text: 'Laminas_Db_Table_Select', escaped: 'Laminas_Db_Table_Select' },
+    { text: 'snake_case_names stay', escaped: 'snake_case_names stay' },
+    { text: '2*3*4 = 24', escaped: '2*3*4 = 24' },
+    { text: 'a * b and x _ y', escaped: 'a * b and x _ y' },
+    { text: 'rated 5* (in a bold title it would close the bold)', escaped: 'rated 5∗ (in a bold title it would close the bold)' },
+    { text: '(*quoted*)', escaped: '(∗quoted∗)' },
+  ])('WhatsApp would format: $text', ({ text, escaped }) => {
+    expect(escapeMarkup(text)).toBe(escaped);
+  });
+
   it('neutralises * _ ~ ` in feed text with look-alikes, keeping length and URLs', () => {
-    expect(escapeMarkup('*Breaking* snake_case ~old~ `code`')).toBe('∗Breaking∗ snakeˍcase ∼old∼ ˋcodeˋ');
+    expect(escapeMarkup('*Breaking* snake_case ~old~ `code`')).toBe('∗Breaking∗ snake_case ∼old∼ ˋcodeˋ');
     expect(escapeMarkup('see https://ex.pk/a_b?x=*y* or www.ex.pk/c_d')).toBe('see https://ex.pk/a_b?x=*y* or www.ex.pk/c_d');
     expect(escapeMarkup('a_b*c').length).toBe(5);
   });
@@ -186,7 +200,7 @@ describe('WhatsApp markup safety', () => {
   it('keeps the template’s bold intact and the link exactly as published', () => {
     const link = 'https://tech.example.pk/snake_case_story/?utm_source=rss&utm_medium=rss';
     const post = formatPost(item({ title: '*Breaking*: snake_case API ships', link, bodyHtml: '<p>The _new_ API is *fast*.</p>' }), FORMAT);
-    expect(post).toBe(`*∗Breaking∗: snakeˍcase API ships*\n\nThe ˍnewˍ API is ∗fast∗.\n\n${link}`);
+    expect(post).toBe(`*∗Breaking∗: snake_case API ships*\n\nThe ˍnewˍ API is ∗fast∗.\n\n${link}`);
     expect(post.split('\n')[0]!.match(/\*/g)).toHaveLength(2);
   });
 });
@@ -196,7 +210,7 @@ describe('template fields', () => {
 
   it('renders categories as a list, or as CamelCase hashtags keeping Unicode letters', () => {
     const categories = ['Digital Pakistan', 'Editor’s Note', 'Q&A', 'فری لانسنگ', '5G', 'startups', 'Startups', '***', 'snake_case'];
-    expect(formatPost(item({ categories }), { ...FORMAT, template: '{categories}' })).toBe('Digital Pakistan, Editor’s Note, Q&A, فری لانسنگ, 5G, startups, ∗∗∗, snakeˍcase');
+    expect(formatPost(item({ categories }), { ...FORMAT, template: '{categories}' })).toBe('Digital Pakistan, Editor’s Note, Q&A, فری لانسنگ, 5G, startups, ∗∗∗, snake_case');
     expect(formatPost(item({ categories }), { ...FORMAT, template: '{categories}', hashtags: true })).toBe('#DigitalPakistan #EditorsNote #QA #فریلانسنگ #5G #Startups #SnakeCase');
     expect(toHashtag('پاکِستان ٹیک')).toBe('#پاکِستانٹیک');
   });
@@ -253,7 +267,7 @@ describe('formatDigest', () => {
     const { text, included } = formatDigest(items, { ...FORMAT, maxPostLength: 500 });
     expect(text.length).toBeLessThanOrEqual(500);
     expect(included > 1 && included < 40).toBe(true);
-    expect(text.startsWith(`*${included} new stories*\n\n• Story 0: snakeˍcase ∗news∗\nhttps://tech.example.pk/story_0/\n\n• Story 1:`)).toBe(true);
+    expect(text.startsWith(`*${included} new stories*\n\n• Story 0: snake_case ∗news∗\nhttps://tech.example.pk/story_0/\n\n• Story 1:`)).toBe(true);
     expect(text).toContain(`https://tech.example.pk/story_${included - 1}/`);
     expect(text).not.toContain(`https://tech.example.pk/story_${included}/`);
     // One more item would not have fitted.
@@ -262,7 +276,7 @@ describe('formatDigest', () => {
 
   it('includes everything when it fits, with a custom heading', () => {
     expect(formatDigest(items.slice(0, 2), FORMAT, '*Today*')).toEqual({
-      text: '*Today*\n\n• Story 0: snakeˍcase ∗news∗\nhttps://tech.example.pk/story_0/\n\n• Story 1: snakeˍcase ∗news∗\nhttps://tech.example.pk/story_1/',
+      text: '*Today*\n\n• Story 0: snake_case ∗news∗\nhttps://tech.example.pk/story_0/\n\n• Story 1: snake_case ∗news∗\nhttps://tech.example.pk/story_1/',
       included: 2,
     });
   });
