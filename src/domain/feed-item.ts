@@ -50,6 +50,7 @@ export interface RawMedia {
   readonly medium?: string | undefined;
   readonly type?: string | undefined;
   readonly width?: number | undefined;
+  readonly height?: number | undefined;
 }
 
 export interface RawFeedItem {

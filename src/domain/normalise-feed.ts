@@ -4,6 +4,7 @@
  */
 import { canonicalLink, resolveUrl } from './canonical-link.js';
 import type { FeedDocument, FeedItem, RawFeed, RawFeedItem, RawMedia } from './feed-item.js';
+import { isDecorativeImage } from './image-choice.js';
 import { firstImageSrc, htmlToText, mapUrlAttributes, toPlainLine } from './html-text.js';
 import { identityKey, itemKey } from './item-key.js';
 import { parseFeedDate } from './parse-date.js';
@@ -32,23 +33,24 @@ function isImageEnclosure(m: RawMedia, url: string): boolean {
   return type.startsWith('image/') || (!/^(?:audio|video|text)\//.test(type) && hasImageExtension(url));
 }
 
-/** The widest resolvable candidate; the first wins ties (and when no widths are given). */
+/** The widest resolvable candidate that is a picture, not decoration; the first wins ties (and when no widths are given). */
 function widest(media: readonly RawMedia[] | undefined, base: string | null, accept: (m: RawMedia, url: string) => boolean): string | null {
   let best: { url: string; width: number } | null = null;
   for (const m of media ?? []) {
     const url = resolveUrl(m.url, base);
-    if (url === null || !accept(m, url)) continue;
+    if (url === null || !accept(m, url) || isDecorativeImage({ url, width: m.width, height: m.height })) continue;
     const width = m.width !== undefined && Number.isFinite(m.width) ? m.width : 0;
     if (best === null || width > best.width) best = { url, width };
   }
   return best?.url ?? null;
 }
 
+/** media:content, thumbnails and enclosures (sized by the publisher for sharing) before the body's inline images. */
 function bestImage(item: RawFeedItem, base: string | null): string | null {
   const first = (media: readonly RawMedia[] | undefined, accept: (m: RawMedia, url: string) => boolean): string | null => {
     for (const m of media ?? []) {
       const url = resolveUrl(m.url, base);
-      if (url !== null && accept(m, url)) return url;
+      if (url !== null && accept(m, url) && !isDecorativeImage({ url, width: m.width, height: m.height })) return url;
     }
     return null;
   };

@@ -157,15 +157,14 @@ function mediaOf(nodes: readonly unknown[], urlAttribute = 'url'): RawMedia[] {
     const a = attributesOf(node);
     const url = nonBlank(a[urlAttribute]);
     if (url === undefined) continue;
-    const width = Number.parseInt(a.width ?? '', 10);
-    media.push({
-      url,
-      medium: nonBlank(a.medium),
-      type: nonBlank(a.type),
-      width: Number.isFinite(width) && width > 0 ? width : undefined,
-    });
+    media.push({ url, medium: nonBlank(a.medium), type: nonBlank(a.type), width: pixels(a.width), height: pixels(a.height) });
   }
   return media;
+}
+
+function pixels(value: string | undefined): number | undefined {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /** Image elements given as a URL in text, in a url/src/href attribute, or in a <url> child. */
