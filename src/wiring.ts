@@ -37,6 +37,7 @@ import { postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
 import { quietUntil } from './domain/pacing.js';
+import { MAX_LINK_LENGTH } from './domain/poll-policy.js';
 import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
@@ -123,6 +124,7 @@ export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime, firs
     queue: backend.queue,
     deliveries: backend.deliveries,
     clock: runtime.clock,
+    maxLinkLength: (channelId) => cfg.channels.find((c) => c.id === channelId)?.maxPostLength ?? MAX_LINK_LENGTH,
   };
 }
 

@@ -10,7 +10,7 @@ import { FeedError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
 import { completeItem, describeItem, type ListedItem } from '../domain/normalise-feed.js';
-import { backoffDelayMs, judgeItem, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
+import { backoffDelayMs, judgeItem, judgeLink, MAX_LINK_LENGTH, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
 import { listFeedBody } from './read-feed.js';
@@ -33,6 +33,8 @@ export interface PollFeedDeps {
   readonly clock: Clock;
   /** Asked before a first-run policy applies: after Redis lost its data every feed looks new. Absent = never forced. */
   readonly firstRunGuard?: FirstRunGuard | undefined;
+  /** The longest link a channel's post can carry (its maxPostLength). Absent = MAX_LINK_LENGTH. */
+  readonly maxLinkLength?: ((channelId: string) => number) | undefined;
 }
 
 export type PollOutcome =
@@ -133,6 +135,11 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
     feed.channels.forEach((channelId, c) => {
       if (alreadyIn[c]?.[i]) {
         decisions.push(decide(feed, item, now, 'duplicate', channelId, 'this item or its link already reached the channel'));
+        return;
+      }
+      const longLink = judgeLink(item, deps.maxLinkLength?.(channelId) ?? MAX_LINK_LENGTH);
+      if (longLink) {
+        decisions.push(decide(feed, item, now, longLink.decision, channelId, longLink.reason));
         return;
       }
       const postId = postIdFor(channelId, feed.id, item);

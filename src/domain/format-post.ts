@@ -112,8 +112,9 @@ function largestFitting(max: number, fits: (n: number) => boolean): number {
 /**
  * The post for one item. Feed text is made inert for WhatsApp markup (the template's own markup
  * works; the link is never touched). Over `maxPostLength`, the summary shrinks first (fewer
- * sentences, then a word-cut one), then the title; the link is never cut. Only a link longer than
- * the limit on its own can leave the post over it.
+ * sentences, then a word-cut one), then the title, then the template's own text goes. The result is
+ * never over the limit: the link alone when nothing else fits, and a link longer than the limit (which
+ * the poller never queues: `link-too-long`) cut like text.
  */
 export function formatPost(item: FeedItem, format: PostFormat): string {
   // Escaping keeps lengths (one look-alike per marker), so it can come before the cutting.
@@ -144,7 +145,8 @@ export function formatPost(item: FeedItem, format: PostFormat): string {
     const titleBudget = largestFitting(title.length, (n) => withTitle(n).length <= max);
     if (titleBudget >= 0) return withTitle(titleBudget);
   }
-  return render(format.template, { ...extrasGone, title: '' });
+  const link = item.link ?? '';
+  return link.length <= max ? link : cutAtWord(link, max);
 }
 
 // ---------------------------------------------------------------------------------------- digest

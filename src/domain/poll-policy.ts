@@ -85,6 +85,16 @@ function fold(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
 }
 
+/** Longer links are not articles anyone can open from a phone (a 100 KB link was seen): never posted. */
+export const MAX_LINK_LENGTH = 2000;
+
+/** Null when the item's link fits in a post; otherwise the reason it is not posted. `limit` is the channel's. */
+export function judgeLink(item: Pick<FeedItem, 'link'>, limit: number): { decision: 'link-too-long'; reason: string } | null {
+  const length = item.link?.length ?? 0;
+  const max = Math.min(limit, MAX_LINK_LENGTH);
+  return length > max ? { decision: 'link-too-long', reason: `its link is ${length} characters, longer than the ${max} a post can carry` } : null;
+}
+
 const BACKOFF_BASE_MS = 60_000;
 export const BACKOFF_CAP_MS = 3_600_000;
 

@@ -70,6 +70,21 @@ describe('pollFeed first-run policies', () => {
     expect((await inQueueOrder()).slice(3)).toEqual(['guid:post-0', 'guid:post--1']);
   });
 
+  it('an item whose link is longer than a post can carry is a link-too-long decision, not a post', async () => {
+    const long = { guid: 'long', title: 'Long link', link: `https://news.example/${'x'.repeat(2100)}`, pubDate: new Date('2026-11-20T08:00:00Z') };
+    const medium = { guid: 'medium', title: 'Medium link', link: `https://news.example/${'y'.repeat(1100)}`, pubDate: new Date('2026-11-20T08:00:00Z') };
+    server.set('/long', { body: rssFeed([long, medium, ...items(1)]) });
+    // "main" allows 2,000-character links; "short" only what fits its 1,000-character posts.
+    const deps = { ...h.deps, maxLinkLength: (channelId: string) => (channelId === 'short' ? 1000 : 2000) };
+    await pollFeed(feed('/long', { channels: ['main', 'short'] }), deps);
+    const jobs = (await h.jobs()).map((j) => `${j.channelId} ${j.item.key}`).sort();
+    expect(jobs).toEqual(['main guid:medium', 'main guid:post-1', 'short guid:post-1']);
+    const explained = await h.deps.decisions.explain({ key: 'guid:long' });
+    expect(explained.map((d) => d.decision)).toEqual(['link-too-long', 'link-too-long']);
+    expect(explained[0]?.reason).toMatch(/its link is 2\d{3} characters, longer than the (?:1000|2000) a post can carry/);
+    expect((await h.deps.decisions.explain({ key: 'guid:medium' })).find((d) => d.channelId === 'short')?.decision).toBe('link-too-long');
+  });
+
   it('maxAgeHours keeps old items out and says so', async () => {
     const old = { guid: 'old', title: 'Old news', link: 'https://news.example/old', pubDate: new Date(clock.now().getTime() - 30 * HOUR) };
     const fresh = { guid: 'fresh', title: 'Fresh news', link: 'https://news.example/fresh', pubDate: new Date(clock.now().getTime() - 2 * HOUR) };
