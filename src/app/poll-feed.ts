@@ -76,6 +76,7 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
     const baselineForced = firstRun && deps.firstRunGuard ? await deps.firstRunGuard.forceBaseline(feed.id) : false;
     const policy: FirstRunPolicy | null = firstRun ? (baselineForced ? 'baseline' : feed.firstRun) : null;
     const counts = await processItems(feed, listing.items, policy, baselineForced, deps);
+    await recordGuidReuse(feed, listing.guidReused, deps);
     await recordSuccess(feed.id, { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash }, deps);
     return { result: 'processed', items: listing.items.length, ...counts, firstRun, baselineForced };
   } catch (err) {
@@ -154,6 +155,23 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
   await deps.deliveries.createQueued(jobs.map(deliveryOf), now);
   await Promise.all(feed.channels.map((channelId, c) => deps.seen.markSeenByChannel(channelId, feed.id, toMark[c] ?? [], now)));
   return jobs.length;
+}
+
+/**
+ * An item dropped because an earlier item of the feed already has its guid (with another link) is not
+ * posted (it may be the same article moved), but `explain` must know why: recorded once per link.
+ */
+async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], deps: PollFeedDeps): Promise<void> {
+  const now = deps.clock.now();
+  const decisions: ItemDecision[] = [];
+  for (const item of reused) {
+    if (item.link === null) continue;
+    const known = await deps.decisions.explain({ url: item.link });
+    if (known.some((d) => d.decision === 'guid-reused' && d.feedId === feed.id)) continue;
+    const reason = `its guid (${item.key.replace(/^guid:/, '')}) is already used by another item of the feed with a different link; not posted`;
+    decisions.push(decide(feed, describeItem(item), now, 'guid-reused', null, reason));
+  }
+  if (decisions.length > 0) await deps.decisions.record(decisions);
 }
 
 function countDecisions(decisions: readonly ItemDecision[], discovered: number): Record<string, number> {

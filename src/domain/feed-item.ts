@@ -57,6 +57,8 @@ export interface RawFeedItem {
   /** RSS guid or Atom id. */
   readonly guid?: string | undefined;
   readonly link?: string | undefined;
+  /** feedburner:origLink: the publisher's own link when <link> goes through FeedBurner's proxy. */
+  readonly origLink?: string | undefined;
   readonly title?: string | undefined;
   /** content:encoded or Atom content (HTML). */
   readonly contentHtml?: string | undefined;

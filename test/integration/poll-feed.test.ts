@@ -1,4 +1,6 @@
 // pollFeed on real Redis + BullMQ + a local HTTP feed server: first-run policies, filters, dedupe, backoff.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pollFeed, type PolledFeed } from '../../src/app/poll-feed.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
@@ -177,6 +179,29 @@ describe('pollFeed deduplication', () => {
       'main:guid:post-1', 'main:guid:post-2', 'second:guid:post-1', 'second:guid:post-2',
     ]);
     expect(new Set(jobs.map((j) => j.postId)).size).toBe(4);
+  });
+});
+
+describe('pollFeed identity (own fixtures)', () => {
+  const fixture = (file: string) => readFileSync(path.resolve(import.meta.dirname, '../fixtures/feeds', file), 'utf8');
+
+  it('a Scripting News style feed (50 fragments of a few pages, distinct guids) queues all 50', async () => {
+    server.set('/scripting', { body: fixture('fragment-items-scripting-style.xml') });
+    const outcome = await pollFeed(feed('/scripting', { firstRun: 'all' }), h.deps);
+    expect(outcome).toMatchObject({ result: 'processed', items: 50, queued: 50 });
+    expect(new Set((await h.jobs()).map((j) => j.postId)).size).toBe(50);
+  });
+
+  it('a guid reused by an article with another link is a guid-reused decision, recorded once', async () => {
+    server.set('/reuse', { body: fixture('guid-reuse-origlink.xml') });
+    await pollFeed(feed('/reuse', { firstRun: 'all' }), h.deps);
+    server.set('/reuse', { body: `${fixture('guid-reuse-origlink.xml')}\n` }); // a changed body: polled again
+    await pollFeed(feed('/reuse', { firstRun: 'all' }), h.deps);
+    const explained = await h.deps.decisions.explain({ url: 'https://proxied.example.org/2026/12/second-article/' });
+    expect(explained.map((d) => d.decision)).toEqual(['guid-reused']);
+    expect(explained[0]?.reason).toContain('proxied-1');
+    // FeedBurner's proxy link gives way to feedburner:origLink.
+    expect((await h.jobs()).map((j) => j.item.link)).toContain('https://proxied.example.org/2026/12/first-article/');
   });
 });
 

@@ -1,11 +1,13 @@
 // Issue 17 on our own fixtures (test/fixtures/feeds), through the real parser, normaliser and formatter:
-// the right picture (no emoji, avatar, icon or small image), emoji kept as text.
+// the right picture (no emoji, avatar, icon or small image), emoji kept as text; identity without false merges.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRssFeedParser } from '../../src/adapters/feed/rss-feed-parser.js';
 import { parseFeedBody } from '../../src/app/read-feed.js';
 import type { FeedDocument } from '../../src/domain/feed-item.js';
+import { listFeed } from '../../src/domain/normalise-feed.js';
+import { postIdFor } from '../../src/domain/poll-policy.js';
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE, formatPost, type PostFormat } from '../../src/domain/format-post.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/feeds');
@@ -38,5 +40,25 @@ describe('the right picture (wp-emoji-images.xml, github-releases-avatar.atom, f
     const doc = await read('forum-filetype-icons.xml', 'https://forum.example.net/feed.rss');
     expect(doc.items[0]!.imageUrl).toBeNull();
     expect(formatPost(doc.items[0]!, FORMAT)).toContain('Attached: meetup.jpg');
+  });
+});
+
+describe('identity without false merges (fragment-items-scripting-style.xml, guid-reuse-origlink.xml)', () => {
+  const list = async (file: string, url: string) => {
+    const raw = await createRssFeedParser().parse(readFileSync(path.join(fixtures, file)), { url, contentType: null });
+    return listFeed(raw, url);
+  };
+
+  it('50 items that are fragments of a few pages, each with its own guid, stay 50 articles with 50 post ids', async () => {
+    const listing = await list('fragment-items-scripting-style.xml', 'http://scripting.example.com/rss.xml');
+    expect(listing.items).toHaveLength(50);
+    expect(new Set(listing.items.map((i) => i.canonicalLink)).size).toBe(50);
+    expect(new Set(listing.items.map((i) => postIdFor('main', 'scripting', i))).size).toBe(50);
+  });
+
+  it('links differing only by fragment are one article when the feed gives no guid; a reused guid is reported', async () => {
+    const listing = await list('guid-reuse-origlink.xml', 'https://proxied.example.org/feed/');
+    expect(listing.items.map((i) => i.link)).toEqual(['https://proxied.example.org/2026/12/first-article/', 'https://proxied.example.org/2026/12/third/#comments']);
+    expect(listing.guidReused.map((i) => i.link)).toEqual(['https://proxied.example.org/2026/12/second-article/']);
   });
 });
