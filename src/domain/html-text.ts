@@ -164,7 +164,7 @@ const CELL = new Set(['td', 'th']);
 export function htmlToText(html: string): string {
   const parts: string[] = [];
   for (const t of scan(stripCdataMarkers(html), TEXT_DROPPED)) {
-    if (t.kind === 'text') parts.push(decodeEntities(t.text).replace(/\s+/g, ' '));
+    if (t.kind === 'text') parts.push(decodeEntities(t.text, { dropUnknown: true }).replace(/\s+/g, ' '));
     else if (t.name === 'img' && !t.closing) parts.push(emojiAlt(t));
     else if (BLOCK.has(t.name)) parts.push('\n');
     else if (CELL.has(t.name)) parts.push(' ');

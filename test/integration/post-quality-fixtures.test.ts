@@ -62,3 +62,14 @@ describe('identity without false merges (fragment-items-scripting-style.xml, gui
     expect(listing.guidReused.map((i) => i.link)).toEqual(['https://proxied.example.org/2026/12/second-article/']);
   });
 });
+
+describe('the smaller items (guid-reuse-origlink.xml)', () => {
+  it.each([
+    { link: 'https://proxied.example.org/2026/12/first-article/', says: 'The first article is about proxies. It ends here.' },
+    { link: 'https://proxied.example.org/2026/12/third/#comments', says: 'The feed truncated this summary in the middle of a wo…' },
+  ])('$link reads: $says', async ({ link, says }) => {
+    const doc = await read('guid-reuse-origlink.xml', 'https://proxied.example.org/feed/');
+    const item = doc.items.find((i) => i.link === link)!;
+    expect(formatPost(item, FORMAT)).toContain(says);
+  });
+});

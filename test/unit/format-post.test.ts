@@ -107,6 +107,14 @@ describe('summary', () => {
     expect(summary('<p>A headline</p><p><a href="/c">More PayTech coverage</a></p><p>Prose follows.</p>')).toBe('Prose follows.');
   });
 
+  it.each([
+    { name: 'a sentence repeated eight times is quoted once', html: `<p>${'Same words again. '.repeat(8)}Then more.</p>`, expected: 'Same words again. Then more.' },
+    { name: 'prose the feed cut mid-word ends with "…"', html: '<p>The feed truncated this summary in the middle of a wo</p>', expected: 'The feed truncated this summary in the middle of a wo…' },
+    { name: 'an undefined entity is dropped', html: '<p>Used &e; by mistake.</p>', expected: 'Used by mistake.' },
+  ])('$name', ({ html, expected }) => {
+    expect(summary(html)).toBe(expected);
+  });
+
   it('falls back to the plain text when the body has no prose', () => {
     expect(summary('', {}, { text: 'Plain text summary. Another.' })).toBe('Plain text summary. Another.');
     expect(summary('<ul><li>Only a list</li></ul>', {}, { text: 'Check out our new video' })).toBe('Check out our new video');
