@@ -48,6 +48,8 @@ export interface OpsStatus {
   readonly channels: readonly { readonly channelId: string; readonly pausedSince: string | null }[];
   readonly queue: Record<string, number>;
   readonly deliveries: Record<DeliveryState, number>;
+  /** `deliveries.sent` counts a digest and its members; this tells channel messages from items. */
+  readonly sent: { readonly messages: number; readonly items: number };
   readonly publisher: PublisherState | null;
 }
 
@@ -80,6 +82,7 @@ export function createOps(deps: OpsDeps) {
         channels: await Promise.all(admin.channelIds.map(async (id) => ({ channelId: id, pausedSince: await deps.control.pausedSince(id) }))),
         queue: await deps.queue.counts(),
         deliveries: await deps.deliveries.countByState(),
+        sent: await deps.deliveries.countSent(),
         publisher: deps.publisherState(),
       };
     },

@@ -162,14 +162,15 @@ function digestEntry(title: string, link: string | null): string {
 const digestTitle = (item: FeedItem): string => escapeMarkup(item.title !== '' ? item.title : cutAtWord(item.text.split('\n')[0] ?? '', 100));
 
 /**
- * Several items as one post: a heading (default "*N new stories*"), then each item's title and
- * link, a blank line between items. Takes items in input order while the text stays within
- * `maxPostLength`, always at least one (its title cut to fit if need be); `included` says how many.
+ * Several items as one post: a heading (the channel's `digestHeading`, "{count}" standing for the number
+ * of stories; default "*N new stories*"), then each item's title and link, a blank line between items.
+ * Takes items in input order while the text stays within `maxPostLength`, always at least one (its
+ * title cut to fit if need be); `included` says how many.
  */
 export function formatDigest(items: readonly FeedItem[], format: PostFormat, heading?: string): { text: string; included: number } {
   const first = items[0];
   if (first === undefined) return { text: '', included: 0 };
-  const head = (n: number): string => heading ?? defaultHeading(n);
+  const head = (n: number): string => (heading === undefined ? defaultHeading(n) : heading.replaceAll('{count}', String(n)));
   const entries = items.map((item) => digestEntry(digestTitle(item), item.link));
   const max = format.maxPostLength;
 

@@ -7,7 +7,7 @@ import type { DeliveryRecord } from '../../src/ports.js';
 const record = (over: Partial<DeliveryRecord>): DeliveryRecord => ({
   postId: 'p-1', kind: 'feed', channelId: 'news', feedId: 'spin', itemKey: 'guid:1', link: 'https://news.example/1', title: 'Story 1',
   state: 'queued', attempts: 2, retryAt: '2026-12-05T21:30:00.000Z', createdAt: '2026-12-05T21:00:00.000Z', updatedAt: '2026-12-05T21:29:00.000Z',
-  firstSeenAt: null, history: [], sendingAt: null, messageId: null, serverId: null, lastError: 'socket closed', text: null, textHash: null, imageUrl: null, digestId: null, members: [], note: null, acks: [],
+  firstSeenAt: null, publishedAt: null, history: [], sendingAt: null, messageId: null, serverId: null, lastError: 'socket closed', text: null, textHash: null, imageUrl: null, digestId: null, members: [], note: null, acks: [],
   ...over,
 });
 
@@ -19,7 +19,7 @@ const cli = (records: DeliveryRecord[]): string => {
 
 const dashboard = (records: DeliveryRecord[]): string =>
   homePage({
-    status: { feeds: [], channels: [], queue: {}, deliveries: { queued: 1, sending: 0, sent: 0, failed: 0, skipped: 0 }, publisher: null },
+    status: { feeds: [], channels: [], queue: {}, deliveries: { queued: 1, sending: 0, sent: 0, failed: 0, skipped: 0 }, sent: { messages: 0, items: 0 }, publisher: null },
     deliveries: records,
     link: null,
     csrf: 'token',
