@@ -38,6 +38,7 @@ import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
 import { quietUntil } from './domain/pacing.js';
 import { MAX_LINK_LENGTH } from './domain/poll-policy.js';
+import { isReadableFile } from './adapters/readable-file.js';
 import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
@@ -203,6 +204,7 @@ export function opsFor(
     link: () => publisher?.link?.() ?? null,
     pollNow,
     datasetProblem,
+    localImageReadable: isReadableFile,
   });
 }
 
