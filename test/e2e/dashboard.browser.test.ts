@@ -232,7 +232,7 @@ describe.skipIf(chrome.skip !== undefined)('dashboard in a browser', () => {
 // The edges a browser run does not reach, over fastify's inject (no Chromium needed).
 describe('dashboard login and CSRF over HTTP', () => {
   const stubOps = {
-    status: () => Promise.resolve({ feeds: [], channels: [{ channelId: 'news', pausedSince: null }], queue: {}, deliveries: {}, publisher: null }),
+    status: () => Promise.resolve({ feeds: [], channels: [{ channelId: 'news', pausedSince: null }], queue: {}, deliveries: {}, sent: { messages: 0, items: 0 }, publisher: null }),
     deliveries: () => Promise.resolve([]),
     delivery: () => Promise.resolve(null),
     link: () => null,
