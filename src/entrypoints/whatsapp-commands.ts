@@ -188,7 +188,7 @@ export function formatExplanation(found: Explanation, ref: string, hhmm: (iso: s
 function deliveryOutcome(r: DeliveryRecord, hhmm: (iso: string) => string): string {
   switch (r.state) {
     case 'sent':
-      return `sent at ${hhmm(r.updatedAt)}${r.note ? ` (${cut(r.note, 60)})` : ''}`;
+      return `sent at ${hhmm(r.updatedAt)}${r.digestId && r.kind !== 'digest' ? ` in digest ${r.digestId}` : ''}${r.note ? ` (${cut(r.note, 60)})` : ''}`;
     case 'failed':
       return `failed${r.lastError ? `: ${cut(r.lastError, 80)}` : ''}`;
     case 'skipped':

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import type { FeedPostJob, PostJob } from '../../src/ports.js';
 import { createManualPost } from '../../src/app/manual-post.js';
+import { sortOldestFirst } from '../../src/domain/poll-policy.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { countSendLocks, crashWorker, failPauseLooks, failSentWrites, onSending, useWorkerHarnesses } from '../helpers/worker-faults.js';
@@ -622,6 +623,15 @@ describe('publish worker: pacing, digest, priority, images', () => {
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 15_000);
     expect(h.publisher.sent.length).toBeGreaterThan(1); // the first digest could not hold every post
     expect(h.publisher.sent.filter((s) => s.text.includes('https://news.example/900'))).toHaveLength(1);
+  });
+
+  it('a WordPress-style backlog (newest first in the feed) goes out oldest first, as the poller queues it', async () => {
+    const h = harness();
+    const newestFirst = [5, 4, 3, 2, 1].map((d) => makeFeedItem(800 + d, { publishedAt: `2026-12-0${d}T10:00:00.000Z` }));
+    await h.enqueueFeed(sortOldestFirst(newestFirst));
+    h.startWorker();
+    await until(() => h.publisher.sent.length === 5);
+    expect(h.publisher.sent.map((s) => /news\.example\/(\d+)/.exec(s.text)?.[1])).toEqual(['801', '802', '803', '804', '805']);
   });
 
   it('a manual post overtakes queued feed items', async () => {
