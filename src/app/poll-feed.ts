@@ -76,7 +76,8 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
     const baselineForced = firstRun && deps.firstRunGuard ? await deps.firstRunGuard.forceBaseline(feed.id) : false;
     const policy: FirstRunPolicy | null = firstRun ? (baselineForced ? 'baseline' : feed.firstRun) : null;
     const counts = await processItems(feed, listing.items, policy, baselineForced, deps);
-    await recordGuidReuse(feed, listing.guidReused, deps);
+    const reused = await recordGuidReuse(feed, listing.guidReused, deps);
+    if (reused > 0) counts.decisions['guid-reused'] = reused;
     await recordSuccess(feed.id, { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash }, deps);
     return { result: 'processed', items: listing.items.length, ...counts, firstRun, baselineForced };
   } catch (err) {
@@ -161,7 +162,7 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
  * An item dropped because an earlier item of the feed already has its guid (with another link) is not
  * posted (it may be the same article moved), but `explain` must know why: recorded once per link.
  */
-async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], deps: PollFeedDeps): Promise<void> {
+async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], deps: PollFeedDeps): Promise<number> {
   const now = deps.clock.now();
   const decisions: ItemDecision[] = [];
   for (const item of reused) {
@@ -172,6 +173,7 @@ async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], 
     decisions.push(decide(feed, describeItem(item), now, 'guid-reused', null, reason));
   }
   if (decisions.length > 0) await deps.decisions.record(decisions);
+  return decisions.length;
 }
 
 function countDecisions(decisions: readonly ItemDecision[], discovered: number): Record<string, number> {

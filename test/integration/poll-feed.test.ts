@@ -194,7 +194,7 @@ describe('pollFeed identity (own fixtures)', () => {
 
   it('a guid reused by an article with another link is a guid-reused decision, recorded once', async () => {
     server.set('/reuse', { body: fixture('guid-reuse-origlink.xml') });
-    await pollFeed(feed('/reuse', { firstRun: 'all' }), h.deps);
+    expect(await pollFeed(feed('/reuse', { firstRun: 'all' }), h.deps)).toMatchObject({ decisions: { 'guid-reused': 1 } });
     server.set('/reuse', { body: `${fixture('guid-reuse-origlink.xml')}\n` }); // a changed body: polled again
     await pollFeed(feed('/reuse', { firstRun: 'all' }), h.deps);
     const explained = await h.deps.decisions.explain({ url: 'https://proxied.example.org/2026/12/second-article/' });
