@@ -59,6 +59,8 @@ const channelSchema = z.strictObject({
   hashtags: z.boolean().default(false),
   /** Case-insensitive regular expressions: a matching paragraph is dropped from summaries (a match that runs to the paragraph's end strips just that tail). */
   boilerplate: z.array(regexSource).default([...DEFAULT_BOILERPLATE]),
+  /** A digest's first line; "{count}" is its number of stories (e.g. "*{count} نئی خبریں*"). Absent: "*N new stories*". */
+  digestHeading: z.string().trim().min(1).max(200).optional(),
   /** Post the item's image with the text as caption. */
   images: z.boolean().default(true),
   /** Ask WhatsApp for a link preview on text posts; a preview send it does not confirm is tried once without. */

@@ -10,9 +10,10 @@ import { CommanderError } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.js';
 import { redactRedisUrl } from './lib/redis-url.js';
+import { isReadableFile } from './adapters/readable-file.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
 import { createAlerter } from './app/alerts.js';
-import { createManualPost, InvalidPostError } from './app/manual-post.js';
+import { checkPost, createManualPost, InvalidPostError } from './app/manual-post.js';
 import type { PollOutcome } from './app/poll-feed.js';
 import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './config.js';
 import { ConfigError, DependencyUnavailableError, FeedError } from './domain/errors.js';
@@ -164,12 +165,15 @@ const actions: CliActions = {
 
   async post(text, options) {
     const cfg = config(options.config);
+    // The rules every door shares; the CLI may also name a local image file, which must be readable.
+    const image = options.image !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(options.image) ? path.resolve(options.image) : options.image;
+    const input = { text, imageUrl: image, at: options.at, channel: options.channel };
+    const rules = { clock, channels: cfg.channels, localImageReadable: isReadableFile };
+    const problems = await checkPost(input, rules);
+    if (problems.length > 0) throw new InvalidPostError(problems); // exit 2, every problem listed
     const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
-      const job = await createManualPost(
-        { text, imageUrl: options.image, at: options.at, channel: options.channel },
-        { queue: backend.queue, deliveries: backend.deliveries, clock, channels: cfg.channels },
-      );
+      const job = await createManualPost(input, { queue: backend.queue, deliveries: backend.deliveries, ...rules });
       process.stdout.write(`${job.postId}\n`);
     } finally {
       await backend.close();

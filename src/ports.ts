@@ -165,6 +165,8 @@ export interface DeliveryRecord {
   readonly updatedAt: string;
   /** When the poller first saw the item (feed posts): the start of item-to-post latency. */
   readonly firstSeenAt: string | null;
+  /** The item's published date (feed posts that have one): digests take the oldest waiting posts by it. */
+  readonly publishedAt: string | null;
   readonly history: readonly DeliveryTransition[];
   /** When the current send attempt began (the record went `sending`): reconciliation reads the channel back to here. */
   readonly sendingAt: string | null;
@@ -187,7 +189,7 @@ export interface DeliveryRecord {
 }
 
 export type NewDelivery = Pick<DeliveryRecord, 'postId' | 'kind' | 'channelId' | 'feedId' | 'itemKey' | 'link' | 'title' | 'firstSeenAt'> &
-  Partial<Pick<DeliveryRecord, 'text' | 'imageUrl' | 'members' | 'attempts'>>;
+  Partial<Pick<DeliveryRecord, 'text' | 'imageUrl' | 'members' | 'attempts' | 'publishedAt'>>;
 
 export type DeliveryPatch = Partial<
   Pick<DeliveryRecord, 'attempts' | 'retryAt' | 'sendingAt' | 'messageId' | 'serverId' | 'lastError' | 'text' | 'textHash' | 'imageUrl' | 'digestId' | 'members' | 'note'>
@@ -218,6 +220,10 @@ export interface DeliveryStore {
   claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]>;
   /** How many records are in each state (within the bounded indexes). */
   countByState(): Promise<Record<DeliveryState, number>>;
+  /** Remembers that a digest went out with these members: `sent` counts both, a channel saw one message. */
+  recordDigestSent(digestId: string, memberIds: readonly string[], at: Date): Promise<void>;
+  /** Sent channel messages (a digest is one) and sent items (a digest's members, not the digest). */
+  countSent(): Promise<{ messages: number; items: number }>;
   /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */
   queuedFeedPosts(channelId: string, limit: number): Promise<string[]>;
   /** Appends an acknowledgement to the post that got this message id (ignored when unknown). */
@@ -328,6 +334,8 @@ export interface Metrics {
   itemsDecided(feedId: string, decision: string, count: number): void;
   /** A post reached a final state; latencies in ms when known (item-to-post: first sighting → sent). */
   postFinished(channelId: string, state: 'sent' | 'failed' | 'skipped', publishMs: number | null, itemToPostMs: number | null): void;
+  /** A digest went out carrying `count` feed posts (the digest itself is one postFinished 'sent'). */
+  digestMembersSent?(channelId: string, count: number): void;
   alertRaised(alert: string): void;
 }
 

@@ -38,6 +38,8 @@ import { postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
 import { quietUntil } from './domain/pacing.js';
+import { MAX_LINK_LENGTH } from './domain/poll-policy.js';
+import { isReadableFile } from './adapters/readable-file.js';
 import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
@@ -124,6 +126,7 @@ export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime, firs
     queue: backend.queue,
     deliveries: backend.deliveries,
     clock: runtime.clock,
+    maxLinkLength: (channelId) => cfg.channels.find((c) => c.id === channelId)?.maxPostLength ?? MAX_LINK_LENGTH,
   };
 }
 
@@ -148,6 +151,7 @@ export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, 
         format: postFormatOf(c),
         images: c.images && publisher.kind !== 'console',
         digestThreshold: c.pacing.digestThreshold,
+        digestHeading: c.digestHeading,
         quietHours: c.pacing.quietHours,
       },
     ]),
@@ -201,6 +205,7 @@ export function opsFor(
     link: () => publisher?.link?.() ?? null,
     pollNow,
     datasetProblem,
+    localImageReadable: isReadableFile,
   });
 }
 

@@ -3,6 +3,7 @@
  * items (by priority). It then goes through the same worker, pacing and tracking as any feed post.
  */
 import { randomUUID } from 'node:crypto';
+import { checkManualPost, describeProblems, type FieldProblem } from '../domain/manual-post-rules.js';
 import type { Clock, DeliveryStore, ManualPostJob, PostQueue } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
 
@@ -19,22 +20,34 @@ export interface ManualPostDeps {
   readonly clock: Clock;
   /** Channel ids in config order, with each one's post length limit. */
   readonly channels: readonly { readonly id: string; readonly maxPostLength: number }[];
+  /** Given for doors that may name a local image file (CLI, WhatsApp attachments): whether it can be read. */
+  readonly localImageReadable?: ((path: string) => Promise<boolean>) | undefined;
 }
 
-/** Thrown for input a person must fix; the message says what. */
+/** Thrown for input a person must fix: every problem, each naming its field; the message lists them all. */
 export class InvalidPostError extends Error {
   override readonly name = 'InvalidPostError';
+  constructor(readonly problems: readonly FieldProblem[]) {
+    super(describeProblems(problems));
+  }
+}
+
+/** Every problem with the post, by the rules every door shares (manual-post-rules.ts); empty when it may go. */
+export async function checkPost(input: ManualPostInput, deps: Pick<ManualPostDeps, 'clock' | 'channels' | 'localImageReadable'>): Promise<FieldProblem[]> {
+  const localImages = deps.localImageReadable !== undefined;
+  const problems = checkManualPost(input, { channels: deps.channels, now: deps.clock.now(), localImages });
+  const image = input.imageUrl;
+  if (localImages && image?.startsWith('/') && !(await deps.localImageReadable(image))) {
+    problems.push({ path: 'imageUrl', message: `no readable image file at ${image}` });
+  }
+  return problems;
 }
 
 export async function createManualPost(input: ManualPostInput, deps: ManualPostDeps): Promise<ManualPostJob> {
-  const channel = input.channel ? deps.channels.find((c) => c.id === input.channel) : deps.channels[0];
-  if (!channel) throw new InvalidPostError(`no channel "${input.channel ?? ''}" in the configuration`);
+  const problems = await checkPost(input, deps);
+  if (problems.length > 0) throw new InvalidPostError(problems);
+  const channel = (input.channel === undefined ? deps.channels[0] : deps.channels.find((c) => c.id === input.channel))!;
   const text = input.text.trim();
-  if (text === '') throw new InvalidPostError('the post text is empty');
-  if (text.length > channel.maxPostLength) {
-    throw new InvalidPostError(`the post has ${text.length} characters; channel "${channel.id}" allows ${channel.maxPostLength}`);
-  }
-  if (input.at !== undefined && Number.isNaN(Date.parse(input.at))) throw new InvalidPostError(`"${input.at}" is not an ISO 8601 time`);
   const now = deps.clock.now();
   const job: ManualPostJob = {
     kind: 'manual',

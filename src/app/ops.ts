@@ -7,7 +7,7 @@ import type {
   ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, Lease, ManualPostJob, PostQueue, PublisherState,
 } from '../ports.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost, type AdminResult } from './admin-actions.js';
-import { createManualPost, type ManualPostInput } from './manual-post.js';
+import { checkPost, createManualPost, type ManualPostInput } from './manual-post.js';
 import type { PollOutcome } from './poll-feed.js';
 
 export interface OpsConfig {
@@ -35,6 +35,8 @@ export interface OpsDeps {
   readonly pollNow?: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
   /** After Redis lost its data: why the bot is not ready yet (feeds still owe a baseline poll), else null. */
   readonly datasetProblem?: (() => Promise<string | null>) | undefined;
+  /** Whether a local image file can be read: for doors that may name one (a stored WhatsApp attachment). */
+  readonly localImageReadable?: ((path: string) => Promise<boolean>) | undefined;
 }
 
 export interface Explanation {
@@ -48,14 +50,26 @@ export interface OpsStatus {
   readonly channels: readonly { readonly channelId: string; readonly pausedSince: string | null }[];
   readonly queue: Record<string, number>;
   readonly deliveries: Record<DeliveryState, number>;
+  /** `deliveries.sent` counts a digest and its members; this tells channel messages from items. */
+  readonly sent: { readonly messages: number; readonly items: number };
   readonly publisher: PublisherState | null;
 }
 
 export function createOps(deps: OpsDeps) {
+  const postRules = (options: { localImages?: boolean }) => ({
+    clock: deps.clock,
+    channels: deps.config.channels,
+    localImageReadable: options.localImages ? (deps.localImageReadable ?? (() => Promise.resolve(true))) : undefined,
+  });
   const admin = { queue: deps.queue, deliveries: deps.deliveries, control: deps.control, lease: deps.lease, clock: deps.clock, channelIds: deps.config.channels.map((c) => c.id) };
   return {
-    createPost: (input: ManualPostInput): Promise<ManualPostJob> =>
-      createManualPost(input, { queue: deps.queue, deliveries: deps.deliveries, clock: deps.clock, channels: deps.config.channels }),
+    /** `localImages` for doors that may name a local image file (WhatsApp attachments); web doors take http(s) only. */
+    createPost: (input: ManualPostInput, options: { localImages?: boolean } = {}): Promise<ManualPostJob> =>
+      createManualPost(input, { queue: deps.queue, deliveries: deps.deliveries, ...postRules(options) }),
+    /** Configured channel ids, the default (first) one first. */
+    channelIds: (): readonly string[] => admin.channelIds,
+    /** Every problem with a post, by the same rules createPost applies: for a preview, or to add a door's own checks. */
+    checkPost: (input: ManualPostInput, options: { localImages?: boolean } = {}) => checkPost(input, postRules(options)),
     delivery: (postId: string) => deps.deliveries.get(postId),
     deliveries: (filter: { state?: DeliveryState | undefined; limit: number }) => deps.deliveries.list(filter),
     async explain(ref: { url: string } | { key: string }): Promise<Explanation> {
@@ -80,6 +94,7 @@ export function createOps(deps: OpsDeps) {
         channels: await Promise.all(admin.channelIds.map(async (id) => ({ channelId: id, pausedSince: await deps.control.pausedSince(id) }))),
         queue: await deps.queue.counts(),
         deliveries: await deps.deliveries.countByState(),
+        sent: await deps.deliveries.countSent(),
         publisher: deps.publisherState(),
       };
     },

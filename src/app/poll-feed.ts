@@ -10,7 +10,7 @@ import { FeedError } from '../domain/errors.js';
 import type { FeedItem } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
 import { completeItem, describeItem, type ListedItem } from '../domain/normalise-feed.js';
-import { backoffDelayMs, judgeItem, postIdFor, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
+import { backoffDelayMs, judgeItem, judgeLink, MAX_LINK_LENGTH, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
 import { listFeedBody } from './read-feed.js';
@@ -33,6 +33,8 @@ export interface PollFeedDeps {
   readonly clock: Clock;
   /** Asked before a first-run policy applies: after Redis lost its data every feed looks new. Absent = never forced. */
   readonly firstRunGuard?: FirstRunGuard | undefined;
+  /** The longest link a channel's post can carry (its maxPostLength). Absent = MAX_LINK_LENGTH. */
+  readonly maxLinkLength?: ((channelId: string) => number) | undefined;
 }
 
 export type PollOutcome =
@@ -74,6 +76,8 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
     const baselineForced = firstRun && deps.firstRunGuard ? await deps.firstRunGuard.forceBaseline(feed.id) : false;
     const policy: FirstRunPolicy | null = firstRun ? (baselineForced ? 'baseline' : feed.firstRun) : null;
     const counts = await processItems(feed, listing.items, policy, baselineForced, deps);
+    const reused = await recordGuidReuse(feed, listing.guidReused, deps);
+    if (reused > 0) counts.decisions['guid-reused'] = reused;
     await recordSuccess(feed.id, { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash }, deps);
     return { result: 'processed', items: listing.items.length, ...counts, firstRun, baselineForced };
   } catch (err) {
@@ -106,7 +110,8 @@ async function processItems(
   const keys = listed.map((i) => i.key);
   const unknown = await deps.seen.unknownToFeed(feed.id, keys);
   const fresh = listed.filter((i) => unknown.has(i.key)).map(describeItem);
-  const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: fresh, baseline: [] };
+  // Oldest first: one job per post, FIFO within a priority, so the order queued is the order posted.
+  const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: sortOldestFirst(fresh), baseline: [] };
   const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
   const decisions: ItemDecision[] = baseline.map((item) => decide(feed, item, now, 'baseline', null, reason));
   let queued = 0;
@@ -134,6 +139,11 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
         decisions.push(decide(feed, item, now, 'duplicate', channelId, 'this item or its link already reached the channel'));
         return;
       }
+      const longLink = judgeLink(item, deps.maxLinkLength?.(channelId) ?? MAX_LINK_LENGTH);
+      if (longLink) {
+        decisions.push(decide(feed, item, now, longLink.decision, channelId, longLink.reason));
+        return;
+      }
       const postId = postIdFor(channelId, feed.id, item);
       jobs.push({ kind: 'feed-item', postId, feedId: feed.id, channelId, item, firstSeenAt: now.toISOString() });
       toMark[c]?.push(item);
@@ -146,6 +156,24 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
   await deps.deliveries.createQueued(jobs.map(deliveryOf), now);
   await Promise.all(feed.channels.map((channelId, c) => deps.seen.markSeenByChannel(channelId, feed.id, toMark[c] ?? [], now)));
   return jobs.length;
+}
+
+/**
+ * An item dropped because an earlier item of the feed already has its guid (with another link) is not
+ * posted (it may be the same article moved), but `explain` must know why: recorded once per link.
+ */
+async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], deps: PollFeedDeps): Promise<number> {
+  const now = deps.clock.now();
+  const decisions: ItemDecision[] = [];
+  for (const item of reused) {
+    if (item.link === null) continue;
+    const known = await deps.decisions.explain({ url: item.link });
+    if (known.some((d) => d.decision === 'guid-reused' && d.feedId === feed.id)) continue;
+    const reason = `its guid (${item.key.replace(/^guid:/, '')}) is already used by another item of the feed with a different link; not posted`;
+    decisions.push(decide(feed, describeItem(item), now, 'guid-reused', null, reason));
+  }
+  if (decisions.length > 0) await deps.decisions.record(decisions);
+  return decisions.length;
 }
 
 function countDecisions(decisions: readonly ItemDecision[], discovered: number): Record<string, number> {

@@ -17,7 +17,7 @@ import { findInChannel, MAX_READ_BACK } from './find-in-channel.js';
 import type { Attempt, ChannelSettings, PublishDeps, PublishOutcome } from './publishing.js';
 import { errorText, memberRecords, recordFailedSend } from './record-failed-send.js';
 
-export type { Attempt, ChannelSettings, PublishDeps, PublishOutcome } from './publishing.js';
+export type { Attempt, ChannelSettings, PublishDeps, PublishOutcome, SentOutcome } from './publishing.js';
 
 const NOT_READY_RETRY_MS = 5_000;
 
@@ -96,7 +96,10 @@ async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attem
     if (digest) {
       const outcome = await send(digest, digest.text ?? '', null, settings, attempt, deps);
       // The digest carries the oldest posts; when this one is not among them it goes next, on its own.
-      if (outcome.kind === 'sent' && !digest.members.includes(job.postId)) return waitFor(deps, 0, `digest ${digest.postId} of older posts went first`);
+      if (outcome.kind === 'sent' && !digest.members.includes(job.postId)) {
+        // The digest is a message of its own: the worker logs and counts it, then this post waits its turn.
+        return { kind: 'wait', until: deps.clock.now(), reason: `digest ${digest.postId} of older posts went first`, published: outcome };
+      }
       if (outcome.kind !== 'failed') return outcome;
       if (!(outcome.error instanceof PublishRejectedError)) {
         // This job's attempt went into the digest; after its last one, its own post fails with it.
@@ -192,10 +195,11 @@ async function finish(
       unsent.map((member) => ({ current: member, state: 'sent' as const, patch: { messageId, digestId: record.postId, lastError: null, retryAt: null }, note: `sent in digest ${record.postId}` })),
       now,
     );
+    if (record.kind === 'digest') await deps.deliveries.recordDigestSent(record.postId, record.members, now);
   } catch (err) {
     throw new UnrecordedSendError(`${record.postId} is in the channel as ${messageId} but could not be recorded: ${errorText(err)}`, { cause: err });
   }
-  return { kind: 'sent', postId: record.postId, messageId, via, note };
+  return { kind: 'sent', postId: record.postId, messageId, via, note, members: record.members.length };
 }
 
 /** When more feed posts wait for the channel than its threshold, the oldest go out as one digest. */
@@ -208,7 +212,9 @@ async function composeDigest(channelId: string, settings: ChannelSettings, deps:
     (r): r is DeliveryRecord => r !== null && r.state === 'queued' && !(r.retryAt !== null && Date.parse(r.retryAt) > now.getTime()),
   );
   if (records.length <= settings.digestThreshold) return null;
-  const { text, included } = formatDigest(records.map(asDigestItem), settings.format);
+  // The oldest stories by published date: every post of one poll was queued at the same moment.
+  records.sort((a, b) => storyTime(a) - storyTime(b) || a.createdAt.localeCompare(b.createdAt));
+  const { text, included } = formatDigest(records.map(asDigestItem), settings.format, settings.digestHeading);
   const memberIds = records.slice(0, included).map((r) => r.postId);
   // One record per try: a digest that failed is given up, and a later one (even of the same posts) is new.
   const digestId = `d-${createHash('sha256').update(`${now.toISOString()}\n${memberIds.join('\n')}`).digest('hex').slice(0, 40)}`;
@@ -224,6 +230,9 @@ async function composeDigest(channelId: string, settings: ChannelSettings, deps:
   );
   return deps.deliveries.get(digestId);
 }
+
+/** When the story happened: its published date, else when the poller first saw it. */
+const storyTime = (record: DeliveryRecord): number => Date.parse(record.publishedAt ?? record.firstSeenAt ?? record.createdAt) || 0;
 
 function asDigestItem(record: DeliveryRecord): FeedItem {
   return { key: record.itemKey ?? record.postId, link: record.link, canonicalLink: record.link, title: record.title, text: '', bodyHtml: '', publishedAt: null, author: null, categories: [], imageUrl: null };
@@ -249,7 +258,7 @@ async function recordOf(job: PostJob, deps: PublishDeps): Promise<DeliveryRecord
 export function deliveryOf(job: PostJob) {
   return job.kind === 'manual'
     ? { postId: job.postId, kind: 'manual' as const, channelId: job.channelId, feedId: null, itemKey: null, link: null, title: job.text.split('\n')[0]?.slice(0, 120) ?? '', firstSeenAt: null, text: job.text, imageUrl: job.imageUrl }
-    : { postId: job.postId, kind: 'feed' as const, channelId: job.channelId, feedId: job.feedId, itemKey: job.item.key, link: job.item.link, title: job.item.title, firstSeenAt: job.firstSeenAt };
+    : { postId: job.postId, kind: 'feed' as const, channelId: job.channelId, feedId: job.feedId, itemKey: job.item.key, link: job.item.link, title: job.item.title, firstSeenAt: job.firstSeenAt, publishedAt: job.item.publishedAt };
 }
 
 function waitFor(deps: PublishDeps, ms: number, reason: string): PublishOutcome {

@@ -7,6 +7,8 @@ export interface ChannelSettings {
   readonly format: PostFormat;
   readonly images: boolean;
   readonly digestThreshold: number;
+  /** The digest's heading, "{count}" standing for its number of stories; absent = "*N new stories*". */
+  readonly digestHeading?: string | undefined;
   readonly quietHours: string | 0;
 }
 
@@ -36,11 +38,21 @@ export interface Attempt {
   readonly last: boolean;
 }
 
+/** A message went out: `postId` is the post or digest sent, `members` how many feed posts a digest carried (0 for a post). */
+export interface SentOutcome {
+  readonly kind: 'sent';
+  readonly postId: string;
+  readonly messageId: string;
+  readonly via: 'post' | 'digest' | 'reconciled';
+  readonly note: string | null;
+  readonly members: number;
+}
+
 export type PublishOutcome =
-  | { readonly kind: 'sent'; readonly postId: string; readonly messageId: string; readonly via: 'post' | 'digest' | 'reconciled'; readonly note: string | null }
+  | SentOutcome
   /** Already final (sent, skipped, failed): nothing to do. */
   | { readonly kind: 'done'; readonly state: DeliveryRecord['state'] }
   /** Nothing can be done for this post before `until` (pacing, quiet hours, not ready, paused, the lock is busy). */
-  | { readonly kind: 'wait'; readonly until: Date; readonly reason: string }
+  | { readonly kind: 'wait'; readonly until: Date; readonly reason: string; readonly published?: SentOutcome | undefined }
   /** The attempt failed and is recorded: tried again at `retryAt`, or never (null: failed for good). */
   | { readonly kind: 'failed'; readonly error: unknown; readonly retryAt: Date | null };

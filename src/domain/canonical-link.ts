@@ -33,9 +33,10 @@ const isRoutingFragment = (hash: string): boolean => hash.startsWith('#!') || ha
  * The canonical form of an absolute URL: lower-case scheme and host (the URL parser does that),
  * no default port, no fragment, no tracking parameters, remaining parameters sorted by name
  * (stable for repeated names). Parameters keep their original encoding and the path keeps its case.
- * Never throws: a string that is not an absolute URL comes back trimmed.
+ * Never throws: a string that is not an absolute URL comes back trimmed. `keepFragment` keeps any
+ * fragment: for a feed whose items are fragments of one page (Scripting News), the fragment is the article.
  */
-export function canonicalLink(url: string): string {
+export function canonicalLink(url: string, options: { readonly keepFragment?: boolean } = {}): string {
   const trimmed = url.trim();
   let u: URL;
   try {
@@ -51,7 +52,7 @@ export function canonicalLink(url: string): string {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.index - b.index))
     .map((x) => x.p);
   u.search = '';
-  if (!isRoutingFragment(u.hash)) u.hash = '';
+  if (!options.keepFragment && !isRoutingFragment(u.hash)) u.hash = '';
   const hash = u.hash;
   u.hash = '';
   // Built by hand: assigning `search` would re-encode the parameters.

@@ -50,12 +50,15 @@ export interface RawMedia {
   readonly medium?: string | undefined;
   readonly type?: string | undefined;
   readonly width?: number | undefined;
+  readonly height?: number | undefined;
 }
 
 export interface RawFeedItem {
   /** RSS guid or Atom id. */
   readonly guid?: string | undefined;
   readonly link?: string | undefined;
+  /** feedburner:origLink: the publisher's own link when <link> goes through FeedBurner's proxy. */
+  readonly origLink?: string | undefined;
   readonly title?: string | undefined;
   /** content:encoded or Atom content (HTML). */
   readonly contentHtml?: string | undefined;

@@ -112,8 +112,9 @@ function largestFitting(max: number, fits: (n: number) => boolean): number {
 /**
  * The post for one item. Feed text is made inert for WhatsApp markup (the template's own markup
  * works; the link is never touched). Over `maxPostLength`, the summary shrinks first (fewer
- * sentences, then a word-cut one), then the title; the link is never cut. Only a link longer than
- * the limit on its own can leave the post over it.
+ * sentences, then a word-cut one), then the title, then the template's own text goes. The result is
+ * never over the limit: the link alone when nothing else fits, and a link longer than the limit (which
+ * the poller never queues: `link-too-long`) cut like text.
  */
 export function formatPost(item: FeedItem, format: PostFormat): string {
   // Escaping keeps lengths (one look-alike per marker), so it can come before the cutting.
@@ -144,7 +145,8 @@ export function formatPost(item: FeedItem, format: PostFormat): string {
     const titleBudget = largestFitting(title.length, (n) => withTitle(n).length <= max);
     if (titleBudget >= 0) return withTitle(titleBudget);
   }
-  return render(format.template, { ...extrasGone, title: '' });
+  const link = item.link ?? '';
+  return link.length <= max ? link : cutAtWord(link, max);
 }
 
 // ---------------------------------------------------------------------------------------- digest
@@ -160,14 +162,15 @@ function digestEntry(title: string, link: string | null): string {
 const digestTitle = (item: FeedItem): string => escapeMarkup(item.title !== '' ? item.title : cutAtWord(item.text.split('\n')[0] ?? '', 100));
 
 /**
- * Several items as one post: a heading (default "*N new stories*"), then each item's title and
- * link, a blank line between items. Takes items in input order while the text stays within
- * `maxPostLength`, always at least one (its title cut to fit if need be); `included` says how many.
+ * Several items as one post: a heading (the channel's `digestHeading`, "{count}" standing for the number
+ * of stories; default "*N new stories*"), then each item's title and link, a blank line between items.
+ * Takes items in input order while the text stays within `maxPostLength`, always at least one (its
+ * title cut to fit if need be); `included` says how many.
  */
 export function formatDigest(items: readonly FeedItem[], format: PostFormat, heading?: string): { text: string; included: number } {
   const first = items[0];
   if (first === undefined) return { text: '', included: 0 };
-  const head = (n: number): string => heading ?? defaultHeading(n);
+  const head = (n: number): string => (heading === undefined ? defaultHeading(n) : heading.replaceAll('{count}', String(n)));
   const entries = items.map((item) => digestEntry(digestTitle(item), item.link));
   const max = format.maxPostLength;
 

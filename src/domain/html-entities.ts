@@ -119,10 +119,11 @@ function isKnownRef(ref: string): boolean {
 
 /**
  * Decodes HTML character references. Invalid code points are dropped (never U+FFFD); unknown names
- * are left as written. Double-escaped references (`&amp;#8217;`, `&amp;quot;`) are decoded through:
+ * are left as written, or with `dropUnknown` (text, not attributes) dropped when they end in `;`:
+ * `&e;` is a CMS's mistake no reader should see, while `AT&T` stays. Double-escaped references (`&amp;#8217;`, `&amp;quot;`) are decoded through:
  * CMSes escape titles twice often enough that a literal "&#8217;" is never what the author meant.
  */
-export function decodeEntities(s: string): string {
+export function decodeEntities(s: string, options: { readonly dropUnknown?: boolean } = {}): string {
   if (!s.includes('&')) return s;
   let text = s;
   // Bounded: each round peels one level of escaping.
@@ -137,7 +138,7 @@ export function decodeEntities(s: string): string {
       if (dec !== undefined) return fromCodePoint(dec.length > 7 ? Infinity : Number(dec));
       if (hex !== undefined) return fromCodePoint(hex.length > 6 ? Infinity : parseInt(hex, 16));
       const value = NAMED_ENTITIES.get(name!);
-      if (value === undefined) return m;
+      if (value === undefined) return options.dropUnknown && semi === ';' ? '' : m;
       if (semi === ';') return value;
       // Without `;` only legacy names, and never inside a query string (`?a=1&copy=2`).
       return LEGACY_NO_SEMICOLON.has(name!) && text.charAt(offset + m.length) !== '=' ? value : m;

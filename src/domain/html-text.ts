@@ -4,6 +4,7 @@
  * need text, <img> sources and URL attributes.
  */
 import { decodeEntities } from './html-entities.js';
+import { declaredPixels, isDecorativeImage, isEmojiImage } from './image-choice.js';
 
 // Decoding lives with the entity table; it is part of this module's API.
 export { decodeEntities };
@@ -163,7 +164,8 @@ const CELL = new Set(['td', 'th']);
 export function htmlToText(html: string): string {
   const parts: string[] = [];
   for (const t of scan(stripCdataMarkers(html), TEXT_DROPPED)) {
-    if (t.kind === 'text') parts.push(decodeEntities(t.text).replace(/\s+/g, ' '));
+    if (t.kind === 'text') parts.push(decodeEntities(t.text, { dropUnknown: true }).replace(/\s+/g, ' '));
+    else if (t.name === 'img' && !t.closing) parts.push(emojiAlt(t));
     else if (BLOCK.has(t.name)) parts.push('\n');
     else if (CELL.has(t.name)) parts.push(' ');
   }
@@ -173,6 +175,12 @@ export function htmlToText(html: string): string {
     .map((line) => line.replace(/\s+/g, ' ').trim())
     .filter((line) => line !== '')
     .join('\n');
+}
+
+/** An emoji drawn as an image (WordPress, Twemoji) keeps its character in the text: its alt. */
+function emojiAlt(tag: Tag): string {
+  const src = attrValue(tag, 'src') ?? '';
+  return isEmojiImage({ url: src, className: attrValue(tag, 'class') }) ? (attrValue(tag, 'alt') ?? '') : '';
 }
 
 /** One line of plain text, for titles, names and categories. */
@@ -195,8 +203,6 @@ const TRACKING_IMAGE = [
   /\/(?:__utm|b|spacer|blank)\.gif(?:[?#]|$)/i,
 ];
 
-const isTiny = (v: string | undefined): boolean => v !== undefined && /^[01](?:px)?$/i.test(v);
-
 /** First URL of a srcset ("a.jpg 300w, b.jpg 768w" → "a.jpg"). URLs may themselves contain commas. */
 function firstSrcsetUrl(srcset: string | undefined): string | undefined {
   const url = srcset?.trim().split(/\s+/)[0]?.replace(/,+$/, '');
@@ -205,12 +211,13 @@ function firstSrcsetUrl(srcset: string | undefined): string | undefined {
 
 /**
  * The first real `<img>` source (src, else srcset's first candidate, else lazy-load attributes),
- * as written: not resolved. Skips tracking pixels and `data:` placeholders.
+ * as written: not resolved. Skips tracking pixels, `data:` placeholders and decoration (emoji, avatars,
+ * icons, anything declared under 200 px: image-choice.ts).
  */
 export function firstImageSrc(html: string): string | null {
   for (const t of scan(stripCdataMarkers(html), CODE_ONLY)) {
     if (t.kind !== 'tag' || t.closing || t.name !== 'img') continue;
-    if (isTiny(attrValue(t, 'width')) || isTiny(attrValue(t, 'height'))) continue;
+    const declared = { className: attrValue(t, 'class'), width: declaredPixels(attrValue(t, 'width')), height: declaredPixels(attrValue(t, 'height')) };
     const candidates = [
       attrValue(t, 'src'),
       firstSrcsetUrl(attrValue(t, 'srcset')),
@@ -219,7 +226,7 @@ export function firstImageSrc(html: string): string | null {
       firstSrcsetUrl(attrValue(t, 'data-srcset')),
     ];
     const src = candidates.find((c) => c !== undefined && c !== '' && !/^data:/i.test(c));
-    if (src !== undefined && !TRACKING_IMAGE.some((re) => re.test(src))) return src;
+    if (src !== undefined && !TRACKING_IMAGE.some((re) => re.test(src)) && !isDecorativeImage({ url: src, ...declared })) return src;
   }
   return null;
 }

@@ -4,6 +4,8 @@ export type ItemDecisionKind =
   | 'duplicate' // the channel already saw this item or its link (maybe via another feed)
   | 'filtered' // an include/exclude keyword rule said no
   | 'too-old' // published before the feed's maxAgeHours window
+  | 'link-too-long' // its link alone would not fit in a post of the channel (or passes MAX_LINK_LENGTH)
+  | 'guid-reused' // its guid was already used by an item with a different link: posted (or not) as a new article, and said so
   | 'baseline'; // present at the feed's first poll; the first-run policy says not to post it
 
 export interface ItemDecision {

@@ -4,6 +4,7 @@
  */
 import { canonicalLink, resolveUrl } from './canonical-link.js';
 import type { FeedDocument, FeedItem, RawFeed, RawFeedItem, RawMedia } from './feed-item.js';
+import { isDecorativeImage } from './image-choice.js';
 import { firstImageSrc, htmlToText, mapUrlAttributes, toPlainLine } from './html-text.js';
 import { identityKey, itemKey } from './item-key.js';
 import { parseFeedDate } from './parse-date.js';
@@ -32,23 +33,24 @@ function isImageEnclosure(m: RawMedia, url: string): boolean {
   return type.startsWith('image/') || (!/^(?:audio|video|text)\//.test(type) && hasImageExtension(url));
 }
 
-/** The widest resolvable candidate; the first wins ties (and when no widths are given). */
+/** The widest resolvable candidate that is a picture, not decoration; the first wins ties (and when no widths are given). */
 function widest(media: readonly RawMedia[] | undefined, base: string | null, accept: (m: RawMedia, url: string) => boolean): string | null {
   let best: { url: string; width: number } | null = null;
   for (const m of media ?? []) {
     const url = resolveUrl(m.url, base);
-    if (url === null || !accept(m, url)) continue;
+    if (url === null || !accept(m, url) || isDecorativeImage({ url, width: m.width, height: m.height })) continue;
     const width = m.width !== undefined && Number.isFinite(m.width) ? m.width : 0;
     if (best === null || width > best.width) best = { url, width };
   }
   return best?.url ?? null;
 }
 
+/** media:content, thumbnails and enclosures (sized by the publisher for sharing) before the body's inline images. */
 function bestImage(item: RawFeedItem, base: string | null): string | null {
   const first = (media: readonly RawMedia[] | undefined, accept: (m: RawMedia, url: string) => boolean): string | null => {
     for (const m of media ?? []) {
       const url = resolveUrl(m.url, base);
-      if (url !== null && accept(m, url)) return url;
+      if (url !== null && accept(m, url) && !isDecorativeImage({ url, width: m.width, height: m.height })) return url;
     }
     return null;
   };
@@ -122,6 +124,8 @@ export interface FeedListing {
   readonly title: string;
   readonly link: string | null;
   readonly items: readonly ListedItem[];
+  /** Items dropped because an earlier item of the feed has their guid but another link: recorded, never silent. */
+  readonly guidReused: readonly ListedItem[];
 }
 
 const titleAndDate = (item: RawFeedItem, now: Date): Pick<FeedItem, 'title' | 'publishedAt'> => ({
@@ -131,7 +135,8 @@ const titleAndDate = (item: RawFeedItem, now: Date): Pick<FeedItem, 'title' | 'p
 
 function listItem(raw: RawFeed, item: RawFeedItem, feedBase: string | null, now: Date): ListedItem {
   const base = withBase(item.xmlBase, feedBase);
-  let link = resolveUrl(item.link, base);
+  // FeedBurner proxies <link>; the publisher's own link is in feedburner:origLink.
+  let link = resolveUrl(item.origLink, base) ?? resolveUrl(item.link, base);
   // RSS guids are permalinks by default; when the <link> is missing an http(s) guid is the best link there is.
   if (link === null && raw.format !== 'atom' && item.guid !== undefined && /^\s*https?:\/\//i.test(item.guid)) {
     link = resolveUrl(item.guid, null);
@@ -171,24 +176,53 @@ export function completeItem(described: DescribedItem): FeedItem {
  * Lists a parsed feed. Relative links resolve against item xml:base → feed xml:base → the feed's own
  * link → `feedUrl`; a `feedUrl` that is a local path contributes no base, so only links that are
  * already absolute http(s) survive. Items that repeat an earlier item's key or canonical link are
- * dropped (first one wins). `now` anchors two-digit years in dates. A poll lists every item but
- * describes and completes only the new ones: most of a feed was seen before.
+ * dropped (first one wins), except that items with distinct guids whose links differ only by fragment
+ * are distinct articles (one page of many posts, Scripting News style): their fragment is kept in the
+ * canonical link. `now` anchors two-digit years in dates. A poll lists every item but describes and
+ * completes only the new ones: most of a feed was seen before.
  */
 export function listFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedListing {
   const documentBase = resolveUrl(feedUrl, null);
   const feedLink = resolveUrl(raw.link, withBase(raw.xmlBase, documentBase));
   const feedBase = withBase(raw.xmlBase, feedLink ?? documentBase);
   const items: ListedItem[] = [];
-  const seenKeys = new Set<string>();
+  const guidReused: ListedItem[] = [];
+  const linkByKey = new Map<string, string | null>();
   const seenLinks = new Set<string>();
-  for (const rawItem of raw.items) {
-    const item = listItem(raw, rawItem, feedBase, now);
-    if (seenKeys.has(item.key) || (item.canonicalLink !== null && seenLinks.has(item.canonicalLink))) continue;
-    seenKeys.add(item.key);
+  for (const item of keepFragmentsWhereDistinct(raw.items.map((rawItem) => listItem(raw, rawItem, feedBase, now)))) {
+    if (linkByKey.has(item.key)) {
+      if (linkByKey.get(item.key) !== item.canonicalLink) guidReused.push(item);
+      continue;
+    }
+    if (item.canonicalLink !== null && seenLinks.has(item.canonicalLink)) continue;
+    linkByKey.set(item.key, item.canonicalLink);
     if (item.canonicalLink !== null) seenLinks.add(item.canonicalLink);
     items.push(item);
   }
-  return { title: toPlainLine(raw.title ?? ''), link: feedLink, items };
+  return { title: toPlainLine(raw.title ?? ''), link: feedLink, items, guidReused };
+}
+
+/**
+ * Items sharing a canonical link but each with its own guid and its own link (they differ by fragment)
+ * get the fragment back in their canonical link: the feed says they are different articles. Without
+ * distinct guids the fragment still means nothing (`#comments`, `#more-123`). A guid that is the link
+ * with its fragment says the same for an item alone.
+ */
+function keepFragmentsWhereDistinct(items: readonly ListedItem[]): ListedItem[] {
+  const byLink = new Map<string, ListedItem[]>();
+  for (const item of items) {
+    if (item.canonicalLink === null || item.link === null || !item.link.includes('#')) continue;
+    byLink.set(item.canonicalLink, [...(byLink.get(item.canonicalLink) ?? []), item]);
+  }
+  const distinct = new Set<ListedItem>();
+  for (const group of byLink.values()) {
+    const guids = new Set(group.map((i) => i.key));
+    const links = new Set(group.map((i) => i.link));
+    const allDistinct = group.length > 1 && group.every((i) => i.key.startsWith('guid:')) && guids.size === group.length && links.size === group.length;
+    // A guid that is the link itself, fragment and all (Scripting News), says so even for an item alone.
+    for (const item of group) if (allDistinct || item.key === `guid:${item.link}`) distinct.add(item);
+  }
+  return items.map((item) => (distinct.has(item) && item.link !== null ? { ...item, canonicalLink: canonicalLink(item.link, { keepFragment: true }) } : item));
 }
 
 /** Lists, describes and completes every item: for preview, explain and anything that shows the whole feed. */

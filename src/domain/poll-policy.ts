@@ -8,24 +8,44 @@ import type { FeedItem } from './feed-item.js';
 
 export type FirstRunPolicy = 'baseline' | 'all' | { readonly latest: number };
 
-/** On a feed's first successful poll: which items may be posted, and which are only remembered. */
+/** On a feed's first successful poll: which items may be posted (in posting order, oldest first), and which are only remembered. */
 export function splitFirstRun<T extends Pick<FeedItem, 'publishedAt'>>(
   items: readonly T[],
   policy: FirstRunPolicy,
 ): { post: T[]; baseline: T[] } {
-  if (policy === 'all') return { post: [...items], baseline: [] };
+  if (policy === 'all') return { post: sortOldestFirst(items), baseline: [] };
   const latest = policy === 'baseline' ? 0 : policy.latest;
   const newestFirst = sortNewestFirst(items);
   const post = new Set(newestFirst.slice(0, latest));
-  return { post: items.filter((i) => post.has(i)), baseline: items.filter((i) => !post.has(i)) };
+  return { post: sortOldestFirst(items.filter((i) => post.has(i))), baseline: items.filter((i) => !post.has(i)) };
 }
 
-/** Newest first by publishedAt; undated items keep their feed position (feeds list newest first). */
+/**
+ * Posting order: oldest first by publishedAt, so the channel's latest message is the latest article.
+ * Equal dates keep feed order; an undated item keeps its exact feed position (dated items are sorted
+ * into the other positions), since nothing says where else it belongs.
+ */
+export function sortOldestFirst<T extends Pick<FeedItem, 'publishedAt'>>(items: readonly T[]): T[] {
+  return sortKeepingUndated(items, (a, b) => a - b);
+}
+
+/** Newest first by publishedAt; an undated item keeps its feed position (feeds list newest first). */
 export function sortNewestFirst<T extends Pick<FeedItem, 'publishedAt'>>(items: readonly T[]): T[] {
-  return items
-    .map((item, index) => ({ item, index, time: item.publishedAt ? Date.parse(item.publishedAt) : null }))
-    .sort((a, b) => (a.time !== null && b.time !== null && a.time !== b.time ? b.time - a.time : a.index - b.index))
-    .map((x) => x.item);
+  return sortKeepingUndated(items, (a, b) => b - a);
+}
+
+/** Dated items sorted (stable) into the positions dated items held; undated ones stay where they were. */
+function sortKeepingUndated<T extends Pick<FeedItem, 'publishedAt'>>(items: readonly T[], byTime: (a: number, b: number) => number): T[] {
+  const timeOf = (item: T): number | null => {
+    const time = item.publishedAt ? Date.parse(item.publishedAt) : NaN;
+    return Number.isNaN(time) ? null : time;
+  };
+  const dated = items
+    .map((item, index) => ({ item, index, time: timeOf(item) }))
+    .filter((x): x is { item: T; index: number; time: number } => x.time !== null)
+    .sort((a, b) => byTime(a.time, b.time) || a.index - b.index);
+  let next = 0;
+  return items.map((item) => (timeOf(item) === null ? item : dated[next++]!.item));
 }
 
 export interface ItemRules {
@@ -63,6 +83,16 @@ function searchableText(item: FeedItem): string {
 /** Case- and accent-insensitive form for keyword matching ("Résumé" matches "resume"). */
 function fold(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
+}
+
+/** Longer links are not articles anyone can open from a phone (a 100 KB link was seen): never posted. */
+export const MAX_LINK_LENGTH = 2000;
+
+/** Null when the item's link fits in a post; otherwise the reason it is not posted. `limit` is the channel's. */
+export function judgeLink(item: Pick<FeedItem, 'link'>, limit: number): { decision: 'link-too-long'; reason: string } | null {
+  const length = item.link?.length ?? 0;
+  const max = Math.min(limit, MAX_LINK_LENGTH);
+  return length > max ? { decision: 'link-too-long', reason: `its link is ${length} characters, longer than the ${max} a post can carry` } : null;
 }
 
 const BACKOFF_BASE_MS = 60_000;

@@ -109,11 +109,19 @@ export function summarySentences(item: FeedItem, boilerplate: readonly string[],
   let paragraphs = clean(htmlToText(stripElements(item.bodyHtml)).split('\n')).filter(looksLikeProse);
   if (paragraphs.length === 0) paragraphs = clean(item.text.split('\n'));
   if (paragraphs[0] !== undefined && sameText(paragraphs[0], item.title)) paragraphs = paragraphs.slice(1);
+  const last = paragraphs.length - 1;
+  // Prose that stops without a full stop stopped where the feed cut it ("… in the middle of a wo"): say so.
+  if (last >= 0 && !ENDS_CLAUSE.test(paragraphs[last]!) && paragraphs[last]!.split(/\s+/).length >= 8) paragraphs[last] = `${paragraphs[last]!.replace(/[\s,;–—-]+$/u, '')}${ELLIPSIS}`;
   const sentences: string[] = [];
+  const seen = new Set<string>();
   let length = 0;
   for (const paragraph of paragraphs) {
     if (length > enough) break;
     for (const s of splitSentences(paragraph)) {
+      // A sentence the item repeats (a CMS glitch, eight times over) is quoted once.
+      const folded = s.toLocaleLowerCase('en');
+      if (seen.has(folded)) continue;
+      seen.add(folded);
       sentences.push(s);
       length += s.length + 1;
     }

@@ -1,8 +1,8 @@
 /**
  * Keeping feed text from turning into WhatsApp formatting. WhatsApp reads *bold*, _italic_,
- * ~strike~ and `mono`/```mono``` from plain characters, so a headline like "*Breaking*" or
- * "snake_case_name" would bold or italicise part of the post, or unbalance the template's own
- * `*{title}*`.
+ * ~strike~ and `mono`/```mono``` from plain characters at word boundaries, so a headline like
+ * "*Breaking*" would bold part of the post, or unbalance the template's own `*{title}*`. Markers
+ * inside words ("snake_case_name", "2*3*4") are left as written: WhatsApp does not format them.
  */
 
 /**
@@ -21,9 +21,28 @@ const LOOK_ALIKES: ReadonlyMap<string, string> = new Map([
 /** URLs inside feed text are left alone: an underscore swapped inside one would break the link. */
 const URL_OR_MARKER = /\b(?:https?:\/\/|www\.)[^\s<>"]+|[*_~`]/giu;
 
-/** Feed text made inert for WhatsApp markup (URLs within it kept exactly). */
+/** Letters, marks and digits: a marker between two of them ("snake_case", "2*3*4") never formats. */
+const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
+const isWordChar = (c: string | undefined): boolean => c !== undefined && WORD_CHAR.test(c);
+const isSpace = (c: string | undefined): boolean => c === undefined || /\s/u.test(c);
+
+/**
+ * WhatsApp formats only markers at word boundaries: an opening one after a space, punctuation or the
+ * start and before a non-space; a closing one after a non-space and before a space, punctuation or
+ * the end. Feed text sits inside a template's own markup (`*{title}*`), so a marker in such a position
+ * is neutralised even without a partner in the field: it could pair with the template's.
+ */
+function couldFormat(text: string, at: number): boolean {
+  const before = text[at - 1];
+  const after = text[at + 1];
+  const opens = !isWordChar(before) && !isSpace(after);
+  const closes = !isSpace(before) && !isWordChar(after);
+  return opens || closes;
+}
+
+/** Feed text made inert for WhatsApp markup where WhatsApp would format (URLs within it kept exactly). */
 export function escapeMarkup(text: string): string {
-  return text.replace(URL_OR_MARKER, (m) => LOOK_ALIKES.get(m) ?? m);
+  return text.replace(URL_OR_MARKER, (m: string, offset: number) => (m.length === 1 && couldFormat(text, offset) ? (LOOK_ALIKES.get(m) ?? m) : m));
 }
 
 /**

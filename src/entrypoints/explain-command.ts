@@ -25,7 +25,8 @@ export async function runExplain(
   }
   for (const r of found.deliveries) {
     const detail = r.state === 'sent' ? `message ${r.messageId ?? '?'} at ${r.updatedAt}` : r.lastError ? `last error: ${r.lastError}` : `since ${r.updatedAt}`;
-    write(`  post ${r.postId} → channel ${r.channelId}: ${r.state}, ${detail}${r.note ? ` (${r.note})` : ''}`);
+    const inDigest = r.digestId && r.kind !== 'digest' ? `, in digest ${r.digestId}` : '';
+    write(`  post ${r.postId} → channel ${r.channelId}: ${r.state}, ${detail}${inDigest}${r.note ? ` (${r.note})` : ''}`);
   }
   return true;
 }

@@ -14,7 +14,7 @@
  */
 import { DelayedError, RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { errorText } from '../app/record-failed-send.js';
-import { publishPost, type PublishDeps, type PublishOutcome } from '../app/publish-post.js';
+import { publishPost, type PublishDeps, type PublishOutcome, type SentOutcome } from '../app/publish-post.js';
 import { doublingDelayMs, postRetryDelayMs } from '../domain/backoff.js';
 import { PublishRateLimitedError, UnrecordedSendError } from '../domain/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -74,12 +74,12 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     const post = job.data;
     switch (outcome.kind) {
       case 'sent':
-        options.metrics?.postFinished(post.channelId, 'sent', Date.now() - ctx.started, itemToPostMs(post, deps));
-        ctx.postLog.info({ messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, note: outcome.note ?? undefined }, outcome.via === 'digest' ? 'digest published' : 'post published');
+        published(outcome, post, ctx);
         return { messageId: outcome.messageId };
       case 'done':
         return { state: outcome.state };
       case 'wait':
+        if (outcome.published) published(outcome.published, post, ctx);
         ctx.postLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
         return delay(job, token, outcome.until.getTime());
       case 'failed': {
@@ -99,6 +99,14 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
         throw error instanceof Error ? error : new Error(errorText(error));
       }
     }
+  };
+
+  /** One channel message, a digest too: one log line and one `sent` in the metrics; a digest's members are counted apart. */
+  const published = (outcome: SentOutcome, post: PostJob, ctx: { started: number; postLog: Logger }): void => {
+    options.metrics?.postFinished(post.channelId, 'sent', Date.now() - ctx.started, itemToPostMs(post, deps));
+    if (outcome.members > 0) options.metrics?.digestMembersSent?.(post.channelId, outcome.members);
+    const fields = { messageId: outcome.messageId, via: outcome.via, sentPostId: outcome.postId, members: outcome.members || undefined, note: outcome.note ?? undefined };
+    ctx.postLog.info(fields, outcome.members > 0 ? 'digest published' : 'post published');
   };
 
   // WhatsApp limits the account, so the whole queue waits (BullMQ's manual rate limit).

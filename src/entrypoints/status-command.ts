@@ -23,5 +23,6 @@ export function printStatus(report: OpsStatus, json: boolean, write: (line: stri
   printTable(['id', 'state'], report.channels.map((c) => [c.channelId, c.pausedSince ? `paused since ${c.pausedSince}` : 'posting']), write);
   write('');
   write(`DELIVERIES  ${Object.entries(report.deliveries).map(([k, v]) => `${k} ${v}`).join('  ')}`);
+  write(`SENT        ${report.sent.messages} channel messages (a digest is one), ${report.sent.items} items`);
   write(`QUEUE RUNS  ${Object.entries(report.queue).map(([k, v]) => `${k} ${v}`).join('  ')}`);
 }

@@ -34,12 +34,18 @@ export interface WhatsAppCommandsOptions {
   readonly storeImage?: ((image: PostImage) => Promise<string>) | undefined;
   /** IANA zone for the times in replies (default: the process's). */
   readonly timeZone?: string | undefined;
+  /** The clock a `!post` preview expires by (default: the system's). */
+  readonly now?: (() => Date) | undefined;
 }
+
+/** A `!post` goes out only when its author confirms the preview with `!yes` within this long. */
+export const CONFIRM_WITHIN_MS = 5 * 60_000;
 
 type Command = (arg: string, message: IncomingMessage) => Promise<string>;
 
 export const COMMANDS_HELP = [
-  '!post <text> - queue a post (attach an image to post it too)',
+  '!post <text> - preview a post (attach an image to post it too); !yes within 5 minutes queues it',
+  '!cancel <post-id> - drop a post that has not gone out; !cancel alone drops your preview',
   '!status - publisher, queue, feeds, paused channels',
   '!pause [channel] / !resume [channel] - all channels when none is named',
   '!last - the last 5 posts',
@@ -57,12 +63,18 @@ export function startWhatsAppCommands(options: WhatsAppCommandsOptions): { stop(
   const commands = new Map<string, Command>([
     ['help', () => Promise.resolve(COMMANDS_HELP)],
     ['post', post],
+    ['yes', confirm],
+    ['cancel', cancel],
     ['status', async () => formatStatus(await ops.status())],
     ['pause', async (arg) => adminResult(await ops.pause(firstWord(arg)))],
     ['resume', async (arg) => adminResult(await ops.resume(firstWord(arg)))],
     ['last', async () => formatLast(await ops.deliveries({ limit: 5 }), hhmm)],
     ['explain', explain],
   ]);
+
+  const now = options.now ?? (() => new Date());
+  /** Each admin's post waiting for `!yes`: one at a time, the latest `!post` replacing an earlier one. */
+  const previews = new Map<string, { readonly text: string; readonly imageUrl: string | undefined; readonly expiresAt: number }>();
 
   async function post(text: string, message: IncomingMessage): Promise<string> {
     if (text === '') return 'usage: !post <text> (attach an image to post it too)';
@@ -74,8 +86,28 @@ export function startWhatsAppCommands(options: WhatsAppCommandsOptions): { stop(
       if (!image) return 'failed: WhatsApp no longer has the image; send it again';
       imageUrl = await options.storeImage(image);
     }
-    const job = await ops.createPost({ text, imageUrl });
-    return `queued ${job.postId} for ${job.channelId}${imageUrl ? ' with the image' : ''}`;
+    // The rules every door shares: refused now, not after the admin said yes.
+    const problems = await ops.checkPost({ text, imageUrl }, { localImages: true });
+    if (problems.length > 0) throw new InvalidPostError(problems);
+    previews.set(digits(message.from), { text, imageUrl, expiresAt: now().getTime() + CONFIRM_WITHIN_MS });
+    const channel = ops.channelIds()[0] ?? '';
+    return [`preview for ${channel}${imageUrl ? ', with the image as its caption' : ''}:`, '', text.trim(), '', 'send !yes within 5 minutes to post it, or !cancel to drop it'].join('\n');
+  }
+
+  async function confirm(_arg: string, message: IncomingMessage): Promise<string> {
+    const from = digits(message.from);
+    const preview = previews.get(from);
+    previews.delete(from);
+    if (!preview) return 'nothing to confirm: send !post <text> first';
+    if (preview.expiresAt < now().getTime()) return 'the preview expired (5 minutes): send !post again';
+    const job = await ops.createPost({ text: preview.text, imageUrl: preview.imageUrl }, { localImages: true });
+    return `queued ${job.postId} for ${job.channelId}${preview.imageUrl ? ' with the image' : ''}`;
+  }
+
+  async function cancel(arg: string, message: IncomingMessage): Promise<string> {
+    const postId = firstWord(arg);
+    if (postId) return adminResult(await ops.cancel(postId));
+    return previews.delete(digits(message.from)) ? 'dropped your preview; nothing was posted' : 'usage: !cancel <post-id> (or !cancel alone to drop your preview)';
   }
 
   async function explain(arg: string): Promise<string> {
@@ -156,7 +188,7 @@ export function formatExplanation(found: Explanation, ref: string, hhmm: (iso: s
 function deliveryOutcome(r: DeliveryRecord, hhmm: (iso: string) => string): string {
   switch (r.state) {
     case 'sent':
-      return `sent at ${hhmm(r.updatedAt)}${r.note ? ` (${cut(r.note, 60)})` : ''}`;
+      return `sent at ${hhmm(r.updatedAt)}${r.digestId && r.kind !== 'digest' ? ` in digest ${r.digestId}` : ''}${r.note ? ` (${cut(r.note, 60)})` : ''}`;
     case 'failed':
       return `failed${r.lastError ? `: ${cut(r.lastError, 80)}` : ''}`;
     case 'skipped':

@@ -84,6 +84,17 @@ describe('channelcast start', () => {
     expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  it('post: what the API rejects, the CLI rejects with exit 2, in the same words and all at once', () => {
+    const config = path.join(tmp, 'post.json');
+    writeFileSync(config, JSON.stringify({ feeds: [{ id: 'local', url: fixture('spin-style.xml'), channels: ['news'] }], channels: [{ id: 'news' }] }));
+    // Checked before Redis is opened: an unreachable Redis cannot hide a wrong post.
+    const env = { REDIS_URL: 'redis://127.0.0.1:1' };
+    const wrong = cli(['post', 'hi', '--image', 'ftp://x', '--at', '2020-01-01T00:00:00Z', '--config', config], env);
+    expect(wrong).toMatchObject({ code: 2, stdout: '', stderr: 'channelcast post: the image must be an http(s) URL, not "ftp://x"; the time 2020-01-01T00:00:00Z is in the past\n' });
+    const missing = cli(['post', 'hi', '--image', '/tmp/channelcast-no-such-image.png', '--config', config], env);
+    expect(missing).toMatchObject({ code: 2, stderr: 'channelcast post: no readable image file at /tmp/channelcast-no-such-image.png\n' });
+  });
+
   it('polls a feed into the queue, explains its decisions, and stops cleanly on SIGTERM', async () => {
     const prefix = uniquePrefix();
     const config = path.join(tmp, 'bot.json');

@@ -14,6 +14,7 @@ import { createFilePublisher } from '../../src/adapters/publishers/file-publishe
 import { createRedisDecisionLog } from '../../src/adapters/redis/redis-decision-log.js';
 import { createRedisFeedStateStore } from '../../src/adapters/redis/redis-feed-state-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
+import { checkPost, type ManualPostInput } from '../../src/app/manual-post.js';
 import { createOps, type Ops } from '../../src/app/ops.js';
 import { createDashboard, type Dashboard } from '../../src/entrypoints/http/dashboard/dashboard-plugin.js';
 import type { Publisher } from '../../src/ports.js';
@@ -204,10 +205,12 @@ describe.skipIf(chrome.skip !== undefined)('dashboard in a browser', () => {
     await phonePage.fill('#post-text', text);
     await expect(phonePage.locator('#post-count').textContent()).resolves.toBe(String(text.length));
     // A schedule is typed in the browser's local time (here UTC+5): dashboard.js sends the offset along.
-    await phonePage.fill('#post-at', '2030-01-02T10:30');
+    // Within a year (the rule every door shares): 30 days ahead, at 10:30 local.
+    const day = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    await phonePage.fill('#post-at', `${day}T10:30`);
     await submit(phonePage, 'Preview', '/posts/preview');
-    await expect(phonePage.locator('#preview-h + .chat + p').textContent()).resolves.toContain('2030-01-02 05:30 UTC');
-    await expect(phonePage.inputValue('#post-at')).resolves.toBe('2030-01-02T10:30');
+    await expect(phonePage.locator('#preview-h + .chat + p').textContent()).resolves.toContain(`${day} 05:30 UTC`);
+    await expect(phonePage.inputValue('#post-at')).resolves.toBe(`${day}T10:30`);
     await phonePage.screenshot({ path: path.join(shots, 'post-phone.png'), fullPage: true });
     await phone.close();
 
@@ -232,10 +235,11 @@ describe.skipIf(chrome.skip !== undefined)('dashboard in a browser', () => {
 // The edges a browser run does not reach, over fastify's inject (no Chromium needed).
 describe('dashboard login and CSRF over HTTP', () => {
   const stubOps = {
-    status: () => Promise.resolve({ feeds: [], channels: [{ channelId: 'news', pausedSince: null }], queue: {}, deliveries: {}, publisher: null }),
+    status: () => Promise.resolve({ feeds: [], channels: [{ channelId: 'news', pausedSince: null }], queue: {}, deliveries: {}, sent: { messages: 0, items: 0 }, publisher: null }),
     deliveries: () => Promise.resolve([]),
     delivery: () => Promise.resolve(null),
     link: () => null,
+    checkPost: (input: ManualPostInput) => checkPost(input, { clock: { now: () => new Date() }, channels: [{ id: 'news', maxPostLength: 1000 }] }),
   } as unknown as Ops;
 
   async function appWith(adminToken: string | undefined, options: { secureCookies?: boolean; now?: () => Date } = {}) {
@@ -276,6 +280,17 @@ describe('dashboard login and CSRF over HTTP', () => {
     expect((await app.inject({ method: 'GET', url: '/', headers: { cookie: `cc_session=${session.value}` } })).statusCode).toBe(200);
     now += 2 * 3_600_000 + 1;
     expect(dashboard.isAuthenticated(request)).toBe(false);
+    await app.close();
+  });
+
+  it('Preview refuses what the API and the CLI refuse, in the same words, every problem at once', async () => {
+    const { app } = await appWith(TOKEN);
+    const cookie = `cc_session=${(await login(app, TOKEN)).cookies.find((c) => c.name === 'cc_session')!.value}`;
+    const form = await app.inject({ method: 'GET', url: '/post', headers: { cookie } });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const preview = await app.inject({ method: 'POST', url: '/posts/preview', headers: { cookie }, payload: { text: ' ', imageUrl: 'ftp://x', _csrf: csrf } });
+    expect(preview.statusCode).toBe(400);
+    expect(preview.body).toContain('The post text is empty; the image must be an http(s) URL, not &quot;ftp://x&quot;.');
     await app.close();
   });
 

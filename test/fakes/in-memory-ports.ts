@@ -47,7 +47,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
     for (const d of deliveries) {
       if (this.records.has(d.postId)) continue;
       this.records.set(d.postId, {
-        text: null, imageUrl: null, members: [], attempts: 0,
+        text: null, imageUrl: null, members: [], attempts: 0, publishedAt: null,
         ...d,
         state: 'queued', retryAt: null, createdAt: stamp, updatedAt: stamp, history: [{ state: 'queued', at: stamp }],
         sendingAt: null, messageId: null, serverId: null, lastError: null, textHash: null, digestId: null, note: null, acks: [],
@@ -86,6 +86,20 @@ export class InMemoryDeliveryStore implements DeliveryStore {
 
   claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]> {
     return Promise.resolve(serverIds.map((id) => this.claims.get(`${channelId}:${id}`) ?? null));
+  }
+
+  private readonly digestsSent = new Set<string>();
+  private readonly inDigests = new Set<string>();
+
+  recordDigestSent(digestId: string, memberIds: readonly string[]): Promise<void> {
+    this.digestsSent.add(digestId);
+    for (const id of memberIds) this.inDigests.add(id);
+    return Promise.resolve();
+  }
+
+  countSent(): Promise<{ messages: number; items: number }> {
+    const sent = [...this.records.values()].filter((r) => r.state === 'sent').length;
+    return Promise.resolve({ messages: sent - this.inDigests.size, items: sent - this.digestsSent.size });
   }
 
   countByState(): Promise<Record<DeliveryState, number>> {

@@ -6,13 +6,13 @@ import { createRedisChannelPacer } from '../../src/adapters/redis/redis-channel-
 import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
 import { createRedisLease } from '../../src/adapters/redis/redis-lease.js';
-import type { ChannelSettings, PublishDeps } from '../../src/app/publish-post.js';
+import { deliveryOf, type ChannelSettings, type PublishDeps } from '../../src/app/publish-post.js';
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE } from '../../src/domain/format-post.js';
 import type { FeedItem } from '../../src/domain/feed-item.js';
 import type { PacingRules } from '../../src/domain/pacing.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
 import type { Job } from 'bullmq';
-import type { DeliveryStore, FeedPostJob, ImageFetcher, PostImage, PostJob, Publisher } from '../../src/ports.js';
+import type { DeliveryStore, FeedPostJob, ImageFetcher, Metrics, PostImage, PostJob, Publisher } from '../../src/ports.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 
 export { makeFeedItem } from './feed-items.js';
@@ -21,6 +21,7 @@ import { connectRedis, redisUrl } from './redis.js';
 export interface ChannelOptions {
   pacing?: Partial<PacingRules>;
   digestThreshold?: number;
+  digestHeading?: string;
   images?: boolean;
 }
 
@@ -53,6 +54,7 @@ export interface HarnessOptions {
   sendLockMs?: number;
   /** First retry after an error that is not the post's own (default 1 s). */
   troubleRetryMs?: number;
+  metrics?: Metrics;
 }
 
 // Any real publisher (e.g. the file publisher) may stand in for the fake. The FakePublisher overload
@@ -75,6 +77,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
       format: { template: DEFAULT_TEMPLATE, timezone: 'Asia/Karachi', summaryMaxChars: 400, maxPostLength: 1000, hashtags: false, boilerplate: DEFAULT_BOILERPLATE },
       images: c.images ?? true,
       digestThreshold: c.digestThreshold ?? 0,
+      digestHeading: c.digestHeading,
       quietHours: c.pacing?.quietHours ?? 0,
     };
   };
@@ -103,7 +106,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
     startWorker(concurrency = 1) {
       const worker = startPublishWorker({
         connection: { url: redisUrl() }, prefix, queueName: POSTS_QUEUE, deps, log: pino({ level: 'silent' }), concurrency, lockDurationMs: 2000,
-        onFailedForGood: options.onFailedForGood, troubleRetryMs: options.troubleRetryMs,
+        onFailedForGood: options.onFailedForGood, troubleRetryMs: options.troubleRetryMs, metrics: options.metrics,
       });
       workers.push(worker);
       return worker;
@@ -113,7 +116,7 @@ export function createWorkerHarness(prefix: string, options: HarnessOptions & { 
         kind: 'feed-item', postId: `p-${channelId}-${item.key.replace(/[^a-z0-9]/gi, '')}`, feedId: 'feed', channelId, item, firstSeenAt: clock.now().toISOString(),
       }));
       await queue.enqueueFeedPosts(jobs);
-      await deliveries.createQueued(jobs.map((j) => ({ postId: j.postId, kind: 'feed', channelId, feedId: 'feed', itemKey: j.item.key, link: j.item.link, title: j.item.title, firstSeenAt: j.firstSeenAt })), clock.now());
+      await deliveries.createQueued(jobs.map(deliveryOf), clock.now());
       return jobs;
     },
     async jobOf(postId) {

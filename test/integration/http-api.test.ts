@@ -139,6 +139,20 @@ describe('POST /api/posts', () => {
     expect(await h.deliveries.list({ limit: 10 })).toEqual([]);
   });
 
+  it('400 lists every failing field at once, in the words every door uses', async () => {
+    const res = await post({ text: ' ', imageUrl: 'ftp://x', at: '2020-01-01T00:00:00Z', channel: 'nope' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().fields).toEqual([
+      { path: 'channel', message: 'no channel "nope" in the configuration' },
+      { path: 'text', message: 'the post text is empty' },
+      { path: 'imageUrl', message: 'the image must be an http(s) URL, not "ftp://x"' },
+      { path: 'at', message: 'the time 2020-01-01T00:00:00Z is in the past' },
+    ]);
+    const unsafe = await post({ text: 'x'.repeat(101), channel: 'short', imageUrl: 'http://127.0.0.1:6379/' });
+    expect(unsafe.json<{ fields: { path: string }[] }>().fields.map((f) => f.path)).toEqual(['text', 'imageUrl']);
+    expect(await h.deliveries.list({ limit: 10 })).toEqual([]);
+  });
+
   it('400 with the reason for a post the channel rejects', async () => {
     const unknown = await post({ text: 'hi', channel: 'nope' });
     expect(unknown.statusCode).toBe(400);

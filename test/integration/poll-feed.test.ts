@@ -1,4 +1,6 @@
 // pollFeed on real Redis + BullMQ + a local HTTP feed server: first-run policies, filters, dedupe, backoff.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pollFeed, type PolledFeed } from '../../src/app/poll-feed.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
@@ -57,6 +59,32 @@ describe('pollFeed first-run policies', () => {
     server.set('/latest', { body: rssFeed([list[3]!, list[0]!, list[4]!, list[1]!, list[2]!]) });
     await pollFeed(feed('/latest', { firstRun: { latest: 2 } }), h.deps);
     expect((await h.jobs()).map((j) => j.item.key).sort()).toEqual(['guid:post-1', 'guid:post-2']);
+  });
+
+  it('queues oldest first by date, so BullMQ (FIFO within a priority) posts the newest last', async () => {
+    // items() is newest first, as WordPress lists them; {"latest": 3} takes the 3 newest and posts them oldest first.
+    server.set('/order', { body: rssFeed(items(5)) });
+    await pollFeed(feed('/order', { firstRun: { latest: 3 } }), h.deps);
+    const inQueueOrder = async () => (await h.queue.queue.getJobs(['prioritized'], 0, -1, true)).map((j) => (j.data as { item: { key: string } }).item.key);
+    expect(await inQueueOrder()).toEqual(['guid:post-3', 'guid:post-2', 'guid:post-1']);
+    server.set('/order', { body: rssFeed([...items(2, -1), ...items(5)], 2) });
+    await pollFeed(feed('/order', { firstRun: { latest: 3 } }), h.deps);
+    expect((await inQueueOrder()).slice(3)).toEqual(['guid:post-0', 'guid:post--1']);
+  });
+
+  it('an item whose link is longer than a post can carry is a link-too-long decision, not a post', async () => {
+    const long = { guid: 'long', title: 'Long link', link: `https://news.example/${'x'.repeat(2100)}`, pubDate: new Date('2026-11-20T08:00:00Z') };
+    const medium = { guid: 'medium', title: 'Medium link', link: `https://news.example/${'y'.repeat(1100)}`, pubDate: new Date('2026-11-20T08:00:00Z') };
+    server.set('/long', { body: rssFeed([long, medium, ...items(1)]) });
+    // "main" allows 2,000-character links; "short" only what fits its 1,000-character posts.
+    const deps = { ...h.deps, maxLinkLength: (channelId: string) => (channelId === 'short' ? 1000 : 2000) };
+    await pollFeed(feed('/long', { channels: ['main', 'short'] }), deps);
+    const jobs = (await h.jobs()).map((j) => `${j.channelId} ${j.item.key}`).sort();
+    expect(jobs).toEqual(['main guid:medium', 'main guid:post-1', 'short guid:post-1']);
+    const explained = await h.deps.decisions.explain({ key: 'guid:long' });
+    expect(explained.map((d) => d.decision)).toEqual(['link-too-long', 'link-too-long']);
+    expect(explained[0]?.reason).toMatch(/its link is 2\d{3} characters, longer than the (?:1000|2000) a post can carry/);
+    expect((await h.deps.decisions.explain({ key: 'guid:medium' })).find((d) => d.channelId === 'short')?.decision).toBe('link-too-long');
   });
 
   it('maxAgeHours keeps old items out and says so', async () => {
@@ -151,6 +179,29 @@ describe('pollFeed deduplication', () => {
       'main:guid:post-1', 'main:guid:post-2', 'second:guid:post-1', 'second:guid:post-2',
     ]);
     expect(new Set(jobs.map((j) => j.postId)).size).toBe(4);
+  });
+});
+
+describe('pollFeed identity (own fixtures)', () => {
+  const fixture = (file: string) => readFileSync(path.resolve(import.meta.dirname, '../fixtures/feeds', file), 'utf8');
+
+  it('a Scripting News style feed (50 fragments of a few pages, distinct guids) queues all 50', async () => {
+    server.set('/scripting', { body: fixture('fragment-items-scripting-style.xml') });
+    const outcome = await pollFeed(feed('/scripting', { firstRun: 'all' }), h.deps);
+    expect(outcome).toMatchObject({ result: 'processed', items: 50, queued: 50 });
+    expect(new Set((await h.jobs()).map((j) => j.postId)).size).toBe(50);
+  });
+
+  it('a guid reused by an article with another link is a guid-reused decision, recorded once', async () => {
+    server.set('/reuse', { body: fixture('guid-reuse-origlink.xml') });
+    expect(await pollFeed(feed('/reuse', { firstRun: 'all' }), h.deps)).toMatchObject({ decisions: { 'guid-reused': 1 } });
+    server.set('/reuse', { body: `${fixture('guid-reuse-origlink.xml')}\n` }); // a changed body: polled again
+    await pollFeed(feed('/reuse', { firstRun: 'all' }), h.deps);
+    const explained = await h.deps.decisions.explain({ url: 'https://proxied.example.org/2026/12/second-article/' });
+    expect(explained.map((d) => d.decision)).toEqual(['guid-reused']);
+    expect(explained[0]?.reason).toContain('proxied-1');
+    // FeedBurner's proxy link gives way to feedburner:origLink.
+    expect((await h.jobs()).map((j) => j.item.link)).toContain('https://proxied.example.org/2026/12/first-article/');
   });
 });
 

@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import type { FeedPostJob, PostJob } from '../../src/ports.js';
 import { MAX_READ_BACK } from '../../src/app/find-in-channel.js';
 import { createManualPost } from '../../src/app/manual-post.js';
+import { sortOldestFirst } from '../../src/domain/poll-policy.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
 import { FakePublisher } from '../fakes/fake-publisher.js';
 import { countSendLocks, crashWorker, failPauseLooks, failSentWrites, onSending, useWorkerHarnesses } from '../helpers/worker-faults.js';
@@ -552,6 +553,29 @@ describe('publish worker: pacing, digest, priority, images', () => {
     expect(await h.deliveries.get(digestId)).toMatchObject({ kind: 'digest', state: 'sent', members: jobs.map((j) => j.postId) });
   });
 
+  it('a digest carries the oldest waiting posts by published date, under the channel heading, and is one message', async () => {
+    const messages: string[] = [];
+    let members = 0;
+    const metrics = { pollFinished() {}, itemsDecided() {}, alertRaised() {}, postFinished: (_c: string, state: string) => void messages.push(state), digestMembersSent: (_c: string, n: number) => void (members += n) };
+    const h = harness({ metrics, channels: { main: { digestThreshold: 2, digestHeading: '*{count} نئی خبریں*' } } });
+    const longTitle = (n: number) => `Story ${n}: ${'a long headline that takes up room in a digest '.repeat(3)}`;
+    // Queued in one poll (one queued time), newest first as WordPress lists them: day 1 is the oldest story.
+    const days = [9, 3, 8, 1, 7, 2, 6, 4, 5];
+    const jobs = await h.enqueueFeed(days.map((d) => makeFeedItem(700 + d, { title: longTitle(d), publishedAt: `2026-12-0${d}T10:00:00.000Z` })));
+    h.startWorker();
+    await until(async () => (await Promise.all(jobs.map((j) => h.deliveries.get(j.postId)))).every((r) => r?.state === 'sent'), 15_000);
+    const first = h.publisher.sent[0]!.text;
+    const carried = [...first.matchAll(/https:\/\/news\.example\/70(\d)/g)].map((m) => Number(m[1]));
+    expect(carried.length).toBeGreaterThan(1);
+    expect(carried.length).toBeLessThan(days.length); // the first digest cannot hold them all
+    expect(carried).toEqual(Array.from({ length: carried.length }, (_, i) => i + 1)); // the oldest, oldest first
+    expect(first.startsWith(`*${carried.length} نئی خبریں*\n\n`)).toBe(true);
+    // Each channel message counted once; the stories it carried counted apart.
+    expect(messages).toEqual(h.publisher.sent.map(() => 'sent'));
+    expect(members + h.publisher.sent.filter((s) => !/نئی خبریں/.test(s.text)).length).toBe(days.length);
+    expect(await h.deliveries.countSent()).toEqual({ messages: h.publisher.sent.length, items: days.length });
+  });
+
   it('a digest the channel refuses is given up: its posts go on their own or in the next digest', async () => {
     const h = harness({ channels: { main: { digestThreshold: 2 } } });
     h.publisher.failNext(new PublishRejectedError('message too long'));
@@ -638,6 +662,15 @@ describe('publish worker: pacing, digest, priority, images', () => {
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent', 15_000);
     expect(h.publisher.sent.length).toBeGreaterThan(1); // the first digest could not hold every post
     expect(h.publisher.sent.filter((s) => s.text.includes('https://news.example/900'))).toHaveLength(1);
+  });
+
+  it('a WordPress-style backlog (newest first in the feed) goes out oldest first, as the poller queues it', async () => {
+    const h = harness();
+    const newestFirst = [5, 4, 3, 2, 1].map((d) => makeFeedItem(800 + d, { publishedAt: `2026-12-0${d}T10:00:00.000Z` }));
+    await h.enqueueFeed(sortOldestFirst(newestFirst));
+    h.startWorker();
+    await until(() => h.publisher.sent.length === 5);
+    expect(h.publisher.sent.map((s) => /news\.example\/(\d+)/.exec(s.text)?.[1])).toEqual(['801', '802', '803', '804', '805']);
   });
 
   it('a manual post overtakes queued feed items', async () => {

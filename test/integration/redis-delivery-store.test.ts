@@ -47,7 +47,7 @@ describe('redis delivery store', () => {
     await store.createQueued([feedPost(2), { postId: 'm-1', kind: 'manual', channelId: 'main', feedId: null, itemKey: null, link: null, title: 'Hello', firstSeenAt: null, imageUrl: 'https://img.example/a.jpg' }], at(1));
     expect(await store.get('p-2')).toEqual({
       postId: 'p-2', kind: 'feed', channelId: 'main', feedId: 'f', itemKey: 'guid:2', link: 'https://x.example/2', title: 'Story 2', state: 'queued', attempts: 0, retryAt: null,
-      createdAt: at(1).toISOString(), updatedAt: at(1).toISOString(), firstSeenAt: at(0).toISOString(), history: [{ state: 'queued', at: at(1).toISOString() }],
+      createdAt: at(1).toISOString(), updatedAt: at(1).toISOString(), firstSeenAt: at(0).toISOString(), publishedAt: null, history: [{ state: 'queued', at: at(1).toISOString() }],
       sendingAt: null, messageId: null, serverId: null, lastError: null, text: null, textHash: null, imageUrl: null, digestId: null, members: [], note: null, acks: [],
     });
     expect(await store.get('m-1')).toMatchObject({ kind: 'manual', feedId: null, itemKey: null, link: null, imageUrl: 'https://img.example/a.jpg', state: 'queued', attempts: 0 });

@@ -45,6 +45,8 @@ interface Harness {
   ask(body: string, chat?: string, media?: { mimetype: string; bytes: Uint8Array }): Promise<string>;
   /** Everything the bot sent to `chat`. */
   repliesTo(chat: string): string[];
+  /** `!post body`, then `!yes`: the confirmation's reply. */
+  post(body: string, media?: { mimetype: string; bytes: Uint8Array }): Promise<string>;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -53,7 +55,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function harness(options: { storeImage?: boolean } = {}): Promise<Harness> {
+async function harness(options: { storeImage?: boolean; now?: () => Date } = {}): Promise<Harness> {
   const prefix = uniquePrefix();
   const redis: Redis = connectRedis();
   const keys = createRedisKeys(prefix);
@@ -97,6 +99,7 @@ async function harness(options: { storeImage?: boolean } = {}): Promise<Harness>
     log,
     storeImage: options.storeImage === false ? undefined : createUploadStore(uploads),
     timeZone: 'UTC',
+    now: options.now,
   });
   cleanups.push(async () => {
     commands.stop();
@@ -111,14 +114,19 @@ async function harness(options: { storeImage?: boolean } = {}): Promise<Harness>
 
   const repliesTo = (chat: string): string[] => world.sends().filter((s) => s.chatId === chat).map((s) => s.content as string);
   const receive = (raw: RawMessage): void => world.latest().receive(raw);
+  const ask = async (body: string, chat = ADMIN_CHAT, media?: { mimetype: string; bytes: Uint8Array }): Promise<string> => {
+    const before = repliesTo(chat).length;
+    receive(world.incomingMessage(chat, body, media ? { media } : {}));
+    await until(() => repliesTo(chat).length > before);
+    return repliesTo(chat)[before]!;
+  };
   return {
-    world, publisher, queue, deliveries, decisions, uploads, logs, repliesTo, receive,
+    world, publisher, queue, deliveries, decisions, uploads, logs, repliesTo, receive, ask,
     stop: () => commands.stop(),
-    async ask(body, chat = ADMIN_CHAT, media) {
-      const before = repliesTo(chat).length;
-      receive(world.incomingMessage(chat, body, media ? { media } : {}));
-      await until(() => repliesTo(chat).length > before);
-      return repliesTo(chat)[before]!;
+    async post(body, media) {
+      const preview = await ask(`!post ${body}`, ADMIN_CHAT, media);
+      expect(preview).toMatch(/^preview for /);
+      return ask('!yes');
     },
   };
 }
@@ -132,9 +140,11 @@ async function jobOf(h: Harness, reply: string): Promise<ManualPostJob> {
 }
 
 describe('WhatsApp commands: !post', () => {
-  it('queues a manual post with the exact text and replies with its id, as a plain DM', async () => {
+  it('answers !post with a preview, and queues the post with the exact text on !yes, replying with its id, as a plain DM', async () => {
     const h = await harness();
-    const reply = await h.ask('!post hello *world*');
+    expect(await h.ask('!post hello *world*')).toBe('preview for main:\n\nhello *world*\n\nsend !yes within 5 minutes to post it, or !cancel to drop it');
+    expect(await h.deliveries.list({ limit: 10 })).toEqual([]); // nothing goes out on !post alone
+    const reply = await h.ask('!yes');
     expect(reply).toMatch(/^queued m-[0-9a-f-]{36} for main$/);
     const job = await jobOf(h, reply);
     expect(job).toMatchObject({ kind: 'manual', channelId: 'main', text: 'hello *world*', imageUrl: null });
@@ -146,7 +156,7 @@ describe('WhatsApp commands: !post', () => {
 
   it('keeps an attached image in the upload store and makes it the post image', async () => {
     const h = await harness();
-    const reply = await h.ask('!POST  A cat\non two lines', ADMIN_CHAT, { mimetype: 'image/png', bytes: PNG });
+    const reply = await h.post(' A cat\non two lines', { mimetype: 'image/png', bytes: PNG });
     expect(reply).toMatch(/^queued m-\S+ for main with the image$/);
     const job = await jobOf(h, reply);
     expect(job.text).toBe('A cat\non two lines');
@@ -191,7 +201,30 @@ describe('WhatsApp commands: !post', () => {
     await until(() => h.repliesTo(ADMIN_CHAT).length >= 1);
     await h.ask('!help');
     expect(h.repliesTo(ADMIN_CHAT)).toHaveLength(2);
+    await h.ask('!yes');
     expect(await h.deliveries.list({ limit: 10 })).toHaveLength(1);
+  });
+
+  it('a preview not confirmed within 5 minutes never goes out; !yes without a preview says so', async () => {
+    let now = new Date('2026-12-06T09:00:00Z');
+    const h = await harness({ now: () => now });
+    expect(await h.ask('!yes')).toBe('nothing to confirm: send !post <text> first');
+    await h.ask('!post late news');
+    now = new Date(now.getTime() + 5 * 60_000 + 1);
+    expect(await h.ask('!yes')).toBe('the preview expired (5 minutes): send !post again');
+    expect(await h.deliveries.list({ limit: 10 })).toEqual([]);
+  });
+
+  it('!cancel alone drops the preview; !cancel <id> drops a queued post', async () => {
+    const h = await harness();
+    await h.ask('!post second thoughts');
+    expect(await h.ask('!cancel')).toBe('dropped your preview; nothing was posted');
+    expect(await h.ask('!yes')).toBe('nothing to confirm: send !post <text> first');
+    const queued = await h.post('going out later');
+    const id = /\b(m-[0-9a-f-]{36})\b/.exec(queued)![1]!;
+    expect(await h.ask(`!cancel ${id}`)).toBe(`post ${id} cancelled`);
+    expect(await h.deliveries.get(id)).toMatchObject({ state: 'skipped' });
+    expect(await h.ask('!cancel m-nope')).toMatch(/^failed: /);
   });
 });
 
@@ -256,7 +289,7 @@ describe('WhatsApp commands: who is answered', () => {
 describe('WhatsApp commands: reading and steering', () => {
   it('!status sums up publisher, posts, feeds and paused channels; !pause and !resume steer channels', async () => {
     const h = await harness();
-    await h.ask('!post one');
+    await h.post('one');
     expect(await h.ask('  !Status ')).toBe(['whatsapp: ready', 'posts: 1 queued, 0 sending, 0 failed', 'feeds: news not polled yet', 'paused: none'].join('\n'));
     expect(await h.ask('!pause main')).toBe('paused: main');
     expect((await h.ask('!status')).split('\n')[3]).toBe('paused: main');
@@ -268,7 +301,7 @@ describe('WhatsApp commands: reading and steering', () => {
   it('!last lists the last 5 posts: state, HH:MM, title cut to 40 characters', async () => {
     const h = await harness();
     expect(await h.ask('!last')).toBe('no posts recorded yet');
-    for (let i = 1; i <= 6; i++) await h.ask(`!post Story number ${i} with a headline long enough to be cut somewhere`);
+    for (let i = 1; i <= 6; i++) await h.post(`Story number ${i} with a headline long enough to be cut somewhere`);
     const lines = (await h.ask('!last')).split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/^queued \d\d:\d\d Story number 6 with a headline long eno…$/);

@@ -30,6 +30,10 @@ describe('decodeEntities', () => {
     expect(decodeEntities('AT&T R&D Tom & Jerry &bogus; &')).toBe('AT&T R&D Tom & Jerry &bogus; &');
   });
 
+  it('drops undefined named references (with ";") from text, keeping bare ampersands', () => {
+    expect(htmlToText('<p>used &e; by mistake, AT&T &amp;bogus; stays</p>')).toBe('used by mistake, AT&T &bogus; stays');
+  });
+
   it('accepts legacy names without a semicolon, but not inside query strings', () => {
     expect(decodeEntities('&copy 2020 &amp more')).toBe('© 2020 & more');
     expect(decodeEntities('?a=1&copy=2&reg=3')).toBe('?a=1&copy=2&reg=3');

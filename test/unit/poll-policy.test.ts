@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedItem } from '../../src/domain/feed-item.js';
-import { backoffDelayMs, judgeItem, postIdFor, sortNewestFirst, splitFirstRun } from '../../src/domain/poll-policy.js';
+import { backoffDelayMs, judgeItem, postIdFor, sortNewestFirst, sortOldestFirst, splitFirstRun } from '../../src/domain/poll-policy.js';
 
 const makeFeedItem = (overrides: Partial<FeedItem>): FeedItem => ({
   key: 'guid:1', link: null, canonicalLink: null, title: 'Title', text: '', bodyHtml: '', publishedAt: null,
@@ -18,15 +18,31 @@ describe('splitFirstRun', () => {
   ];
   it('baseline posts nothing, all posts everything', () => {
     expect(splitFirstRun(items, 'baseline').post).toEqual([]);
-    expect(splitFirstRun(items, 'all').post.map((i) => i.key)).toEqual(['a', 'b', 'c', 'd']);
+    expect(splitFirstRun(items, 'all').post.map((i) => i.key)).toEqual(['d', 'a', 'c', 'b']);
   });
-  it('latest N takes the newest by date, keeping feed order', () => {
+  it('latest N takes the newest by date and posts them oldest first', () => {
     const { post, baseline } = splitFirstRun(items, { latest: 2 });
     expect(post.map((i) => i.key)).toEqual(['a', 'b']);
+    const reversed = splitFirstRun(items.filter((i) => i.publishedAt !== null).reverse(), { latest: 2 });
+    expect(reversed.post.map((i) => i.key)).toEqual(['a', 'b']);
     expect(baseline.map((i) => i.key)).toEqual(['c', 'd']);
   });
   it('undated items keep their feed position among themselves', () => {
     expect(sortNewestFirst([makeFeedItem({ key: 'x' }), makeFeedItem({ key: 'y' })]).map((i) => i.key)).toEqual(['x', 'y']);
+  });
+});
+
+describe('sortOldestFirst', () => {
+  const at = (day: number | null) => (day === null ? null : `2026-11-${String(day).padStart(2, '0')}T00:00:00.000Z`);
+  it.each([
+    { name: 'a newest-first feed is reversed', days: [6, 5, 3, 1], expected: [3, 2, 1, 0] },
+    { name: 'shuffled dates are sorted', days: [30, 6, 3, 1, 2], expected: [3, 4, 2, 1, 0] },
+    { name: 'equal dates keep feed order', days: [5, 5, 4], expected: [2, 0, 1] },
+    { name: 'an undated item keeps its feed position', days: [6, null, 3, 1], expected: [3, 1, 2, 0] },
+    { name: 'all undated: feed order', days: [null, null, null], expected: [0, 1, 2] },
+  ])('$name', ({ days, expected }) => {
+    const list = days.map((day, i) => makeFeedItem({ key: String(i), publishedAt: at(day) }));
+    expect(sortOldestFirst(list).map((i) => Number(i.key))).toEqual(expected);
   });
 });
 

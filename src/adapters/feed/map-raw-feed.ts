@@ -37,6 +37,7 @@ export const ITEM_ELEMENTS: readonly string[] = [
   'title', 'link', 'guid', 'id', 'description', 'summary', 'content', 'content:encoded',
   'pubDate', 'dc:date', 'published', 'updated', 'author', 'dc:creator', 'category', 'dc:subject',
   'media:content', 'media:thumbnail', 'media:group', 'enclosure', 'bigimage', 'image', 'thumbnail', 'smallimage',
+  'feedburner:origLink',
 ];
 /** Every child element of a channel/feed this mapper reads. */
 export const FEED_ELEMENTS: readonly string[] = ['title', 'link'];
@@ -67,6 +68,7 @@ function toRawItem(item: Readonly<Record<string, unknown>>, format: FeedFormat):
       firstText(atom ? field('guid') : field('id')) ??
       (format === 'rss1' ? nonBlank(attributes['rdf:about']) : undefined),
     link: pickLink(links, format),
+    origLink: firstText(field('feedburner:origLink')),
     title: textConstruct(field('title'), format),
     contentHtml: atom ? textConstruct(field('content'), format) : firstMarkup(field('content:encoded')),
     summaryHtml: atom ? textConstruct(field('summary'), format) : firstMarkup([...field('description'), ...field('summary')]),
@@ -157,15 +159,14 @@ function mediaOf(nodes: readonly unknown[], urlAttribute = 'url'): RawMedia[] {
     const a = attributesOf(node);
     const url = nonBlank(a[urlAttribute]);
     if (url === undefined) continue;
-    const width = Number.parseInt(a.width ?? '', 10);
-    media.push({
-      url,
-      medium: nonBlank(a.medium),
-      type: nonBlank(a.type),
-      width: Number.isFinite(width) && width > 0 ? width : undefined,
-    });
+    media.push({ url, medium: nonBlank(a.medium), type: nonBlank(a.type), width: pixels(a.width), height: pixels(a.height) });
   }
   return media;
+}
+
+function pixels(value: string | undefined): number | undefined {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /** Image elements given as a URL in text, in a url/src/href attribute, or in a <url> child. */

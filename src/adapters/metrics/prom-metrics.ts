@@ -54,6 +54,7 @@ export function createPromMetrics(options: { collect: () => Promise<GaugeSnapsho
   });
   const items = new Counter({ name: 'channelcast_items_total', help: 'Item decisions by kind (discovered = new to the feed)', labelNames: ['feed', 'decision'], registers });
   const posts = new Counter({ name: 'channelcast_posts_total', help: 'Posts (channel messages) that reached a final state', labelNames: ['channel', 'state'], registers });
+  const digestMembers = new Counter({ name: 'channelcast_digest_members_total', help: 'Feed posts sent inside digests (each digest is one message in channelcast_posts_total)', labelNames: ['channel'], registers });
   const publishDuration = new Histogram({
     name: 'channelcast_publish_duration_seconds',
     help: 'Time the final publish attempt took (sent or failed for good), send lock and image fetch included',
@@ -105,6 +106,9 @@ export function createPromMetrics(options: { collect: () => Promise<GaugeSnapsho
       posts.inc({ channel: channelId, state });
       if (publishMs !== null) publishDuration.observe({ channel: channelId }, seconds(publishMs));
       if (itemToPostMs !== null && state === 'sent') itemToPost.observe({ channel: channelId }, seconds(itemToPostMs));
+    },
+    digestMembersSent(channelId, count) {
+      digestMembers.inc({ channel: channelId }, count);
     },
     alertRaised(alert) {
       alerts.inc({ alert });

@@ -102,7 +102,7 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       // A new record is written without what fromHash can tell from its absence: state queued, no attempts,
       // updated when created, one history entry; and without its empty fields.
       const fields: string[] = ['postId', d.postId, 'kind', d.kind, 'channelId', d.channelId, 'title', d.title, 'createdAt', now];
-      for (const field of ['feedId', 'itemKey', 'link', 'firstSeenAt', 'text', 'imageUrl'] as const) {
+      for (const field of ['feedId', 'itemKey', 'link', 'firstSeenAt', 'publishedAt', 'text', 'imageUrl'] as const) {
         const value = d[field];
         if (value) fields.push(field, value);
       }
@@ -177,6 +177,23 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       return Object.fromEntries(STATES.map((state, i) => [state, counts[i] ?? 0])) as Record<DeliveryState, number>;
     },
 
+    async recordDigestSent(digestId, memberIds, at) {
+      const score = at.getTime();
+      const pipeline = redis.multi().zadd(keys.digestsSent(), score, digestId);
+      if (memberIds.length > 0) pipeline.zadd(keys.deliveriesInDigests(), ...memberIds.flatMap((id) => [score, id]));
+      // Trimmed like the state indexes, so the counts below stay comparable with them.
+      await pipeline.zremrangebyrank(keys.digestsSent(), 0, -(INDEX_CAP + 1)).zremrangebyrank(keys.deliveriesInDigests(), 0, -(INDEX_CAP + 1)).exec();
+    },
+
+    async countSent() {
+      const [sent, digests, members] = await Promise.all([
+        redis.zcard(keys.deliveriesByState('sent')),
+        redis.zcard(keys.digestsSent()),
+        redis.zcard(keys.deliveriesInDigests()),
+      ]);
+      return { messages: Math.max(0, sent - members), items: Math.max(0, sent - digests) };
+    },
+
     async queuedFeedPosts(channelId, limit) {
       return redis.zrange(keys.queuedFeedPosts(channelId), '0', String(Math.max(0, limit - 1)));
     },
@@ -209,6 +226,7 @@ const EMPTY_RECORD: Omit<DeliveryRecord, 'postId' | 'kind' | 'channelId' | 'stat
   attempts: 0,
   retryAt: null,
   firstSeenAt: null,
+  publishedAt: null,
   history: [],
   sendingAt: null,
   messageId: null,

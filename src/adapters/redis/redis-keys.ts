@@ -29,6 +29,9 @@ export function createRedisKeys(prefix: string) {
     deliveriesRecent: () => `${prefix}:deliveries:recent`,
     /** ZSET postId → last update (ms), one per state. */
     deliveriesByState: (state: string) => `${prefix}:deliveries:state:${state}`,
+    /** ZSET postId → sent (ms): feed posts that went out inside a digest, and the digests sent (status counts messages). */
+    deliveriesInDigests: () => `${prefix}:deliveries:in-digest`,
+    digestsSent: () => `${prefix}:deliveries:digests-sent`,
     /** ZSET postId → created (ms): a channel's feed posts still queued (digest candidates). */
     queuedFeedPosts: (channelId: string) => `${prefix}:channel:${channelId}:queued-feed`,
     /** STRING: set while an admin has paused the channel (value: since when). */

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AdminResult } from '../../app/admin-actions.js';
+import { InvalidPostError } from '../../app/manual-post.js';
 import type { Ops } from '../../app/ops.js';
 import { unsafeUrlReason, type ResolveHost } from '../../lib/address-safety.js';
 import { requireBearer, type BearerCheck } from './auth.js';
@@ -29,30 +30,17 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/** A hard cap whatever the channel allows: WhatsApp's own limit is far above any sane post. */
-export const MAX_TEXT_CHARS = 4096;
-/** A scheduled post may be this far in the past (clock skew, slow clients) and still go out now. */
-const PAST_TOLERANCE_MS = 60_000;
-/** Further ahead than this is almost certainly a typo in the year. */
-const MAX_SCHEDULE_MS = 366 * 86_400_000;
 
 const emptyAsUnset = (v: unknown): unknown => (v === '' ? undefined : v);
 const postId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'not a post id');
 const configId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'not a feed or channel id');
 
+/** Only the shape: the rules are the ones every door shares (manual-post-rules.ts), checked in the route. */
 const postBody = z.strictObject({
-  text: z.string().max(MAX_TEXT_CHARS).refine((t) => t.trim() !== '', 'must not be empty'),
-  imageUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2048)
-    .refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), 'must not contain credentials')
-    .optional(),
-  at: z.iso
-    .datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, e.g. 2030-01-01T09:00:00Z' })
-    .refine((at) => Date.parse(at) >= Date.now() - PAST_TOLERANCE_MS, 'must not be in the past')
-    .refine((at) => Date.parse(at) <= Date.now() + MAX_SCHEDULE_MS, 'must be within a year')
-    .optional(),
-  channel: configId.optional(),
+  text: z.string({ error: 'the post text is missing' }),
+  imageUrl: z.string().optional(),
+  at: z.string().optional(),
+  channel: z.string().optional(),
 });
 
 const deliveriesQuery = z.object({
@@ -93,15 +81,18 @@ export function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions, done:
 
   app.post('/posts', async (request, reply) => {
     const body = parseInput(postBody, request.body);
-    let imageUrl: string | undefined;
-    if (body.imageUrl !== undefined) {
+    // Every failing field at once: the shared rules, then (for an image they accept) where it points.
+    const problems = await ops.checkPost(body);
+    let imageUrl = body.imageUrl;
+    if (imageUrl !== undefined && !problems.some((p) => p.path === 'imageUrl')) {
       // The parsed form is what gets checked and stored, so "http://0x7f.1/" is judged as 127.0.0.1.
-      const url = new URL(body.imageUrl);
+      const url = new URL(imageUrl);
       const reason = await unsafeUrlReason(url, options.resolveHost);
-      if (reason !== null) throw new InvalidRequestError([{ path: 'imageUrl', message: reason }]);
+      if (reason !== null) problems.push({ path: 'imageUrl', message: reason });
       imageUrl = url.href;
     }
-    const job = await ops.createPost({ ...body, imageUrl }); // InvalidPostError (unknown channel, too long) → 400
+    if (problems.length > 0) throw new InvalidPostError(problems);
+    const job = await ops.createPost({ ...body, imageUrl });
     return reply.code(202).send({ id: job.postId });
   });
 

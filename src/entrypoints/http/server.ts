@@ -107,7 +107,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 /** Client mistakes → 4xx JSON; anything else → logged and a bare 500 (no internals leak). */
 function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof InvalidRequestError) return reply.code(400).send({ error: 'invalid request', fields: error.fields });
-  if (error instanceof InvalidPostError) return reply.code(400).send({ error: 'invalid request', message: error.message, fields: [] });
+  if (error instanceof InvalidPostError) return reply.code(400).send({ error: 'invalid request', message: error.message, fields: error.problems });
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'request body too large' });
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });

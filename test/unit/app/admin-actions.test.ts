@@ -6,9 +6,11 @@ import { InMemoryChannelControl, InMemoryDeliveryStore, InMemoryPostQueue, Manua
 
 function setup() {
   const clock = new ManualClock();
-  const deps: AdminDeps = { queue: new InMemoryPostQueue(), deliveries: new InMemoryDeliveryStore(), control: new InMemoryChannelControl(), clock, channelIds: ['main', 'urdu'] };
-  const post = (text: string) => createManualPost({ text }, { queue: deps.queue, deliveries: deps.deliveries, clock, channels: [{ id: 'main', maxPostLength: 1000 }] });
-  return { deps, queue: deps.queue as InMemoryPostQueue, deliveries: deps.deliveries as InMemoryDeliveryStore, post, clock };
+  const queue = new InMemoryPostQueue();
+  const deliveries = new InMemoryDeliveryStore();
+  const deps: AdminDeps = { queue, deliveries, control: new InMemoryChannelControl(), clock, channelIds: ['main', 'urdu'] };
+  const post = (text: string) => createManualPost({ text }, { queue, deliveries, clock, channels: [{ id: 'main', maxPostLength: 1000 }] });
+  return { deps, queue, deliveries, post, clock };
 }
 
 describe('admin actions (in memory)', () => {

@@ -62,6 +62,7 @@ function queueCard(status: OpsStatus): SafeHtml {
     html`<ul class="counts">${Object.entries(counts).map(([state, n]) => html`<li><strong>${n}</strong>${state}</li>`)}</ul>`;
   return html`<section class="card" aria-labelledby="queue-h"><h2 id="queue-h">Posts by state</h2>
 ${list(status.deliveries)}
+<p class="small muted">Sent: ${status.sent.messages} channel messages (a digest is one), ${status.sent.items} items.</p>
 <h2 class="small muted">Queue: jobs (one per post) by state</h2>
 ${list(status.queue)}
 </section>`;
@@ -108,6 +109,8 @@ function deliveriesCard(deliveries: readonly DeliveryRecord[], now: Date): SafeH
       d.lastError ? html`<div class="small">error: ${d.lastError}</div>` : null,
       d.retryAt && (d.state === 'queued' || d.state === 'sending') ? html`<div class="small">retry at ${when(d.retryAt)}</div>` : null,
       d.note ? html`<div class="small muted">${d.note}</div>` : null,
+      d.digestId && d.kind !== 'digest' ? html`<div class="small">in digest <code>${d.digestId}</code></div>` : null,
+      d.kind === 'digest' && d.text ? html`<details class="small"><summary>Digest text (${d.members.length} stories)</summary><pre class="digest-text">${d.text}</pre></details>` : null,
     ];
     return html`<tr data-post-id="${d.postId}">
 <td data-label="Updated">${when(d.updatedAt, now)}</td>

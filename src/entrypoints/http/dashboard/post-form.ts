@@ -52,12 +52,11 @@ export function scheduleOf(values: Pick<PostFormValues, 'at' | 'tz'>): { iso: st
   return { iso: date.toISOString(), assumedUtc: offset === null };
 }
 
-/** Validated input for ops.createPost, or what the person must fix. Text rules (empty, too long) are createPost's. */
+/**
+ * The form as ops.createPost input, or what the person must fix in the time field. The post's rules
+ * (text, image, schedule, channel) are the ones every door shares: ops.checkPost / createPost.
+ */
 export function toPostInput(values: PostFormValues): { input: ManualPostInput; schedule: { iso: string | null; assumedUtc: boolean } } | { error: string } {
-  if (values.imageUrl !== '' && !isWebUrl(values.imageUrl)) {
-    // Only web addresses: the image fetcher also reads local paths, which a web form has no business naming.
-    return { error: 'the image URL must be an http:// or https:// address' };
-  }
   const schedule = scheduleOf(values);
   if ('error' in schedule) return schedule;
   return {
@@ -69,13 +68,4 @@ export function toPostInput(values: PostFormValues): { input: ManualPostInput; s
     },
     schedule,
   };
-}
-
-function isWebUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,7 @@
 /** GET /post (the form), POST /posts/preview and POST /posts (send). */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidPostError } from '../../../app/manual-post.js';
+import { describeProblems } from '../../../domain/manual-post-rules.js';
 import { formSession, pageSession, sendHtml, type DashboardContext, type LoggedIn } from './guards.js';
 import { emptyPostForm, readPostForm, toPostInput, type PostFormValues } from './post-form.js';
 import { postPage, type PostPreview } from './post-page.js';
@@ -36,7 +37,9 @@ export function registerPostRoutes(app: FastifyInstance, ctx: DashboardContext):
     const values = readPostForm(request.body);
     const parsed = toPostInput(values);
     if ('error' in parsed) return show(reply, user, 400, values, { error: capitalise(parsed.error) });
-    if (values.text.trim() === '') return show(reply, user, 400, values, { error: 'The post text is empty.' });
+    // The same rules and words as Send (and the API, the CLI, `!post`): nothing previews that Send would refuse.
+    const problems = await ctx.ops.checkPost(parsed.input);
+    if (problems.length > 0) return show(reply, user, 400, values, { error: capitalise(describeProblems(problems)) });
     return show(reply, user, 200, values, { preview: await previewOf(values, parsed.schedule) });
   });
 
