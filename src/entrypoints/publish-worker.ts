@@ -92,7 +92,7 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
         if (outcome.retryAt === null) {
           options.metrics?.postFinished(post.channelId, 'failed', Date.now() - ctx.started, null);
           ctx.postLog.warn({ error: errorText(error) }, 'post failed for good');
-          tell('failed-post', () => options.onFailedForGood?.(post, errorText(error)));
+          notifyFailedForGood(post, errorText(error));
           throw new UnrecoverableError(errorText(error));
         }
         ctx.postLog.warn({ error: errorText(error), retryAt: outcome.retryAt.toISOString() }, 'send failed; will retry');
@@ -117,12 +117,12 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
     throw new DelayedError();
   };
 
-  const tell = (what: string, hook: () => void): void => {
+  const notifyFailedForGood = (post: PostJob, error: string): void => {
     try {
-      hook();
+      options.onFailedForGood?.(post, error);
     } catch (err) {
-      // Hooks only tell people; they must never change what BullMQ does with the job.
-      log.warn({ err }, `${what} hook threw`);
+      // The hook only tells people; it must never change what BullMQ does with the job.
+      log.warn({ err }, 'onFailedForGood hook threw');
     }
   };
 
