@@ -1,165 +1,165 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEntities, firstImageSrc, htmlToText, mapUrlAttributes, toPlainLine } from '../../src/domain/html-text.js';
 
+/** One row of a table: [readable case name, input, exact expected output]. */
+type Case<Expected = string> = [name: string, input: string, expected: Expected];
+
 describe('decodeEntities', () => {
-  it('decodes the named entities news feeds use', () => {
-    expect(decodeEntities('a&nbsp;b')).toBe('a\u00a0b');
-    expect(decodeEntities('&hellip; &rsquo; &lsquo; &ldquo;&rdquo; &ndash; &mdash;')).toBe('… ’ ‘ “” – —');
-    expect(decodeEntities('&laquo;Caf&eacute;&raquo; &Eacute;t&eacute; &uuml; &szlig; &ccedil;')).toBe('«Café» Été ü ß ç');
-    expect(decodeEntities('&copy; &reg; &trade; &euro;5 &pound;3 &deg;C &times; &bull; &middot;')).toBe('© ® ™ €5 £3 °C × • ·');
-    expect(decodeEntities('&quot;q&quot; &apos;a&apos; &lt;tag&gt; &amp;')).toBe('"q" \'a\' <tag> &');
-    expect(decodeEntities('&alpha;&Omega;&sigmaf; &rarr; &hearts; &lang;x&rang;')).toBe('αΩς → ♥ ⟨x⟩');
-  });
+  const plain = 'پاکستان 🇵🇰 👩‍💻 plain';
 
-  it('decodes decimal and hex references', () => {
-    expect(decodeEntities('It&#8217;s &#8220;fine&#8221; &#8230; Q&#038;A')).toBe('It’s “fine” … Q&A');
-    expect(decodeEntities('&#x2019;&#X2014;&#x1F680;&#0038;')).toBe('’—🚀&');
-    expect(decodeEntities('&#8217 no semicolon')).toBe('’ no semicolon');
-  });
+  it.each<Case>([
+    // The named entities news feeds use.
+    ['named: &nbsp; becomes a no-break space', 'a&nbsp;b', 'a\u00a0b'],
+    ['named: typographic punctuation', '&hellip; &rsquo; &lsquo; &ldquo;&rdquo; &ndash; &mdash;', '… ’ ‘ “” – —'],
+    ['named: accented letters and guillemets', '&laquo;Caf&eacute;&raquo; &Eacute;t&eacute; &uuml; &szlig; &ccedil;', '«Café» Été ü ß ç'],
+    ['named: symbols and currencies', '&copy; &reg; &trade; &euro;5 &pound;3 &deg;C &times; &bull; &middot;', '© ® ™ €5 £3 °C × • ·'],
+    ['named: the XML five', '&quot;q&quot; &apos;a&apos; &lt;tag&gt; &amp;', '"q" \'a\' <tag> &'],
+    ['named: Greek letters, arrows and brackets', '&alpha;&Omega;&sigmaf; &rarr; &hearts; &lang;x&rang;', 'αΩς → ♥ ⟨x⟩'],
 
-  it('maps 0x80–0x9F references through Windows-1252, as browsers do', () => {
-    expect(decodeEntities('it&#146;s &#147;x&#148; &#150; &#128;')).toBe('it’s “x” – €');
-  });
+    // Decimal and hex references.
+    ['numeric: decimal references', 'It&#8217;s &#8220;fine&#8221; &#8230; Q&#038;A', 'It’s “fine” … Q&A'],
+    ['numeric: hex references, either x case, astral plane', '&#x2019;&#X2014;&#x1F680;&#0038;', '’—🚀&'],
+    ['numeric: decimal reference without a semicolon', '&#8217 no semicolon', '’ no semicolon'],
 
-  it('drops invalid code points instead of inserting U+FFFD', () => {
-    expect(decodeEntities('a&#0;b&#xD800;c&#x110000;d&#1;e&#129;f&#99999999999;g')).toBe('abcdefg');
-    expect(decodeEntities('a&#xFFFE;b')).toBe('ab');
-  });
+    // 0x80–0x9F references map through Windows-1252, as browsers do.
+    ['numeric: 0x80–0x9F map through Windows-1252', 'it&#146;s &#147;x&#148; &#150; &#128;', 'it’s “x” – €'],
 
-  it('leaves unknown names and bare ampersands alone', () => {
-    expect(decodeEntities('AT&T R&D Tom & Jerry &bogus; &')).toBe('AT&T R&D Tom & Jerry &bogus; &');
-  });
+    // Invalid code points are dropped instead of inserting U+FFFD.
+    ['invalid: NUL, surrogate, out of range, controls, overflow are dropped', 'a&#0;b&#xD800;c&#x110000;d&#1;e&#129;f&#99999999999;g', 'abcdefg'],
+    ['invalid: noncharacter U+FFFE is dropped', 'a&#xFFFE;b', 'ab'],
 
-  it('drops undefined named references (with ";") from text, keeping bare ampersands', () => {
-    expect(htmlToText('<p>used &e; by mistake, AT&T &amp;bogus; stays</p>')).toBe('used by mistake, AT&T &bogus; stays');
-  });
+    // Unknown names and bare ampersands are left alone.
+    ['unknown names and bare ampersands are left alone', 'AT&T R&D Tom & Jerry &bogus; &', 'AT&T R&D Tom & Jerry &bogus; &'],
 
-  it('accepts legacy names without a semicolon, but not inside query strings', () => {
-    expect(decodeEntities('&copy 2020 &amp more')).toBe('© 2020 & more');
-    expect(decodeEntities('?a=1&copy=2&reg=3')).toBe('?a=1&copy=2&reg=3');
-    expect(decodeEntities('&hellip without')).toBe('&hellip without');
-  });
+    // Legacy names without a semicolon, but not inside query strings.
+    ['legacy: names without a semicolon', '&copy 2020 &amp more', '© 2020 & more'],
+    ['legacy: not inside query strings', '?a=1&copy=2&reg=3', '?a=1&copy=2&reg=3'],
+    ['legacy: only legacy names may omit the semicolon', '&hellip without', '&hellip without'],
 
-  it('decodes double- and triple-escaped references through', () => {
-    expect(decodeEntities('Pakistan&amp;#8217;s')).toBe('Pakistan’s');
-    expect(decodeEntities('Tom &amp;amp; Jerry')).toBe('Tom & Jerry');
-    expect(decodeEntities('&amp;quot;Hi&amp;quot;')).toBe('"Hi"');
-    expect(decodeEntities('x&amp;amp;#8230;')).toBe('x…');
-    expect(decodeEntities('&#38;#8217;&#x26;hellip;')).toBe('’…');
+    // Double- and triple-escaped references are decoded through.
+    ['multi-escaped: &amp;#8217;', 'Pakistan&amp;#8217;s', 'Pakistan’s'],
+    ['multi-escaped: &amp;amp;', 'Tom &amp;amp; Jerry', 'Tom & Jerry'],
+    ['multi-escaped: &amp;quot;', '&amp;quot;Hi&amp;quot;', '"Hi"'],
+    ['multi-escaped: triple &amp;amp;#8230;', 'x&amp;amp;#8230;', 'x…'],
+    ['multi-escaped: numeric ampersand before a reference', '&#38;#8217;&#x26;hellip;', '’…'],
     // An escaped ampersand before something that is not a reference stays a single ampersand.
-    expect(decodeEntities('Q&amp;A &amp;bogus; &amp;#0;')).toBe('Q&A &bogus; &#0;');
-  });
+    ['multi-escaped: escaped ampersand before a non-reference stays single', 'Q&amp;A &amp;bogus; &amp;#0;', 'Q&A &bogus; &#0;'],
 
-  it('returns text without ampersands unchanged', () => {
-    const s = 'پاکستان 🇵🇰 👩‍💻 plain';
-    expect(decodeEntities(s)).toBe(s);
+    ['text without ampersands is unchanged', plain, plain],
+  ])('%s', (_name, input, expected) => {
+    expect(decodeEntities(input)).toBe(expected);
   });
 });
 
 describe('htmlToText', () => {
-  it('puts block elements on their own lines and collapses whitespace', () => {
-    const html = '<p>First&nbsp;&nbsp;  para\n  continues</p>\n<p>Second <b>bold</b>,<i>it</i></p><div>Div</div>Line<br>break<br/>again';
-    expect(htmlToText(html)).toBe('First para continues\nSecond bold,it\nDiv\nLine\nbreak\nagain');
-  });
-
-  it('handles lists, headings, blockquotes, figures and tables', () => {
-    const html =
+  it.each<Case>([
+    [
+      'puts block elements on their own lines and collapses whitespace',
+      '<p>First&nbsp;&nbsp;  para\n  continues</p>\n<p>Second <b>bold</b>,<i>it</i></p><div>Div</div>Line<br>break<br/>again',
+      'First para continues\nSecond bold,it\nDiv\nLine\nbreak\nagain',
+    ],
+    [
+      'handles lists, headings, blockquotes, figures and tables',
       '<h2>Title</h2><ul><li>one</li><li>two</li></ul><blockquote><p>quoted</p></blockquote>' +
-      '<figure><img src="a.jpg"><figcaption>Caption</figcaption></figure>' +
-      '<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>';
-    expect(htmlToText(html)).toBe('Title\none\ntwo\nquoted\nCaption\nA B\n1 2');
-  });
-
-  it('drops script, style, iframe, noscript and comments, keeping CDATA content', () => {
-    const html =
+        '<figure><img src="a.jpg"><figcaption>Caption</figcaption></figure>' +
+        '<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>',
+      'Title\none\ntwo\nquoted\nCaption\nA B\n1 2',
+    ],
+    [
+      'drops script, style, iframe, noscript and comments, keeping CDATA content',
       '<p>Keep</p><script type="text/javascript">var x = "<p>no</p>";</script><style>p { color: red }</style>' +
-      '<iframe src="https://www.youtube.com/embed/x">fallback</iframe><noscript><img src="x.jpg">Enable JS</noscript>' +
-      '<!-- a <p>comment</p> --><![CDATA[<p>inside cdata</p>]]><p>End</p>';
-    expect(htmlToText(html)).toBe('Keep\ninside cdata\nEnd');
-  });
-
-  it('drops everything after an unclosed script, but only the tag of an unclosed iframe', () => {
-    expect(htmlToText('<p>a</p><script>alert(1)')).toBe('a');
-    expect(htmlToText('<p>a</p><iframe src="x"><p>b</p>')).toBe('a\nb');
-  });
-
-  it('decodes entities after stripping, so escaped markup stays visible text', () => {
-    expect(htmlToText('<p>Use &lt;b&gt; for bold &amp; &lt;script&gt;</p>')).toBe('Use <b> for bold & <script>');
-    expect(htmlToText('<code>if (scores[idx[0]]&gt;0.5)</code>')).toBe('if (scores[idx[0]]>0.5)');
-  });
-
-  it('does not treat prose comparisons as tags', () => {
-    expect(htmlToText('<p>a < b and c > d</p>')).toBe('a < b and c > d');
-    expect(htmlToText('5 <10 items, 3<4')).toBe('5 <10 items, 3<4');
-    expect(htmlToText('x <y never closes')).toBe('x <y never closes');
-    expect(htmlToText('<a title="a>b" href="/x">link</a> after')).toBe('link after');
-  });
-
-  it('keeps Urdu, RTL and emoji (including ZWJ sequences) intact', () => {
-    const html = '<p>ڈیجیٹل مہارت، روشن مستقبل</p><p>Paid in 24 hours 🇵🇰🚀 👩‍💻</p>';
-    expect(htmlToText(html)).toBe('ڈیجیٹل مہارت، روشن مستقبل\nPaid in 24 hours 🇵🇰🚀 👩‍💻');
-  });
-
-  it('removes blank lines such as a trailing <p>&nbsp;</p>', () => {
-    expect(htmlToText('<p>Text</p>\n<p>&nbsp;</p>\n')).toBe('Text');
-    expect(htmlToText('')).toBe('');
-    expect(htmlToText('   ')).toBe('');
-  });
-
-  it('keeps a WordPress excerpt ellipsis as written', () => {
-    expect(htmlToText('a settlement dashboard in Urdu and [&#8230;]')).toBe('a settlement dashboard in Urdu and […]');
+        '<iframe src="https://www.youtube.com/embed/x">fallback</iframe><noscript><img src="x.jpg">Enable JS</noscript>' +
+        '<!-- a <p>comment</p> --><![CDATA[<p>inside cdata</p>]]><p>End</p>',
+      'Keep\ninside cdata\nEnd',
+    ],
+    ['drops everything after an unclosed script', '<p>a</p><script>alert(1)', 'a'],
+    ['drops only the tag of an unclosed iframe', '<p>a</p><iframe src="x"><p>b</p>', 'a\nb'],
+    [
+      'drops undefined named references (with ";") from text, keeping bare ampersands',
+      '<p>used &e; by mistake, AT&T &amp;bogus; stays</p>',
+      'used by mistake, AT&T &bogus; stays',
+    ],
+    ['decodes entities after stripping, so escaped markup stays visible text', '<p>Use &lt;b&gt; for bold &amp; &lt;script&gt;</p>', 'Use <b> for bold & <script>'],
+    ['decodes entities after stripping, inside code', '<code>if (scores[idx[0]]&gt;0.5)</code>', 'if (scores[idx[0]]>0.5)'],
+    ['prose comparisons are not tags: spaced < and >', '<p>a < b and c > d</p>', 'a < b and c > d'],
+    ['prose comparisons are not tags: < before digits', '5 <10 items, 3<4', '5 <10 items, 3<4'],
+    ['prose comparisons are not tags: < that never closes', 'x <y never closes', 'x <y never closes'],
+    ['prose comparisons are not tags: > inside a quoted attribute', '<a title="a>b" href="/x">link</a> after', 'link after'],
+    [
+      'keeps Urdu, RTL and emoji (including ZWJ sequences) intact',
+      '<p>ڈیجیٹل مہارت، روشن مستقبل</p><p>Paid in 24 hours 🇵🇰🚀 👩‍💻</p>',
+      'ڈیجیٹل مہارت، روشن مستقبل\nPaid in 24 hours 🇵🇰🚀 👩‍💻',
+    ],
+    ['removes blank lines such as a trailing <p>&nbsp;</p>', '<p>Text</p>\n<p>&nbsp;</p>\n', 'Text'],
+    ['returns empty text for empty input', '', ''],
+    ['returns empty text for whitespace-only input', '   ', ''],
+    ['keeps a WordPress excerpt ellipsis as written', 'a settlement dashboard in Urdu and [&#8230;]', 'a settlement dashboard in Urdu and […]'],
+  ])('%s', (_name, input, expected) => {
+    expect(htmlToText(input)).toBe(expected);
   });
 });
 
 describe('toPlainLine', () => {
-  it('makes one line of text', () => {
-    expect(toPlainLine('  Islamabad&#8217;s <em>Blue</em>\n  Area ')).toBe('Islamabad’s Blue Area');
-    expect(toPlainLine('<p>Two</p><p>paragraphs</p>')).toBe('Two paragraphs');
-    expect(toPlainLine('Tom &amp;amp; Jerry')).toBe('Tom & Jerry');
+  it.each<Case>([
+    ['joins lines and decodes entities', '  Islamabad&#8217;s <em>Blue</em>\n  Area ', 'Islamabad’s Blue Area'],
+    ['joins paragraphs with a space', '<p>Two</p><p>paragraphs</p>', 'Two paragraphs'],
+    ['decodes double-escaped ampersands', 'Tom &amp;amp; Jerry', 'Tom & Jerry'],
+  ])('makes one line of text: %s', (_name, input, expected) => {
+    expect(toPlainLine(input)).toBe(expected);
   });
 });
 
 describe('firstImageSrc', () => {
-  it('returns the first img src, entity-decoded but not resolved', () => {
-    expect(firstImageSrc('<p>x</p><img alt="" src="/a.jpg?w=1&amp;h=2"><img src="b.jpg">')).toBe('/a.jpg?w=1&h=2');
-  });
-
-  it('falls back to the first srcset candidate when there is no src', () => {
-    expect(firstImageSrc('<img srcset="https://cdn.x/a,w_300.jpg 300w, https://cdn.x/b.jpg 768w">')).toBe('https://cdn.x/a,w_300.jpg');
-  });
-
-  it('prefers the lazy-load attribute over a data: placeholder', () => {
-    expect(firstImageSrc('<img src="data:image/gif;base64,R0lGOD" data-src="/real.jpg">')).toBe('/real.jpg');
-  });
-
-  it('skips tracking pixels', () => {
-    const html =
+  it.each<Case<string | null>>([
+    [
+      'returns the first img src, entity-decoded but not resolved',
+      '<p>x</p><img alt="" src="/a.jpg?w=1&amp;h=2"><img src="b.jpg">',
+      '/a.jpg?w=1&h=2',
+    ],
+    [
+      'falls back to the first srcset candidate when there is no src',
+      '<img srcset="https://cdn.x/a,w_300.jpg 300w, https://cdn.x/b.jpg 768w">',
+      'https://cdn.x/a,w_300.jpg',
+    ],
+    [
+      'prefers the lazy-load attribute over a data: placeholder',
+      '<img src="data:image/gif;base64,R0lGOD" data-src="/real.jpg">',
+      '/real.jpg',
+    ],
+    [
+      'skips tracking pixels',
       '<img src="https://medium.com/_/stat?event=post.clientViewed" width="1" height="1">' +
-      '<img src="http://feeds.feedburner.com/~ff/braingle?i=x" border="0">' +
-      '<img src="https://stats.wordpress.com/b.gif?host=x">' +
-      '<img src="https://example.com/pixel?id=1">' +
-      '<img src="https://example.com/a.jpg" width="0">' +
-      '<img src="https://example.com/pixel-7-review.jpg">';
-    expect(firstImageSrc(html)).toBe('https://example.com/pixel-7-review.jpg');
-  });
-
-  it('returns null when there is no usable image', () => {
-    expect(firstImageSrc('<p>No images</p><script>"<img src=x.jpg>"</script>')).toBeNull();
-    expect(firstImageSrc('<img alt="none">')).toBeNull();
+        '<img src="http://feeds.feedburner.com/~ff/braingle?i=x" border="0">' +
+        '<img src="https://stats.wordpress.com/b.gif?host=x">' +
+        '<img src="https://example.com/pixel?id=1">' +
+        '<img src="https://example.com/a.jpg" width="0">' +
+        '<img src="https://example.com/pixel-7-review.jpg">',
+      'https://example.com/pixel-7-review.jpg',
+    ],
+    ['returns null when the only img is inside a script', '<p>No images</p><script>"<img src=x.jpg>"</script>', null],
+    ['returns null for an img without any source', '<img alt="none">', null],
+  ])('%s', (_name, input, expected) => {
+    expect(firstImageSrc(input)).toBe(expected);
   });
 });
 
 describe('mapUrlAttributes', () => {
   const toAbsolute = (url: string): string | null => (url.startsWith('/') ? `https://ex.com${url}` : null);
 
-  it('rewrites href, src and srcset and keeps everything else as written', () => {
-    const html = '<p class=x><a href="/a?x=1&amp;y=2">A</a> <img src=/i.jpg srcset="/i.jpg 1x, /i2.jpg 2x" alt=\'q\'> <a href="#top">T</a></p>';
-    expect(mapUrlAttributes(html, toAbsolute)).toBe(
+  it.each<[name: string, input: string, map: (url: string) => string | null, expected: string]>([
+    [
+      'rewrites href, src and srcset and keeps everything else as written',
+      '<p class=x><a href="/a?x=1&amp;y=2">A</a> <img src=/i.jpg srcset="/i.jpg 1x, /i2.jpg 2x" alt=\'q\'> <a href="#top">T</a></p>',
+      toAbsolute,
       '<p class=x><a href="https://ex.com/a?x=1&amp;y=2">A</a> <img src="https://ex.com/i.jpg" srcset="https://ex.com/i.jpg 1x, https://ex.com/i2.jpg 2x" alt=\'q\'> <a href="#top">T</a></p>',
-    );
-  });
-
-  it('escapes the quote character of the attribute it writes', () => {
-    expect(mapUrlAttributes(`<a href='/x'>x</a>`, () => "https://ex.com/it's")).toBe(`<a href='https://ex.com/it&#39;s'>x</a>`);
+    ],
+    [
+      'escapes the quote character of the attribute it writes',
+      `<a href='/x'>x</a>`,
+      () => "https://ex.com/it's",
+      `<a href='https://ex.com/it&#39;s'>x</a>`,
+    ],
+  ])('%s', (_name, input, map, expected) => {
+    expect(mapUrlAttributes(input, map)).toBe(expected);
   });
 });
