@@ -155,6 +155,21 @@ const fileSchema = z
   });
 
 const unset = (v: unknown): unknown => (v === '' ? undefined : v);
+
+const PLACEHOLDER = /^(change[-_ .]?me|replace[-_ .]?me|your[-_ .]?(admin[-_ .]?)?token|<.*>$|x{4,})/i;
+
+/**
+ * Why ADMIN_TOKEN can't guard the admin surface, or null: at least 16 characters, none of them whitespace
+ * (a bearer header can't carry it, and 16 spaces guard nothing), not one character repeated, not a
+ * placeholder copied from an example (changeme…, your-token…).
+ */
+export function adminTokenProblem(token: string): string | null {
+  if (/\s/.test(token)) return 'must not contain spaces or other whitespace';
+  if (token.length < 16) return `use at least 16 characters (got ${token.length}); e.g. \`openssl rand -hex 24\``;
+  if (new Set(token).size === 1) return 'is one character repeated; use a random token, e.g. `openssl rand -hex 24`';
+  if (PLACEHOLDER.test(token)) return 'looks like a placeholder; use a random token, e.g. `openssl rand -hex 24`';
+  return null;
+}
 const singleRedisUrl = z.url({ protocol: /^rediss?$/ });
 /** One `redis://` URL, or a comma-separated list of cluster nodes (`redis://h1:p1,redis://h2:p2` or `redis://h1:p1,h2:p2`). */
 const redisUrl = z.string().superRefine((url, ctx) => {
@@ -168,7 +183,10 @@ const envSchema = z.object({
   REDIS_PREFIX: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, {}, ".", "_", "-" only').default('channelcast')),
   CHANNELCAST_CONFIG: z.preprocess(unset, z.string().optional()),
   PUBLISHER: z.preprocess(unset, z.string().regex(/^(whatsapp|console|file:.+)$/, 'expected "whatsapp", "console" or "file:PATH"').default('whatsapp')),
-  ADMIN_TOKEN: z.preprocess(unset, z.string().min(16, 'use at least 16 characters').optional()),
+  ADMIN_TOKEN: z.preprocess(unset, z.string().superRefine((token, ctx) => {
+    const problem = adminTokenProblem(token);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional()),
   HTTP_HOST: z.preprocess(unset, z.string().default('127.0.0.1')),
   HTTP_PORT: z.preprocess(unset, z.coerce.number().int().min(0).max(65535).default(8080)),
   LOG_LEVEL: z.preprocess(unset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),

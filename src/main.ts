@@ -148,7 +148,7 @@ const actions: CliActions = {
       const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
       const app = await buildHttpServer({
         ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,
-        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy,
+        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy, bearerAttemptsPerMinute: cfg.http.loginAttemptsPerMinute,
       });
       await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
       const bound = app.server.address();

@@ -36,6 +36,7 @@ import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
 import { postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
+import { systemResolveHost } from './lib/address-safety.js';
 import { quietUntil } from './domain/pacing.js';
 import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
 
@@ -53,6 +54,8 @@ export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Run
       maxBytes: fetch?.maxBytes ?? 5 * 1024 * 1024,
       maxRedirects: fetch?.maxRedirects ?? 5,
       userAgent: runtime.userAgent,
+      // A redirect (or a rebinding name) may not lead a public feed onto loopback or the private network.
+      addressGuard: { resolveHost: systemResolveHost, allowPrivateOrigin: true },
     }),
     parser: createRssFeedParser(),
   };

@@ -279,6 +279,16 @@ describe('dashboard login and CSRF over HTTP', () => {
     await app.close();
   });
 
+  it('only wrong tokens count toward the login limit: the right one is never refused (shared proxy address)', async () => {
+    const { app } = await appWith(TOKEN);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await login(app, `wrong-guess-${i}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 429, 429]);
+    expect((await login(app, TOKEN)).statusCode).toBe(303);
+    expect((await login(app, 'wrong-again')).statusCode).toBe(429);
+    await app.close();
+  });
+
   it('refuses posts without the session CSRF token and logins without the form token', async () => {
     const { app } = await appWith(TOKEN);
     const cookie = `cc_session=${(await login(app, TOKEN)).cookies.find((c) => c.name === 'cc_session')!.value}`;

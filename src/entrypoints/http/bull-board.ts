@@ -8,7 +8,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { sendTokenNotSet, sendUnauthorized, type BearerCheck } from './auth.js';
+import { refuseBearer, sendTokenNotSet, type BearerCheck } from './auth.js';
+import type { LoginLimiter } from './failure-limiter.js';
 import { BULL_BOARD_CSP } from './security-headers.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -17,6 +18,7 @@ export interface BullBoardOptions {
   readonly queues: readonly Queue[];
   readonly adminToken: string | undefined;
   readonly bearer: BearerCheck;
+  readonly limiter?: LoginLimiter | undefined;
   readonly sessionAuth?: ((request: FastifyRequest) => boolean) | undefined;
 }
 
@@ -60,7 +62,7 @@ function guard(options: BullBoardOptions) {
       void reply.redirect(`/login?next=${BULL_BOARD_PATH}`, 302);
       return;
     }
-    sendUnauthorized(reply);
+    refuseBearer(request, reply, options.limiter);
   };
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/logger.js';
 import { isLoopbackHost, systemResolveHost, type ResolveHost } from '../../lib/address-safety.js';
 import { apiRoutes, InvalidRequestError } from './api-routes.js';
 import { createBearerCheck, requireBearer } from './auth.js';
+import { createLoginLimiter } from './failure-limiter.js';
 import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -32,6 +33,8 @@ export interface HttpDeps {
   readonly resolveHost?: ResolveHost | undefined;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (login rate limits, logs). */
   readonly trustProxy?: boolean | undefined;
+  /** Wrong bearer tokens allowed per client address per minute before 429 (default 10, like logins). */
+  readonly bearerAttemptsPerMinute?: number | undefined;
 }
 
 /**
@@ -74,6 +77,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     trustProxy: deps.trustProxy ?? false,
   });
   const bearer = createBearerCheck(deps.adminToken);
+  const limiter = createLoginLimiter(deps.bearerAttemptsPerMinute ?? 10, () => Date.now());
 
   app.addHook('onRequest', securityHeaders);
   app.addHook('onResponse', (request, reply, done) => {
@@ -95,12 +99,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
   // Open on loopback as Prometheus endpoints usually are; once the port is reachable from elsewhere
   // it needs the bearer too (Prometheus: `authorization: { credentials: <ADMIN_TOKEN> }`).
-  const metricsHooks = isLoopbackHost(deps.host) ? [] : [requireBearer(deps.adminToken, bearer)];
+  const metricsHooks = isLoopbackHost(deps.host) ? [] : [requireBearer(deps.adminToken, bearer, limiter)];
   app.get('/metrics', { onRequest: metricsHooks }, async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.text()));
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
-  await app.register(apiRoutes, { prefix: '/api', ops: deps.ops, adminToken: deps.adminToken, bearer, resolveHost: deps.resolveHost ?? systemResolveHost });
-  await registerBullBoard(app, { queues: deps.queues, adminToken: deps.adminToken, bearer, sessionAuth: deps.sessionAuth });
+  await app.register(apiRoutes, { prefix: '/api', ops: deps.ops, adminToken: deps.adminToken, bearer, limiter, resolveHost: deps.resolveHost ?? systemResolveHost });
+  await registerBullBoard(app, { queues: deps.queues, adminToken: deps.adminToken, bearer, limiter, sessionAuth: deps.sessionAuth });
   return app;
 }
 
