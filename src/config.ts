@@ -138,6 +138,8 @@ const fileSchema = z
         /** Alert when the oldest post waiting to go out is older than this. */
         queueAgeMinutes: z.number().positive().default(60),
         checkIntervalSeconds: z.number().min(1).default(30),
+        /** Alert when Redis has not answered the readiness probe for this long. */
+        redisUnansweredSeconds: z.number().positive().default(30),
       })
       .prefault({}),
     /** How long a channel remembers an item it has seen (key and canonical link). */

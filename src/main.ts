@@ -30,7 +30,7 @@ import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
+import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, readinessFor, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -145,10 +145,12 @@ const actions: CliActions = {
     }
     if (options.roles.includes('http')) {
       const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow, () => dataset.readinessProblem());
+      const readiness = readinessFor(cfg, publisher, () => dataset.readinessProblem(), createAlerter({ notify: publisher ? adminNotifier(publisher, cfg) : { notify: () => Promise.resolve() }, log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock }), runtime);
+      stops.push(() => Promise.resolve(readiness.stop()));
       const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
       const app = await buildHttpServer({
         ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,
-        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy, bearerAttemptsPerMinute: cfg.http.loginAttemptsPerMinute,
+        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy, bearerAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, readiness: () => readiness.snapshot(),
       });
       await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
       const bound = app.server.address();

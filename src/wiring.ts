@@ -31,6 +31,8 @@ import type { AdminDeps } from './app/admin-actions.js';
 import { createAlerter, createHealthCheck, type Alerter } from './app/alerts.js';
 import { createDatasetGuard, type DatasetGuard } from './app/redis-dataset.js';
 import { createOps } from './app/ops.js';
+import { startReadinessMonitor } from './app/readiness.js';
+import { createRedisProbe } from './adapters/redis/redis-probe.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
 import { postFormatOf, type Config } from './config.js';
@@ -272,6 +274,32 @@ export function healthCheckFor(cfg: Config, backend: Backend, publisher: Publish
     alerter,
     clock: runtime.clock,
   });
+}
+
+/**
+ * /readyz's background checks: Redis on a probe connection of its own (answers, accepts a write), then the
+ * data-loss marker; the publisher's state is read at answer time. Each run has an 800 ms deadline.
+ */
+export function readinessFor(cfg: Config, publisher: Publisher | null, datasetProblem: () => Promise<string | null>, alerter: Alerter, runtime: Runtime) {
+  const timeoutMs = 800;
+  const probe = createRedisProbe({ url: cfg.env.REDIS_URL, cluster: cfg.env.REDIS_CLUSTER, key: `${cfg.env.REDIS_PREFIX}:readyz-probe`, timeoutMs });
+  const monitor = startReadinessMonitor({
+    checks: [{ name: 'redis', timeoutMs, unansweredAlertMs: cfg.alerts.redisUnansweredSeconds * 1000, run: async () => (await probe.check()) ?? (await datasetProblem()) }],
+    instant: () => {
+      const state = publisher?.state();
+      return state && state.status !== 'ready' ? [`publisher: ${state.status}${state.reason ? ` (${state.reason})` : ''}`] : [];
+    },
+    intervalMs: 2000,
+    clock: runtime.clock,
+    alerter,
+  });
+  return {
+    snapshot: () => monitor.snapshot(),
+    stop: () => {
+      monitor.stop();
+      probe.close();
+    },
+  };
 }
 
 /** Admins are told by WhatsApp DM when the publisher is WhatsApp and numbers are configured; else logs suffice. */

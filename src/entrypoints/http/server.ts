@@ -35,6 +35,11 @@ export interface HttpDeps {
   readonly trustProxy?: boolean | undefined;
   /** Wrong bearer tokens allowed per client address per minute before 429 (default 10, like logins). */
   readonly bearerAttemptsPerMinute?: number | undefined;
+  /**
+   * The latest readiness from checks running in the background (app/readiness.ts): /readyz answers from it
+   * without waiting. Without it (tests) /readyz asks ops.readiness() under a 900 ms deadline.
+   */
+  readonly readiness?: (() => { ready: boolean; reasons: string[] }) | undefined;
 }
 
 /**
@@ -94,7 +99,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   app.get('/healthz', () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {
-    const { ready, reasons } = await deps.ops.readiness();
+    const { ready, reasons } = deps.readiness ? deps.readiness() : await withDeadline(deps.ops.readiness(), 900);
     return ready ? { ready: true } : reply.code(503).send({ ready: false, reasons });
   });
   // Open on loopback as Prometheus endpoints usually are; once the port is reachable from elsewhere
@@ -117,4 +122,17 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
   request.log.error({ err: error, method: request.method, url: pathOf(request.url) }, 'request failed');
   return reply.code(500).send({ error: 'internal error' });
+}
+
+/** A readiness that took too long is itself the answer: not ready. */
+async function withDeadline(check: Promise<{ ready: boolean; reasons: string[] }>, ms: number): Promise<{ ready: boolean; reasons: string[] }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ ready: boolean; reasons: string[] }>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, reasons: [`readiness: no answer within ${ms} ms`] }), ms);
+  });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
