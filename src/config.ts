@@ -110,6 +110,8 @@ const fileSchema = z
         webVersion: z.string().regex(/^2\.\d+\.\d+$/, 'like "2.3000.1017054665"').optional(),
         sendTimeoutSeconds: z.number().min(5).default(60),
         readyTimeoutSeconds: z.number().min(10).default(180),
+        /** `login`/`channels`: give up when WhatsApp Web shows neither a QR code nor a session within this long. */
+        reachTimeoutSeconds: z.number().min(1).max(300).default(20),
         watchdogMinutes: z.number().min(0.1).default(3),
         /** Restart Chromium when its memory passes this (0 = never). */
         memoryLimitMb: z.int().min(0).default(1500),
@@ -158,6 +160,9 @@ const fileSchema = z
 
 const unset = (v: unknown): unknown => (v === '' ? undefined : v);
 
+/** The only REDIS_URL for which `channelcast start` may start a local redis-server itself. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 const PLACEHOLDER = /^(change[-_ .]?me|replace[-_ .]?me|your[-_ .]?(admin[-_ .]?)?token|<.*>$|x{4,})/i;
 
 /**
@@ -179,7 +184,7 @@ const redisUrl = z.string().superRefine((url, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 const envSchema = z.object({
-  REDIS_URL: z.preprocess(unset, redisUrl.default('redis://127.0.0.1:6379')),
+  REDIS_URL: z.preprocess(unset, redisUrl.default(DEFAULT_REDIS_URL)),
   /** Cluster mode even with a single URL (a list of nodes implies it). */
   REDIS_CLUSTER: z.preprocess(unset, z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'], error: 'expected "1", "true", "0" or "false"' }).default(false)),
   REDIS_PREFIX: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, {}, ".", "_", "-" only').default('channelcast')),

@@ -10,12 +10,12 @@ import { CommanderError } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.js';
 import { redactRedisUrl } from './adapters/redis/redis-connection.js';
-import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
+import { cancelPost, pauseChannels, resolvePostId, resumeChannels, retryPost } from './app/admin-actions.js';
 import { createAlerter } from './app/alerts.js';
 import { createManualPost, InvalidPostError } from './app/manual-post.js';
 import type { PollOutcome } from './app/poll-feed.js';
 import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './config.js';
-import { ConfigError, DependencyUnavailableError, FeedError } from './domain/errors.js';
+import { ConfigError, DependencyUnavailableError, FeedError, PublishUnavailableError } from './domain/errors.js';
 import { buildCli, type CliActions } from './entrypoints/cli.js';
 import { startAlertMonitor } from './entrypoints/alert-monitor.js';
 import { startDatasetWatch } from './entrypoints/dataset-watch.js';
@@ -61,20 +61,37 @@ async function linkedWhatsApp(cfg: Config, log: Logger) {
     await backend.close();
   };
   await publisher.start();
-  const standby = new Promise<never>((_, reject) => {
+  // WhatsApp Web has been reached once it shows a QR code (a person may take minutes to scan it) or takes the
+  // saved session. Until then, and whenever it drops again, only reachTimeoutSeconds are allowed.
+  const reachMs = cfg.whatsapp.reachTimeoutSeconds * 1000;
+  let reachTimer: NodeJS.Timeout | undefined;
+  const unreachable = new Promise<never>((_, reject) => {
     const check = (state: PublisherState) => {
-      if (state.reason?.startsWith('standby')) reject(new DependencyUnavailableError(`${state.reason} — stop the running bot first`));
+      if (state.reason?.startsWith('standby')) return reject(new DependencyUnavailableError(`${state.reason} — stop the running bot first`));
+      const reached = state.status === 'awaiting-qr' || state.status === 'authenticated' || state.status === 'ready' || publisher.link().pairingCode !== null;
+      if (reached) {
+        clearTimeout(reachTimer);
+        reachTimer = undefined;
+      } else {
+        reachTimer ??= setTimeout(() => {
+          const now = publisher.state();
+          reject(new DependencyUnavailableError(`WhatsApp Web could not be reached within ${cfg.whatsapp.reachTimeoutSeconds} s (${now.status}${now.reason ? `: ${now.reason}` : ''}). Check the network (web.whatsapp.com), or CHROME_PATH.`));
+        }, reachMs);
+      }
     };
     publisher.onStateChange(check);
     check(publisher.state());
   });
   try {
     // A person scans the QR: give them several minutes.
-    await Promise.race([publisher.waitUntilReady(Math.max(cfg.whatsapp.readyTimeoutSeconds, 300) * 1000), standby]);
+    await Promise.race([publisher.waitUntilReady(Math.max(cfg.whatsapp.readyTimeoutSeconds, 300) * 1000), unreachable]);
   } catch (err) {
-    await close();
+    clearTimeout(reachTimer);
+    // A browser that can't reach anything may also be slow to close: the error is what matters now.
+    await Promise.race([close(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     throw err;
   }
+  clearTimeout(reachTimer);
   return { publisher, close };
 }
 
@@ -93,7 +110,7 @@ const actions: CliActions = {
     // whatsapp-web.js re-injects into the page on navigation without handling errors (notes §5): a page that
     // reloads or closes mid-inject must not take the whole bot down; the client supervisor rebuilds it.
     process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'));
-    const backend = await openBackend(cfg, log, runtime);
+    const backend = await openBackend(cfg, log, runtime, { mayStartRedis: true });
     const stops: (() => Promise<void>)[] = [];
     let onAlert: (alert: string) => void = () => undefined;
     const publisher = options.roles.includes('worker')
@@ -152,7 +169,16 @@ const actions: CliActions = {
         ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,
         queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy, bearerAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, readiness: () => readiness.snapshot(),
       });
-      await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
+      try {
+        await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          const why = { EADDRINUSE: 'is already in use (another channelcast?)', EACCES: 'needs privileges this user lacks', EADDRNOTAVAIL: 'is not an address of this machine' }[code];
+          throw new DependencyUnavailableError(`HTTP_PORT=${cfg.env.HTTP_PORT} (HTTP_HOST=${cfg.env.HTTP_HOST}): ${cfg.env.HTTP_HOST}:${cfg.env.HTTP_PORT} ${why}. Set HTTP_PORT to a free port, or stop what holds it.`);
+        }
+        throw err;
+      }
       const bound = app.server.address();
       log.info({ url: `http://${cfg.env.HTTP_HOST}:${typeof bound === 'object' && bound ? bound.port : cfg.env.HTTP_PORT}/` }, 'http listening');
       stops.push(() => app.close());
@@ -206,9 +232,12 @@ const actions: CliActions = {
     const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
       const run = { retry: retryPost, cancel: cancelPost, pause: pauseChannels, resume: resumeChannels }[action];
-      const result = await run(target as string, backend.admin);
+      // Post ids may be abbreviated to a unique prefix, like git's.
+      const resolved = action === 'retry' || action === 'cancel' ? await resolvePostId(target as string, backend.admin) : { ok: true as const, postId: target };
+      const result = resolved.ok ? await run(resolved.postId as string, backend.admin) : resolved;
       (result.ok ? process.stdout : process.stderr).write(`${result.message}\n`);
-      process.exitCode = result.ok ? 0 : 1;
+      // 2: the id or channel given on the command line does not exist; 1: the post's state did not allow it.
+      process.exitCode = result.ok ? 0 : 'unknown' in result && result.unknown ? 2 : 1;
     } finally {
       await backend.close();
     }
@@ -281,6 +310,8 @@ function onShutdown(log: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', handle);
   process.on('SIGINT', handle);
+  // A closed terminal (or a wrapper relaying it) stops the bot in order too.
+  process.on('SIGHUP', handle);
 }
 
 function reportAndExit(err: unknown, command: string | undefined, source: string | undefined): never {
@@ -297,7 +328,7 @@ function reportAndExit(err: unknown, command: string | undefined, source: string
     process.stderr.write(`channelcast post: ${err.message}\n`);
     process.exit(2);
   }
-  if (err instanceof DependencyUnavailableError) {
+  if (err instanceof DependencyUnavailableError || err instanceof PublishUnavailableError) {
     process.stderr.write(`channelcast: ${err.message}\n`);
     process.exit(1);
   }

@@ -202,6 +202,8 @@ export interface DeliveryChange {
 
 export interface DeliveryStore {
   get(postId: string): Promise<DeliveryRecord | null>;
+  /** Ids of recorded posts starting with `prefix` (at most `limit`), for ids abbreviated like git's. */
+  idsStartingWith(prefix: string, limit: number): Promise<string[]>;
   /** Creates `queued` records; an existing record is left exactly as it is. */
   createQueued(deliveries: readonly NewDelivery[], at: Date): Promise<void>;
   /**

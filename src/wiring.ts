@@ -23,7 +23,7 @@ import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
 import { CHROMIUM_INSTALL_HINT, findChromium } from './adapters/whatsapp/chromium.js';
 import type { WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
-import { ensureRedis } from './adapters/redis/local-redis-server.js';
+import { ensureRedis, parseRedisUrl, redisAnswers } from './adapters/redis/local-redis-server.js';
 import { assertClusterAnswers, closeRedisConnection, createRedisConnection, redactRedisUrl, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
 import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
@@ -35,11 +35,12 @@ import { startReadinessMonitor } from './app/readiness.js';
 import { createRedisProbe } from './adapters/redis/redis-probe.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
-import { postFormatOf, type Config } from './config.js';
+import { DEFAULT_REDIS_URL, postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
 import { systemResolveHost } from './lib/address-safety.js';
 import { quietUntil } from './domain/pacing.js';
+import { DependencyUnavailableError } from './domain/errors.js';
 import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
@@ -66,13 +67,16 @@ export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Run
 export type Backend = Awaited<ReturnType<typeof openBackend>>;
 
 /**
- * Redis (started locally when none answers; in cluster mode the nodes must answer as a working cluster), the queue and
- * the stores every role shares. In cluster mode REDIS_PREFIX already carries the hash tag (config.ts).
+ * Redis, the queue and the stores every role shares. In cluster mode the nodes must answer as a working cluster;
+ * REDIS_PREFIX already carries the hash tag (config.ts). A local redis-server is started when none answers only
+ * with `mayStartRedis` (`channelcast start`) and only for the default URL; otherwise a Redis that does not answer
+ * fails at once, naming the URL.
  */
-export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
+export async function openBackend(cfg: Config, log: Logger, runtime: Runtime, options: { mayStartRedis?: boolean } = {}) {
   const { REDIS_URL: url, REDIS_CLUSTER: cluster } = cfg.env;
   if (cluster) await assertClusterAnswers(url);
-  else await ensureRedis({ url, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log, guardExternal: true });
+  else if (options.mayStartRedis && url === DEFAULT_REDIS_URL) await ensureRedis({ url, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log, guardExternal: true });
+  else await assertRedisAnswers(url, options.mayStartRedis === true);
   // The stores are typed against Redis; an ioredis Cluster serves the same commands (MULTI and EVAL included,
   // every key in one slot thanks to the prefix's hash tag).
   const redis = createRedisConnection({ url, cluster }) as Redis;
@@ -116,6 +120,17 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
       await redis.quit();
     },
   };
+}
+
+/** One PING (2 s at most): a command against a Redis that is not there fails in plain words instead of retrying. */
+async function assertRedisAnswers(url: string, forStart: boolean): Promise<void> {
+  if (url.startsWith('rediss://')) return; // TLS: ioredis's own connection reports what is wrong
+  const { hostname, port } = parseRedisUrl(url);
+  if (await redisAnswers(hostname, port, 2000)) return;
+  const hint = forStart
+    ? `only REDIS_URL=${DEFAULT_REDIS_URL} (the default) gets a redis-server started for it`
+    : `only \`channelcast start\` starts a local Redis (for the default URL)`;
+  throw new DependencyUnavailableError(`no Redis answers at ${redactRedisUrl(url)} (REDIS_URL). Start it, or fix REDIS_URL; ${hint}.`);
 }
 
 export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard): PollFeedDeps {
