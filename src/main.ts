@@ -28,9 +28,10 @@ import { startPublishWorker } from './entrypoints/publish-worker.js';
 import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
+import { channelLacks, startBanner, type BannerFacts } from './entrypoints/start-banner.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, readinessFor, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
+import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, publisherTarget, readinessFor, recordPublisherTarget, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -41,6 +42,9 @@ const config = (configPath?: string): Config =>
   loadConfig(process.env, (p) => readFileSync(p, 'utf8'), configPath, path.join(packageRoot, 'config/default.json'));
 
 const runtime: Runtime = { userAgent, clock, searchPath: process.env.PATH };
+
+/** Human-readable log lines when a person watches (stdout is a terminal), JSON lines for collectors otherwise. */
+const pretty = process.stdout.isTTY ? { colour: process.env.NO_COLOR === undefined } : undefined;
 
 /** QR codes go to stderr for the person at the terminal; logs stay JSON on stdout. */
 const printQr = (qr: string): void => qrcode.generate(qr, { small: true }, (art) => process.stderr.write(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
@@ -98,7 +102,7 @@ async function linkedWhatsApp(cfg: Config, log: Logger) {
 const actions: CliActions = {
   async start(options) {
     const cfg = config(options.config);
-    const log = createLogger({ level: cfg.env.LOG_LEVEL });
+    const log = createLogger({ level: cfg.env.LOG_LEVEL, pretty });
     log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactRedisUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
     if (options.roles.includes('http')) {
       try {
@@ -127,6 +131,7 @@ const actions: CliActions = {
     stops.push(() => datasetWatch.stop());
     if (publisher && isWhatsAppPublisher(publisher)) await publisher.start();
     let pollNow: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
+    let dashboardUrl: string | undefined;
 
     if (publisher) {
       const alerter = createAlerter({ notify: adminNotifier(publisher, cfg), log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock });
@@ -147,6 +152,9 @@ const actions: CliActions = {
         });
         stops.push(() => Promise.resolve(commands.stop()));
       }
+      const target = publisherTarget(cfg, options.dryRun);
+      const forgetTarget = await recordPublisherTarget(backend, target, clock);
+      stops.push(forgetTarget);
       const monitor = startAlertMonitor({ intervalMs: cfg.alerts.checkIntervalSeconds * 1000, check: healthCheckFor(cfg, backend, publisher, alerter, runtime), log: log.child({ module: 'alerts' }) });
       if (publisher.state().status !== 'ready') log.warn({ publisher: publisher.kind, reason: publisher.state().reason }, 'publisher not ready; posts wait');
       stops.push(async () => {
@@ -161,7 +169,7 @@ const actions: CliActions = {
       stops.push(() => poller.stop());
     }
     if (options.roles.includes('http')) {
-      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow, () => dataset.readinessProblem());
+      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow, () => dataset.readinessProblem(), publisher ? publisherTarget(cfg, options.dryRun) : undefined);
       const readiness = readinessFor(cfg, publisher, () => dataset.readinessProblem(), createAlerter({ notify: publisher ? adminNotifier(publisher, cfg) : { notify: () => Promise.resolve() }, log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock }), runtime);
       stops.push(() => Promise.resolve(readiness.stop()));
       const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
@@ -180,9 +188,26 @@ const actions: CliActions = {
         throw err;
       }
       const bound = app.server.address();
-      log.info({ url: `http://${cfg.env.HTTP_HOST}:${typeof bound === 'object' && bound ? bound.port : cfg.env.HTTP_PORT}/` }, 'http listening');
+      dashboardUrl = `http://${cfg.env.HTTP_HOST}:${typeof bound === 'object' && bound ? bound.port : cfg.env.HTTP_PORT}/`;
+      log.info({ url: dashboardUrl }, 'http listening');
       stops.push(() => app.close());
     }
+    const facts: BannerFacts = {
+      version,
+      roles: options.roles,
+      redis: redactRedisUrl(cfg.env.REDIS_URL),
+      feeds: cfg.feeds.map((f) => ({ id: f.id, url: f.url, schedule: f.schedule })),
+      channels: cfg.channels.map((c) => ({ id: c.id, whatsappId: c.whatsappId, feeds: cfg.feeds.filter((f) => f.channels.includes(c.id)).map((f) => f.id) })),
+      publisher: publisher ? publisherTarget(cfg, options.dryRun) : null,
+      dashboard: !options.roles.includes('http')
+        ? { closed: 'the http role does not run in this process' }
+        : cfg.env.ADMIN_TOKEN === undefined
+          ? { closed: `ADMIN_TOKEN is not set (only /healthz, /readyz and /metrics at ${dashboardUrl ?? '?'})` }
+          : { url: `${dashboardUrl ?? '?'} (log in with ADMIN_TOKEN)` },
+    };
+    // Through the logger (in order with the other lines); the pretty printer shows a `banner` record as plain text.
+    if (pretty) log.info({ banner: true }, `\n${startBanner(facts).join('\n')}\n`);
+    else log.info({ ...facts, channels: facts.channels.map((c) => ({ ...c, lacks: channelLacks(c, facts.publisher) })) }, 'channelcast started');
     // Reverse order of start: stop taking requests, stop polling, then the worker finishes the post in hand.
     onShutdown(log, async () => {
       for (const stop of stops.reverse()) await stop();

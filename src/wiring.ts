@@ -30,7 +30,7 @@ import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
 import { createAlerter, createHealthCheck, type Alerter } from './app/alerts.js';
 import { createDatasetGuard, type DatasetGuard } from './app/redis-dataset.js';
-import { createOps } from './app/ops.js';
+import { createOps, type PublisherTarget } from './app/ops.js';
 import { startReadinessMonitor } from './app/readiness.js';
 import { createRedisProbe } from './adapters/redis/redis-probe.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
@@ -205,6 +205,7 @@ export function opsFor(
   publisher: { state(): PublisherState; link?: () => { qr: string | null; pairingCode: string | null } } | null,
   pollNow?: (feedId: string) => Promise<PollOutcome | null>,
   datasetProblem?: () => Promise<string | null>,
+  ownTarget?: PublisherTarget,
 ) {
   return createOps({
     config: { feeds: cfg.feeds, channels: cfg.channels },
@@ -220,7 +221,18 @@ export function opsFor(
     link: () => publisher?.link?.() ?? null,
     pollNow,
     datasetProblem,
+    publishesTo: async () => ownTarget ?? parseTarget(await backend.redis.get(backend.keys.runningPublisher())),
   });
+}
+
+function parseTarget(text: string | null): PublisherTarget | null {
+  if (text === null) return null;
+  try {
+    const { kind, target, dryRun } = JSON.parse(text) as PublisherTarget;
+    return { kind, target, dryRun };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -374,6 +386,21 @@ export async function whatsappPublisher(
 export const uploadStore = async (): Promise<(image: PostImage) => Promise<string>> => (await import('./adapters/whatsapp/upload-store.js')).createUploadStore('data/uploads');
 
 export const isWhatsAppPublisher = (p: Publisher): p is WhatsAppPublisher => p.kind === 'whatsapp';
+
+/** Where `start` will publish: `--dry-run[=FILE]` wins over PUBLISHER. */
+export function publisherTarget(cfg: Config, dryRun: string | true | undefined): PublisherTarget {
+  if (dryRun !== undefined) return { kind: 'file', target: dryRun === true ? 'data/dry-run.jsonl' : dryRun, dryRun: true };
+  if (cfg.env.PUBLISHER === 'console') return { kind: 'console', target: null, dryRun: false };
+  if (cfg.env.PUBLISHER.startsWith('file:')) return { kind: 'file', target: cfg.env.PUBLISHER.slice('file:'.length), dryRun: false };
+  return { kind: 'whatsapp', target: null, dryRun: false };
+}
+
+/** The running worker says where it publishes, for `status` and dashboards in other processes; removed at shutdown. */
+export async function recordPublisherTarget(backend: Backend, target: PublisherTarget, clock: Clock): Promise<() => Promise<void>> {
+  const key = backend.keys.runningPublisher();
+  await backend.redis.set(key, JSON.stringify({ ...target, since: clock.now().toISOString() }));
+  return async () => void (await backend.redis.del(key));
+}
 
 /** `--dry-run[=FILE]` wins over PUBLISHER; `whatsapp` is built by the caller (it needs more wiring). */
 export function simplePublisher(cfg: Config, dryRun: string | true | undefined): Publisher | null {

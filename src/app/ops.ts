@@ -29,6 +29,8 @@ export interface OpsDeps {
   readonly redisReady: () => Promise<boolean>;
   /** The publisher's state in this process, or null when this process runs no worker. */
   readonly publisherState: () => PublisherState | null;
+  /** Where posts go (dry run or not), when known. */
+  readonly publishesTo?: (() => Promise<PublisherTarget | null>) | undefined;
   /** The QR / pairing code while linking WhatsApp. */
   readonly link: () => { readonly qr: string | null; readonly pairingCode: string | null } | null;
   /** Polls a feed now; null when another replica is polling it, undefined when no poller runs here. */
@@ -43,12 +45,22 @@ export interface Explanation {
   readonly deliveries: readonly DeliveryRecord[];
 }
 
+/** Where posts go: WhatsApp, the console, or a file (a dry run when chosen with --dry-run). */
+export interface PublisherTarget {
+  readonly kind: 'whatsapp' | 'console' | 'file';
+  /** The file a file publisher appends to. */
+  readonly target: string | null;
+  readonly dryRun: boolean;
+}
+
 export interface OpsStatus {
   readonly feeds: readonly (FeedState & { readonly feedId: string; readonly url: string })[];
   readonly channels: readonly { readonly channelId: string; readonly pausedSince: string | null }[];
   readonly queue: Record<string, number>;
   readonly deliveries: Record<DeliveryState, number>;
   readonly publisher: PublisherState | null;
+  /** What the worker publishes to: this process's, else the one a running worker recorded; null when unknown. */
+  readonly publishesTo?: PublisherTarget | null;
 }
 
 export function createOps(deps: OpsDeps) {
@@ -81,6 +93,7 @@ export function createOps(deps: OpsDeps) {
         queue: await deps.queue.counts(),
         deliveries: await deps.deliveries.countByState(),
         publisher: deps.publisherState(),
+        publishesTo: (await deps.publishesTo?.().catch(() => null)) ?? null,
       };
     },
     /**

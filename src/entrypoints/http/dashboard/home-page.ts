@@ -2,7 +2,7 @@
  * The status page: WhatsApp link, queue, channels, feeds and recent deliveries, in the order an admin
  * asks "is it working?". It reloads itself every 15 s; nothing on it is typed into.
  */
-import type { OpsStatus } from '../../../app/ops.js';
+import type { OpsStatus, PublisherTarget } from '../../../app/ops.js';
 import type { DeliveryRecord, PublisherState } from '../../../ports.js';
 import { html, raw, type SafeHtml } from './html.js';
 import { badge, notice, page, when } from './layout.js';
@@ -20,12 +20,21 @@ export interface HomeView {
 
 export function homePage(view: HomeView): string {
   const body = html`${notice('ok', view.ok)}${notice('error', view.error)}
-${whatsappCard(view.status.publisher, view.link, view.now)}
+${view.status.publishesTo && view.status.publishesTo.kind !== 'whatsapp' ? publisherCard(view.status.publishesTo, view.status.publisher, view.now) : whatsappCard(view.status.publisher, view.link, view.now)}
 ${queueCard(view.status)}
 ${channelsCard(view.status.channels, view.csrf, view.now)}
 ${feedsCard(view.status.feeds, view.now)}
 ${deliveriesCard(view.deliveries, view.now)}`;
   return page({ title: 'Status', body, nav: { csrf: view.csrf, current: 'home' }, refreshSeconds: 15 });
+}
+
+/** A dry run (or the console publisher) is not WhatsApp: say where posts really go. */
+function publisherCard(to: PublisherTarget, publisher: PublisherState | null, now: Date): SafeHtml {
+  const title = to.dryRun ? 'Dry run' : 'Publisher';
+  return html`<section class="card" aria-labelledby="wa-h"><h2 id="wa-h">${title}</h2>
+<p class="dry-run" role="status"><strong>${to.dryRun ? 'Dry run: nothing is sent to WhatsApp.' : 'Not WhatsApp.'}</strong> ${to.kind === 'file' ? html`Posts are written to <code>${to.target ?? '?'}</code>.` : html`Posts are printed on the console.`}</p>
+${publisher ? html`<dl class="kv"><dt>State</dt><dd>${badge(publisher.status)}</dd><dt>Since</dt><dd>${when(publisher.since, now)}</dd></dl>` : null}
+</section>`;
 }
 
 function whatsappCard(publisher: PublisherState | null, link: HomeView['link'], now: Date): SafeHtml {
