@@ -129,6 +129,14 @@ export interface PostQueue {
   cancel(postId: string): Promise<boolean>;
   /** Job counts by BullMQ state. */
   counts(): Promise<Record<string, number>>;
+  /** Why each of these posts waits and until when, as its worker last recorded (posts not waiting are left out). */
+  waits?(postIds: readonly string[]): Promise<Map<string, PostWait>>;
+}
+
+/** Why a queued post waits (pacing, hourly cap, quiet hours, paused, publisher not ready, retry) and until when. */
+export interface PostWait {
+  readonly reason: string;
+  readonly until: string;
 }
 
 /** Admins can hold a channel's posts (they wait, nothing is dropped) and let them go again. */
@@ -215,7 +223,7 @@ export interface DeliveryStore {
   /** Several transitions (a batch's posts) in one round trip, each as `transition` makes it; the new records in order. */
   transitionAll(changes: readonly DeliveryChange[], at: Date): Promise<DeliveryRecord[]>;
   /** Newest first. */
-  list(filter: { readonly state?: DeliveryState; readonly limit: number }): Promise<DeliveryRecord[]>;
+  list(filter: { readonly state?: DeliveryState; readonly limit: number; readonly offset?: number }): Promise<DeliveryRecord[]>;
   /** For each server id, the post whose record claims that message in the channel, or null. */
   claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]>;
   /** How many records are in each state (within the bounded indexes). */

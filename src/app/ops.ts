@@ -4,7 +4,7 @@
  */
 import type { ItemDecision } from '../domain/item-decision.js';
 import type {
-  ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, Lease, ManualPostJob, PostQueue, PublisherState,
+  ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, Lease, ManualPostJob, PostQueue, PostWait, PublisherState,
 } from '../ports.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost, type AdminResult } from './admin-actions.js';
 import { createManualPost, type ManualPostInput } from './manual-post.js';
@@ -69,7 +69,9 @@ export function createOps(deps: OpsDeps) {
     createPost: (input: ManualPostInput): Promise<ManualPostJob> =>
       createManualPost(input, { queue: deps.queue, deliveries: deps.deliveries, clock: deps.clock, channels: deps.config.channels }),
     delivery: (postId: string) => deps.deliveries.get(postId),
-    deliveries: (filter: { state?: DeliveryState; limit: number }) => deps.deliveries.list(filter),
+    deliveries: (filter: { state?: DeliveryState; limit: number; offset?: number }) => deps.deliveries.list(filter),
+    /** Why queued posts wait and until when (empty when the queue can't say). */
+    waits: (postIds: readonly string[]): Promise<Map<string, PostWait>> => (deps.queue.waits ? deps.queue.waits(postIds) : Promise.resolve(new Map<string, PostWait>())),
     async explain(ref: { url: string } | { key: string }): Promise<Explanation> {
       const decisions = await deps.decisions.explain(ref);
       const postIds = [...new Set(decisions.map((d) => d.postId).filter((id): id is string => id !== undefined))];

@@ -94,7 +94,7 @@ async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attem
   let record = existing ?? (await recordOf(job, deps));
   const quiet = quietUntil(now, settings.quietHours, settings.format.timezone);
   if (quiet) return { kind: 'wait', until: quiet, reason: `quiet hours (${String(settings.quietHours)})` };
-  if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing' };
+  if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing (minimum gap or hourly cap)' };
   // A failed attempt's backoff holds wherever the post is taken up (a digest it was in failed, say).
   if (record.state === 'queued' && record.retryAt !== null && Date.parse(record.retryAt) > now.getTime()) {
     return { kind: 'wait', until: new Date(record.retryAt), reason: `retry after a failed attempt (${record.lastError ?? 'unknown error'})` };

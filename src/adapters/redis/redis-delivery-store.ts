@@ -172,9 +172,9 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       return [...found].slice(0, limit);
     },
 
-    async list({ state, limit }) {
+    async list({ state, limit, offset = 0 }) {
       const index = state ? keys.deliveriesByState(state) : keys.deliveriesRecent();
-      const ids = await redis.zrevrange(index, 0, Math.max(0, limit - 1));
+      const ids = await redis.zrevrange(index, offset, offset + Math.max(0, limit - 1));
       const records = await Promise.all(ids.map(read));
       return records.filter((r): r is DeliveryRecord => r !== null);
     },

@@ -30,6 +30,12 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       void reply.header('content-security-policy', BULL_BOARD_CSP);
       done();
     });
+    // bull-board's page links Google Fonts, which the policy (rightly) blocks: a failed request and a console
+    // error on every visit, and a request to a third party. The page uses its own fonts (system fallbacks).
+    scope.addHook('onSend', (_request, reply, payload, done) => {
+      const type = String(reply.getHeader('content-type') ?? '');
+      done(null, typeof payload === 'string' && type.startsWith('text/html') ? withoutExternalFonts(payload) : payload);
+    });
 
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BULL_BOARD_PATH);
@@ -43,6 +49,11 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
     // The prefix must equal the base path or the board's assets 404.
     await scope.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
   });
+}
+
+/** Drops <link>s to fonts.googleapis.com / fonts.gstatic.com from bull-board's HTML. */
+export function withoutExternalFonts(html: string): string {
+  return html.replace(/<link\b[^>]*\bhref="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^"]*"[^>]*>\s*/gi, '');
 }
 
 function guard(options: BullBoardOptions) {
