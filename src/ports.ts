@@ -238,6 +238,8 @@ export interface DeliveryStore {
 export interface ChannelPacer {
   /** The earliest time the next send may happen given past sends (gap, hourly cap), or null for now. */
   notBefore(channelId: string, now: Date): Promise<Date | null>;
+  /** The same, saying which rule holds the send back (for the dashboard's "waits: … until …"). */
+  whyNotBefore?(channelId: string, now: Date): Promise<{ readonly until: Date; readonly reason: string } | null>;
   /** Records a send: the next one waits the gap (plus jitter) and counts toward the hourly cap. */
   recordSend(channelId: string, at: Date): Promise<void>;
 }

@@ -83,7 +83,7 @@ async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attem
   const [existing, pausedSince, notBefore] = await Promise.all([
     deps.deliveries.get(job.postId),
     deps.control.pausedSince(job.channelId),
-    deps.pacer.notBefore(job.channelId, now),
+    deps.pacer.whyNotBefore ? deps.pacer.whyNotBefore(job.channelId, now) : deps.pacer.notBefore(job.channelId, now).then((until) => (until ? { until, reason: 'pacing' } : null)),
   ]);
   // Failed for good stays failed until an admin retries it (which queues it again first).
   if (existing && (existing.state === 'sent' || existing.state === 'skipped' || existing.state === 'failed')) return { kind: 'done', state: existing.state };
@@ -94,7 +94,7 @@ async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attem
   let record = existing ?? (await recordOf(job, deps));
   const quiet = quietUntil(now, settings.quietHours, settings.format.timezone);
   if (quiet) return { kind: 'wait', until: quiet, reason: `quiet hours (${String(settings.quietHours)})` };
-  if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing (minimum gap or hourly cap)' };
+  if (notBefore) return { kind: 'wait', until: notBefore.until, reason: notBefore.reason };
   // A failed attempt's backoff holds wherever the post is taken up (a digest it was in failed, say).
   if (record.state === 'queued' && record.retryAt !== null && Date.parse(record.retryAt) > now.getTime()) {
     return { kind: 'wait', until: new Date(record.retryAt), reason: `retry after a failed attempt (${record.lastError ?? 'unknown error'})` };
