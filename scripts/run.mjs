@@ -2,6 +2,7 @@
 // `npm start` / `npm run preview`: compile when dist/ is missing or older than src/, then run the CLI.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +37,20 @@ if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(path.join(root, 
 const BOT_NODE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8'));
 
 const child = spawn(process.execPath, [...BOT_NODE_FLAGS, entry, ...process.argv.slice(2)], { stdio: 'inherit' });
-// Forward stop signals so the bot shuts down gracefully when this wrapper is the one signalled.
+// Forward stop signals so the bot shuts down in order when this wrapper is the one signalled (`npm start`
+// runs `exec node scripts/run.mjs`, so a process manager's `kill <npm pid>` reaches npm, which relays it here).
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// Under npm: should npm itself go away without relaying (killed hard, or a shell in between that did not
+// pass the signal on), we are orphaned and the bot would keep the port with no one to stop it. Stop it.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    console.error('channelcast: npm went away; stopping the bot');
+    child.kill('SIGTERM');
+  }, 500);
+  watch.unref();
+}
+// The bot's exit code; killed by a signal: 128 + its number, as a shell reports it.
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 0)));

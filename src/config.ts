@@ -112,6 +112,8 @@ const fileSchema = z
         webVersion: z.string().regex(/^2\.\d+\.\d+$/, 'like "2.3000.1017054665"').optional(),
         sendTimeoutSeconds: z.number().min(5).default(60),
         readyTimeoutSeconds: z.number().min(10).default(180),
+        /** `login`/`channels`: give up when WhatsApp Web shows neither a QR code nor a session within this long. */
+        reachTimeoutSeconds: z.number().min(1).max(300).default(20),
         watchdogMinutes: z.number().min(0.1).default(3),
         /** Restart Chromium when its memory passes this (0 = never). */
         memoryLimitMb: z.int().min(0).default(1500),
@@ -140,6 +142,8 @@ const fileSchema = z
         /** Alert when the oldest post waiting to go out is older than this. */
         queueAgeMinutes: z.number().positive().default(60),
         checkIntervalSeconds: z.number().min(1).default(30),
+        /** Alert when Redis has not answered the readiness probe for this long. */
+        redisUnansweredSeconds: z.number().positive().default(30),
       })
       .prefault({}),
     /** How long a channel remembers an item it has seen (key and canonical link). */
@@ -157,6 +161,24 @@ const fileSchema = z
   });
 
 const unset = (v: unknown): unknown => (v === '' ? undefined : v);
+
+/** The only REDIS_URL for which `channelcast start` may start a local redis-server itself. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const PLACEHOLDER = /^(change[-_ .]?me|replace[-_ .]?me|your[-_ .]?(admin[-_ .]?)?token|<.*>$|x{4,})/i;
+
+/**
+ * Why ADMIN_TOKEN can't guard the admin surface, or null: at least 16 characters, none of them whitespace
+ * (a bearer header can't carry it, and 16 spaces guard nothing), not one character repeated, not a
+ * placeholder copied from an example (changeme…, your-token…).
+ */
+export function adminTokenProblem(token: string): string | null {
+  if (/\s/.test(token)) return 'must not contain spaces or other whitespace';
+  if (token.length < 16) return `use at least 16 characters (got ${token.length}); e.g. \`openssl rand -hex 24\``;
+  if (new Set(token).size === 1) return 'is one character repeated; use a random token, e.g. `openssl rand -hex 24`';
+  if (PLACEHOLDER.test(token)) return 'looks like a placeholder; use a random token, e.g. `openssl rand -hex 24`';
+  return null;
+}
 const singleRedisUrl = z.url({ protocol: /^rediss?$/ });
 /** One `redis://` URL, or a comma-separated list of cluster nodes (`redis://h1:p1,redis://h2:p2` or `redis://h1:p1,h2:p2`). */
 const redisUrl = z.string().superRefine((url, ctx) => {
@@ -164,13 +186,16 @@ const redisUrl = z.string().superRefine((url, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 const envSchema = z.object({
-  REDIS_URL: z.preprocess(unset, redisUrl.default('redis://127.0.0.1:6379')),
+  REDIS_URL: z.preprocess(unset, redisUrl.default(DEFAULT_REDIS_URL)),
   /** Cluster mode even with a single URL (a list of nodes implies it). */
   REDIS_CLUSTER: z.preprocess(unset, z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'], error: 'expected "1", "true", "0" or "false"' }).default(false)),
   REDIS_PREFIX: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, {}, ".", "_", "-" only').default('channelcast')),
   CHANNELCAST_CONFIG: z.preprocess(unset, z.string().optional()),
   PUBLISHER: z.preprocess(unset, z.string().regex(/^(whatsapp|console|file:.+)$/, 'expected "whatsapp", "console" or "file:PATH"').default('whatsapp')),
-  ADMIN_TOKEN: z.preprocess(unset, z.string().min(16, 'use at least 16 characters').optional()),
+  ADMIN_TOKEN: z.preprocess(unset, z.string().superRefine((token, ctx) => {
+    const problem = adminTokenProblem(token);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional()),
   HTTP_HOST: z.preprocess(unset, z.string().default('127.0.0.1')),
   HTTP_PORT: z.preprocess(unset, z.coerce.number().int().min(0).max(65535).default(8080)),
   LOG_LEVEL: z.preprocess(unset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),

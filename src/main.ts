@@ -11,12 +11,12 @@ import qrcode from 'qrcode-terminal';
 import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.js';
 import { redactRedisUrl } from './lib/redis-url.js';
 import { isReadableFile } from './adapters/readable-file.js';
-import { cancelPost, pauseChannels, resumeChannels, retryPost } from './app/admin-actions.js';
+import { cancelPost, pauseChannels, resolvePostId, resumeChannels, retryPost } from './app/admin-actions.js';
 import { createAlerter } from './app/alerts.js';
 import { checkPost, createManualPost, InvalidPostError } from './app/manual-post.js';
 import type { PollOutcome } from './app/poll-feed.js';
 import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './config.js';
-import { ConfigError, DependencyUnavailableError, FeedError } from './domain/errors.js';
+import { ConfigError, DependencyUnavailableError, FeedError, PublishUnavailableError } from './domain/errors.js';
 import { buildCli, type CliActions } from './entrypoints/cli.js';
 import { startAlertMonitor } from './entrypoints/alert-monitor.js';
 import { startDatasetWatch } from './entrypoints/dataset-watch.js';
@@ -29,9 +29,10 @@ import { startPublishWorker } from './entrypoints/publish-worker.js';
 import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
+import { channelLacks, startBanner, type BannerFacts } from './entrypoints/start-banner.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
+import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, publisherTarget, readinessFor, recordPublisherTarget, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -42,6 +43,9 @@ const config = (configPath?: string): Config =>
   loadConfig(process.env, (p) => readFileSync(p, 'utf8'), configPath, path.join(packageRoot, 'config/default.json'));
 
 const runtime: Runtime = { userAgent, clock, searchPath: process.env.PATH };
+
+/** Human-readable log lines when a person watches (stdout is a terminal), JSON lines for collectors otherwise. */
+const pretty = process.stdout.isTTY ? { colour: process.env.NO_COLOR === undefined } : undefined;
 
 /** QR codes go to stderr for the person at the terminal; logs stay JSON on stdout. */
 const printQr = (qr: string): void => qrcode.generate(qr, { small: true }, (art) => process.stderr.write(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
@@ -62,27 +66,44 @@ async function linkedWhatsApp(cfg: Config, log: Logger) {
     await backend.close();
   };
   await publisher.start();
-  const standby = new Promise<never>((_, reject) => {
+  // WhatsApp Web has been reached once it shows a QR code (a person may take minutes to scan it) or takes the
+  // saved session. Until then, and whenever it drops again, only reachTimeoutSeconds are allowed.
+  const reachMs = cfg.whatsapp.reachTimeoutSeconds * 1000;
+  let reachTimer: NodeJS.Timeout | undefined;
+  const unreachable = new Promise<never>((_, reject) => {
     const check = (state: PublisherState) => {
-      if (state.reason?.startsWith('standby')) reject(new DependencyUnavailableError(`${state.reason} — stop the running bot first`));
+      if (state.reason?.startsWith('standby')) return reject(new DependencyUnavailableError(`${state.reason} — stop the running bot first`));
+      const reached = state.status === 'awaiting-qr' || state.status === 'authenticated' || state.status === 'ready' || publisher.link().pairingCode !== null;
+      if (reached) {
+        clearTimeout(reachTimer);
+        reachTimer = undefined;
+      } else {
+        reachTimer ??= setTimeout(() => {
+          const now = publisher.state();
+          reject(new DependencyUnavailableError(`WhatsApp Web could not be reached within ${cfg.whatsapp.reachTimeoutSeconds} s (${now.status}${now.reason ? `: ${now.reason}` : ''}). Check the network (web.whatsapp.com), or CHROME_PATH.`));
+        }, reachMs);
+      }
     };
     publisher.onStateChange(check);
     check(publisher.state());
   });
   try {
     // A person scans the QR: give them several minutes.
-    await Promise.race([publisher.waitUntilReady(Math.max(cfg.whatsapp.readyTimeoutSeconds, 300) * 1000), standby]);
+    await Promise.race([publisher.waitUntilReady(Math.max(cfg.whatsapp.readyTimeoutSeconds, 300) * 1000), unreachable]);
   } catch (err) {
-    await close();
+    clearTimeout(reachTimer);
+    // A browser that can't reach anything may also be slow to close: the error is what matters now.
+    await Promise.race([close(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     throw err;
   }
+  clearTimeout(reachTimer);
   return { publisher, close };
 }
 
 const actions: CliActions = {
   async start(options) {
     const cfg = config(options.config);
-    const log = createLogger({ level: cfg.env.LOG_LEVEL });
+    const log = createLogger({ level: cfg.env.LOG_LEVEL, pretty });
     log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactRedisUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
     if (options.roles.includes('http')) {
       try {
@@ -94,7 +115,7 @@ const actions: CliActions = {
     // whatsapp-web.js re-injects into the page on navigation without handling errors (notes §5): a page that
     // reloads or closes mid-inject must not take the whole bot down; the client supervisor rebuilds it.
     process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'));
-    const backend = await openBackend(cfg, log, runtime);
+    const backend = await openBackend(cfg, log, runtime, { mayStartRedis: true });
     const stops: (() => Promise<void>)[] = [];
     let onAlert: (alert: string) => void = () => undefined;
     const publisher = options.roles.includes('worker')
@@ -111,6 +132,7 @@ const actions: CliActions = {
     stops.push(() => datasetWatch.stop());
     if (publisher && isWhatsAppPublisher(publisher)) await publisher.start();
     let pollNow: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
+    let dashboardUrl: string | undefined;
 
     if (publisher) {
       const alerter = createAlerter({ notify: adminNotifier(publisher, cfg), log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock });
@@ -131,6 +153,9 @@ const actions: CliActions = {
         });
         stops.push(() => Promise.resolve(commands.stop()));
       }
+      const target = publisherTarget(cfg, options.dryRun);
+      const forgetTarget = await recordPublisherTarget(backend, target, clock);
+      stops.push(forgetTarget);
       const monitor = startAlertMonitor({ intervalMs: cfg.alerts.checkIntervalSeconds * 1000, check: healthCheckFor(cfg, backend, publisher, alerter, runtime), log: log.child({ module: 'alerts' }) });
       if (publisher.state().status !== 'ready') log.warn({ publisher: publisher.kind, reason: publisher.state().reason }, 'publisher not ready; posts wait');
       stops.push(async () => {
@@ -145,17 +170,45 @@ const actions: CliActions = {
       stops.push(() => poller.stop());
     }
     if (options.roles.includes('http')) {
-      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow, () => dataset.readinessProblem());
+      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow, () => dataset.readinessProblem(), publisher ? publisherTarget(cfg, options.dryRun) : undefined);
+      const readiness = readinessFor(cfg, publisher, () => dataset.readinessProblem(), createAlerter({ notify: publisher ? adminNotifier(publisher, cfg) : { notify: () => Promise.resolve() }, log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock }), runtime);
+      stops.push(() => Promise.resolve(readiness.stop()));
       const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
       const app = await buildHttpServer({
         ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,
-        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy,
+        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy, bearerAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, readiness: () => readiness.snapshot(),
       });
-      await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
+      try {
+        await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          const why = { EADDRINUSE: 'is already in use (another channelcast?)', EACCES: 'needs privileges this user lacks', EADDRNOTAVAIL: 'is not an address of this machine' }[code];
+          throw new DependencyUnavailableError(`HTTP_PORT=${cfg.env.HTTP_PORT} (HTTP_HOST=${cfg.env.HTTP_HOST}): ${cfg.env.HTTP_HOST}:${cfg.env.HTTP_PORT} ${why}. Set HTTP_PORT to a free port, or stop what holds it.`);
+        }
+        throw err;
+      }
       const bound = app.server.address();
-      log.info({ url: `http://${cfg.env.HTTP_HOST}:${typeof bound === 'object' && bound ? bound.port : cfg.env.HTTP_PORT}/` }, 'http listening');
+      dashboardUrl = `http://${cfg.env.HTTP_HOST}:${typeof bound === 'object' && bound ? bound.port : cfg.env.HTTP_PORT}/`;
+      log.info({ url: dashboardUrl }, 'http listening');
       stops.push(() => app.close());
     }
+    const facts: BannerFacts = {
+      version,
+      roles: options.roles,
+      redis: redactRedisUrl(cfg.env.REDIS_URL),
+      feeds: cfg.feeds.map((f) => ({ id: f.id, url: f.url, schedule: f.schedule })),
+      channels: cfg.channels.map((c) => ({ id: c.id, whatsappId: c.whatsappId, feeds: cfg.feeds.filter((f) => f.channels.includes(c.id)).map((f) => f.id) })),
+      publisher: publisher ? publisherTarget(cfg, options.dryRun) : null,
+      dashboard: !options.roles.includes('http')
+        ? { closed: 'the http role does not run in this process' }
+        : cfg.env.ADMIN_TOKEN === undefined
+          ? { closed: `ADMIN_TOKEN is not set (only /healthz, /readyz and /metrics at ${dashboardUrl ?? '?'})` }
+          : { url: `${dashboardUrl ?? '?'} (log in with ADMIN_TOKEN)` },
+    };
+    // Through the logger (in order with the other lines); the pretty printer shows a `banner` record as plain text.
+    if (pretty) log.info({ banner: true }, `\n${startBanner(facts).join('\n')}\n`);
+    else log.info({ ...facts, channels: facts.channels.map((c) => ({ ...c, lacks: channelLacks(c, facts.publisher) })) }, 'channelcast started');
     // Reverse order of start: stop taking requests, stop polling, then the worker finishes the post in hand.
     onShutdown(log, async () => {
       for (const stop of stops.reverse()) await stop();
@@ -208,9 +261,12 @@ const actions: CliActions = {
     const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
     try {
       const run = { retry: retryPost, cancel: cancelPost, pause: pauseChannels, resume: resumeChannels }[action];
-      const result = await run(target as string, backend.admin);
+      // Post ids may be abbreviated to a unique prefix, like git's.
+      const resolved = action === 'retry' || action === 'cancel' ? await resolvePostId(target as string, backend.admin) : { ok: true as const, postId: target };
+      const result = resolved.ok ? await run(resolved.postId as string, backend.admin) : resolved;
       (result.ok ? process.stdout : process.stderr).write(`${result.message}\n`);
-      process.exitCode = result.ok ? 0 : 1;
+      // 2: the id or channel given on the command line does not exist; 1: the post's state did not allow it.
+      process.exitCode = result.ok ? 0 : 'unknown' in result && result.unknown ? 2 : 1;
     } finally {
       await backend.close();
     }
@@ -283,6 +339,8 @@ function onShutdown(log: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', handle);
   process.on('SIGINT', handle);
+  // A closed terminal (or a wrapper relaying it) stops the bot in order too.
+  process.on('SIGHUP', handle);
 }
 
 function reportAndExit(err: unknown, command: string | undefined, source: string | undefined): never {
@@ -299,7 +357,7 @@ function reportAndExit(err: unknown, command: string | undefined, source: string
     process.stderr.write(`channelcast post: ${err.message}\n`);
     process.exit(2);
   }
-  if (err instanceof DependencyUnavailableError) {
+  if (err instanceof DependencyUnavailableError || err instanceof PublishUnavailableError) {
     process.stderr.write(`channelcast: ${err.message}\n`);
     process.exit(1);
   }

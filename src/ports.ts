@@ -129,6 +129,14 @@ export interface PostQueue {
   cancel(postId: string): Promise<boolean>;
   /** Job counts by BullMQ state. */
   counts(): Promise<Record<string, number>>;
+  /** Why each of these posts waits and until when, as its worker last recorded (posts not waiting are left out). */
+  waits?(postIds: readonly string[]): Promise<Map<string, PostWait>>;
+}
+
+/** Why a queued post waits (pacing, hourly cap, quiet hours, paused, publisher not ready, retry) and until when. */
+export interface PostWait {
+  readonly reason: string;
+  readonly until: string;
 }
 
 /** Admins can hold a channel's posts (they wait, nothing is dropped) and let them go again. */
@@ -204,6 +212,8 @@ export interface DeliveryChange {
 
 export interface DeliveryStore {
   get(postId: string): Promise<DeliveryRecord | null>;
+  /** Ids of recorded posts starting with `prefix` (at most `limit`), for ids abbreviated like git's. */
+  idsStartingWith(prefix: string, limit: number): Promise<string[]>;
   /** Creates `queued` records; an existing record is left exactly as it is. */
   createQueued(deliveries: readonly NewDelivery[], at: Date): Promise<void>;
   /**
@@ -215,7 +225,7 @@ export interface DeliveryStore {
   /** Several transitions (a batch's posts) in one round trip, each as `transition` makes it; the new records in order. */
   transitionAll(changes: readonly DeliveryChange[], at: Date): Promise<DeliveryRecord[]>;
   /** Newest first. */
-  list(filter: { readonly state?: DeliveryState | undefined; readonly limit: number }): Promise<DeliveryRecord[]>;
+  list(filter: { readonly state?: DeliveryState | undefined; readonly limit: number; readonly offset?: number | undefined }): Promise<DeliveryRecord[]>;
   /** For each server id, the post whose record claims that message in the channel, or null. */
   claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]>;
   /** How many records are in each state (within the bounded indexes). */
@@ -230,10 +240,16 @@ export interface DeliveryStore {
   recordAck(messageId: string, ack: string, at: Date): Promise<void>;
 }
 
+/** Until when pacing holds a channel's next send, and which rule (for the dashboard's "waits: … until …"). */
+export interface PacingHold {
+  readonly until: Date;
+  readonly reason: string;
+}
+
 /** Per-channel send times shared by every worker (read and written under the channel's send lock). */
 export interface ChannelPacer {
   /** The earliest time the next send may happen given past sends (gap, hourly cap), or null for now. */
-  notBefore(channelId: string, now: Date): Promise<Date | null>;
+  notBefore(channelId: string, now: Date): Promise<PacingHold | null>;
   /** Records a send: the next one waits the gap (plus jitter) and counts toward the hourly cap. */
   recordSend(channelId: string, at: Date): Promise<void>;
 }

@@ -23,7 +23,7 @@ import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
 import { CHROMIUM_INSTALL_HINT, findChromium } from './adapters/whatsapp/chromium.js';
 import type { WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
-import { ensureRedis } from './adapters/redis/local-redis-server.js';
+import { ensureRedis, parseRedisUrl, redisAnswers } from './adapters/redis/local-redis-server.js';
 import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { redactRedisUrl } from './lib/redis-url.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
@@ -31,15 +31,19 @@ import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
 import { createAlerter, createHealthCheck, type Alerter } from './app/alerts.js';
 import { createDatasetGuard, type DatasetGuard } from './app/redis-dataset.js';
-import { createOps } from './app/ops.js';
+import { createOps, type PublisherTarget } from './app/ops.js';
+import { startReadinessMonitor } from './app/readiness.js';
+import { createRedisProbe } from './adapters/redis/redis-probe.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
-import { postFormatOf, type Config } from './config.js';
+import { DEFAULT_REDIS_URL, postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
+import { systemResolveHost } from './lib/address-safety.js';
 import { quietUntil } from './domain/pacing.js';
 import { MAX_LINK_LENGTH } from './domain/poll-policy.js';
 import { isReadableFile } from './adapters/readable-file.js';
+import { DependencyUnavailableError } from './domain/errors.js';
 import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
@@ -56,6 +60,8 @@ export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Run
       maxBytes: fetch?.maxBytes ?? 5 * 1024 * 1024,
       maxRedirects: fetch?.maxRedirects ?? 5,
       userAgent: runtime.userAgent,
+      // A redirect (or a rebinding name) may not lead a public feed onto loopback or the private network.
+      addressGuard: { resolveHost: systemResolveHost, allowPrivateOrigin: true },
     }),
     parser: createRssFeedParser(),
   };
@@ -64,13 +70,16 @@ export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Run
 export type Backend = Awaited<ReturnType<typeof openBackend>>;
 
 /**
- * Redis (started locally when none answers; in cluster mode the nodes must answer as a working cluster), the queue and
- * the stores every role shares. In cluster mode REDIS_PREFIX already carries the hash tag (config.ts).
+ * Redis, the queue and the stores every role shares. In cluster mode the nodes must answer as a working cluster;
+ * REDIS_PREFIX already carries the hash tag (config.ts). A local redis-server is started when none answers only
+ * with `mayStartRedis` (`channelcast start`) and only for the default URL; otherwise a Redis that does not answer
+ * fails at once, naming the URL.
  */
-export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
+export async function openBackend(cfg: Config, log: Logger, runtime: Runtime, options: { mayStartRedis?: boolean } = {}) {
   const { REDIS_URL: url, REDIS_CLUSTER: cluster } = cfg.env;
   if (cluster) await assertClusterAnswers(url);
-  else await ensureRedis({ url, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log, guardExternal: true });
+  else if (options.mayStartRedis && url === DEFAULT_REDIS_URL) await ensureRedis({ url, dataDir: 'data', allowInstall: true, searchPath: runtime.searchPath, log, guardExternal: true });
+  else await assertRedisAnswers(url, options.mayStartRedis === true);
   // The stores are typed against Redis; an ioredis Cluster serves the same commands (MULTI and EVAL included,
   // every key in one slot thanks to the prefix's hash tag).
   const redis = createRedisConnection({ url, cluster }) as Redis;
@@ -114,6 +123,17 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime) {
       await redis.quit();
     },
   };
+}
+
+/** One PING (2 s at most): a command against a Redis that is not there fails in plain words instead of retrying. */
+async function assertRedisAnswers(url: string, forStart: boolean): Promise<void> {
+  if (url.startsWith('rediss://')) return; // TLS: ioredis's own connection reports what is wrong
+  const { hostname, port } = parseRedisUrl(url);
+  if (await redisAnswers(hostname, port, 2000)) return;
+  const hint = forStart
+    ? `only REDIS_URL=${DEFAULT_REDIS_URL} (the default) gets a redis-server started for it`
+    : `only \`channelcast start\` starts a local Redis (for the default URL)`;
+  throw new DependencyUnavailableError(`no Redis answers at ${redactRedisUrl(url)} (REDIS_URL). Start it, or fix REDIS_URL; ${hint}.`);
 }
 
 export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard): PollFeedDeps {
@@ -190,6 +210,7 @@ export function opsFor(
   publisher: { state(): PublisherState; link?: () => { qr: string | null; pairingCode: string | null } } | null,
   pollNow?: (feedId: string) => Promise<PollOutcome | null>,
   datasetProblem?: () => Promise<string | null>,
+  ownTarget?: PublisherTarget,
 ) {
   return createOps({
     config: { feeds: cfg.feeds, channels: cfg.channels },
@@ -206,7 +227,18 @@ export function opsFor(
     pollNow,
     datasetProblem,
     localImageReadable: isReadableFile,
+    publishesTo: async () => ownTarget ?? parseTarget(await backend.redis.get(backend.keys.runningPublisher())),
   });
+}
+
+function parseTarget(text: string | null): PublisherTarget | null {
+  if (text === null) return null;
+  try {
+    const { kind, target, dryRun } = JSON.parse(text) as PublisherTarget;
+    return { kind, target, dryRun };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -277,6 +309,32 @@ export function healthCheckFor(cfg: Config, backend: Backend, publisher: Publish
   });
 }
 
+/**
+ * /readyz's background checks: Redis on a probe connection of its own (answers, accepts a write), then the
+ * data-loss marker; the publisher's state is read at answer time. Each run has an 800 ms deadline.
+ */
+export function readinessFor(cfg: Config, publisher: Publisher | null, datasetProblem: () => Promise<string | null>, alerter: Alerter, runtime: Runtime) {
+  const timeoutMs = 800;
+  const probe = createRedisProbe({ url: cfg.env.REDIS_URL, cluster: cfg.env.REDIS_CLUSTER, key: `${cfg.env.REDIS_PREFIX}:readyz-probe`, timeoutMs });
+  const monitor = startReadinessMonitor({
+    checks: [{ name: 'redis', timeoutMs, unansweredAlertMs: cfg.alerts.redisUnansweredSeconds * 1000, run: async () => (await probe.check()) ?? (await datasetProblem()) }],
+    instant: () => {
+      const state = publisher?.state();
+      return state && state.status !== 'ready' ? [`publisher: ${state.status}${state.reason ? ` (${state.reason})` : ''}`] : [];
+    },
+    intervalMs: 2000,
+    clock: runtime.clock,
+    alerter,
+  });
+  return {
+    snapshot: () => monitor.snapshot(),
+    stop: () => {
+      monitor.stop();
+      probe.close();
+    },
+  };
+}
+
 /** Admins are told by WhatsApp DM when the publisher is WhatsApp and numbers are configured; else logs suffice. */
 export function adminNotifier(publisher: Publisher, cfg: Config): AdminNotifier {
   if (!isWhatsAppPublisher(publisher) || cfg.whatsapp.adminNumbers.length === 0) return { notify: () => Promise.resolve() };
@@ -334,6 +392,21 @@ export async function whatsappPublisher(
 export const uploadStore = async (): Promise<(image: PostImage) => Promise<string>> => (await import('./adapters/whatsapp/upload-store.js')).createUploadStore('data/uploads');
 
 export const isWhatsAppPublisher = (p: Publisher): p is WhatsAppPublisher => p.kind === 'whatsapp';
+
+/** Where `start` will publish: `--dry-run[=FILE]` wins over PUBLISHER. */
+export function publisherTarget(cfg: Config, dryRun: string | true | undefined): PublisherTarget {
+  if (dryRun !== undefined) return { kind: 'file', target: dryRun === true ? 'data/dry-run.jsonl' : dryRun, dryRun: true };
+  if (cfg.env.PUBLISHER === 'console') return { kind: 'console', target: null, dryRun: false };
+  if (cfg.env.PUBLISHER.startsWith('file:')) return { kind: 'file', target: cfg.env.PUBLISHER.slice('file:'.length), dryRun: false };
+  return { kind: 'whatsapp', target: null, dryRun: false };
+}
+
+/** The running worker says where it publishes, for `status` and dashboards in other processes; removed at shutdown. */
+export async function recordPublisherTarget(backend: Backend, target: PublisherTarget, clock: Clock): Promise<() => Promise<void>> {
+  const key = backend.keys.runningPublisher();
+  await backend.redis.set(key, JSON.stringify({ ...target, since: clock.now().toISOString() }));
+  return async () => void (await backend.redis.del(key));
+}
 
 /** `--dry-run[=FILE]` wins over PUBLISHER; `whatsapp` is built by the caller (it needs more wiring). */
 export function simplePublisher(cfg: Config, dryRun: string | true | undefined): Publisher | null {

@@ -4,7 +4,10 @@
  * a byte cap on the decoded body, redirects followed by hand so every hop is checked.
  * Everything it throws is a FeedError.
  */
+import { isIP } from 'node:net';
+import { Agent, fetch, type Dispatcher, type Response } from 'undici';
 import { FeedError } from '../domain/errors.js';
+import { isPublicAddress, type ResolveHost } from '../lib/address-safety.js';
 import type { FeedFetcher, FetchRequest, FetchResult } from '../ports.js';
 import { concatChunks, isLocalPath, readLocalFeed, tooLarge } from './local-file-fetch.js';
 
@@ -19,6 +22,24 @@ export interface FeedFetcherOptions {
   userAgent: string;
   /** Vets every URL before it is requested, redirects included; throws to refuse (e.g. private addresses). */
   checkUrl?: (url: URL) => Promise<void>;
+  /**
+   * Keeps fetches off loopback, private, link-local and metadata addresses. Every hop's host is resolved
+   * once, by the connection itself (a custom lookup), and that address is both checked and connected to,
+   * so DNS rebinding (public when checked, 127.0.0.1 when connecting) can't slip through.
+   */
+  addressGuard?: AddressGuard;
+}
+
+export interface AddressGuard {
+  /** DNS (injectable: tests never resolve real names). */
+  readonly resolveHost: ResolveHost;
+  /** Which addresses count as public (default isPublicAddress; tests may call a second loopback address public). */
+  readonly isPublic?: (address: string) => boolean;
+  /**
+   * Feeds: when the configured URL itself is on a private network (an intranet feed), the whole fetch may
+   * stay there. Images: false, every hop must be public.
+   */
+  readonly allowPrivateOrigin: boolean;
 }
 
 const ACCEPT =
@@ -28,6 +49,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
+  const guarded = options.addressGuard ? guardedDispatcher(options.addressGuard) : undefined;
   return {
     async fetch(request: FetchRequest): Promise<FetchResult> {
       const controller = new AbortController();
@@ -35,7 +57,7 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
       const timer = setTimeout(() => controller.abort(), options.timeoutMs);
       try {
         if (isLocalPath(request.url)) return await readLocalFeed(request, options.maxBytes, controller.signal);
-        return await fetchHttp(request, options, controller.signal);
+        return await fetchHttp(request, options, controller.signal, guarded);
       } catch (err) {
         const timedOut = controller.signal.aborted;
         // Releases any socket or file still open. Only here: on success the body was read to the end (or a
@@ -49,13 +71,18 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
   };
 }
 
-async function fetchHttp(request: FetchRequest, options: FeedFetcherOptions, signal: AbortSignal): Promise<FetchResult> {
+async function fetchHttp(request: FetchRequest, options: FeedFetcherOptions, signal: AbortSignal, guarded: Dispatcher | undefined): Promise<FetchResult> {
   let url = parseUrl(request.url);
   const seen = new Set([url.href]);
   const headers = requestHeaders(request, options.userAgent);
+  const guard = options.addressGuard;
+  // An intranet feed (its configured URL resolves to a private address) may fetch anywhere; any other fetch
+  // goes through the guarded dispatcher on every hop.
+  const dispatcher = guard && !(guard.allowPrivateOrigin && (await isPrivateHost(url, guard))) ? guarded : undefined;
   for (let followed = 0; ; followed++) {
     await options.checkUrl?.(url);
-    const response = await fetch(url, { headers, redirect: 'manual', signal });
+    if (dispatcher && guard) refuseLiteralPrivate(url, guard);
+    const response = await fetch(url, { headers, redirect: 'manual', signal, ...(dispatcher ? { dispatcher } : {}) });
     if (!REDIRECT_STATUSES.has(response.status)) {
       return await readResponse(response, url.href, options.maxBytes);
     }
@@ -175,7 +202,8 @@ export function parseRetryAfter(value: string | null, now: Date = new Date()): n
 }
 
 function toFeedError(err: unknown, deadlinePassed: boolean, timeoutMs: number): FeedError {
-  if (err instanceof FeedError) return err;
+  const refused = feedErrorIn(err);
+  if (refused) return refused;
   const code = errorCode(err);
   // After our abort, whatever undici or fs threw (AbortError, "terminated", …) is the deadline's doing.
   if (deadlinePassed || (code !== undefined && TIMEOUT_CODES.has(code))) {
@@ -195,4 +223,51 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   const nested = errorCode(cause, depth + 1);
   if (nested !== undefined) return nested;
   return Array.isArray(errors) ? errorCode(errors[0], depth + 1) : undefined;
+}
+
+/** A FeedError thrown inside undici (our lookup's refusal) arrives as fetch's TypeError's cause. */
+function feedErrorIn(err: unknown, depth = 0): FeedError | undefined {
+  if (err instanceof FeedError) return err;
+  if (typeof err !== 'object' || err === null || depth > 4) return undefined;
+  return feedErrorIn((err as { cause?: unknown }).cause, depth + 1);
+}
+
+const isPublicIn = (guard: AddressGuard) => guard.isPublic ?? isPublicAddress;
+const bareHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
+
+/** True when the URL's host is (or resolves to) a non-public address; an unresolvable name is not "private". */
+async function isPrivateHost(url: URL, guard: AddressGuard): Promise<boolean> {
+  const host = bareHost(url);
+  const addresses = isIP(host) !== 0 ? [host] : await guard.resolveHost(host).catch(() => [] as string[]);
+  return addresses.some((a) => !isPublicIn(guard)(a));
+}
+
+/** A literal IP never goes through lookup: check it here. */
+function refuseLiteralPrivate(url: URL, guard: AddressGuard): void {
+  const host = bareHost(url);
+  if (isIP(host) !== 0 && !isPublicIn(guard)(host)) throw refusal(url.hostname, host);
+}
+
+const refusal = (host: string, address: string): FeedError =>
+  new FeedError('network', `refusing to connect to ${host}: a private, local or reserved address (${address})`);
+
+type LookupCallback = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
+
+/** An undici Agent whose DNS lookup refuses names with any non-public address and connects to the address it checked. */
+function guardedDispatcher(guard: AddressGuard): Dispatcher {
+  const isPublic = isPublicIn(guard);
+  const lookup = (hostname: string, opts: { all?: boolean | undefined }, callback: LookupCallback): void => {
+    guard.resolveHost(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0) return callback(new FeedError('network', `host "${hostname}" cannot be resolved`), '');
+        const unsafe = addresses.find((a) => !isPublic(a));
+        if (unsafe !== undefined) return callback(refusal(hostname, unsafe), '');
+        const entries = addresses.map((address) => ({ address, family: isIP(address) }));
+        if (opts.all) callback(null, entries);
+        else callback(null, entries[0]!.address, entries[0]!.family);
+      },
+      () => callback(new FeedError('network', `host "${hostname}" cannot be resolved`), ''),
+    );
+  };
+  return new Agent({ connect: { lookup } });
 }

@@ -11,13 +11,26 @@ import { createFeedFetcher } from './http-feed-fetcher.js';
  * Image URLs come from feeds and admins, i.e. from outside: every hop, redirects included, must resolve
  * to public addresses, or a feed could make the bot fetch (and post) its own network's secrets.
  */
-export function createImageFetcher(options: { timeoutMs: number; maxBytes: number; userAgent: string; resolveHost?: ResolveHost }): ImageFetcher {
+export function createImageFetcher(options: {
+  timeoutMs: number;
+  maxBytes: number;
+  userAgent: string;
+  resolveHost?: ResolveHost;
+  /** Tests only: which addresses count as public (default: isPublicAddress). */
+  isPublic?: (address: string) => boolean;
+}): ImageFetcher {
   const resolveHost = options.resolveHost ?? systemResolveHost;
+  const isPublic = options.isPublic;
   const fetcher = createFeedFetcher({
-    ...options,
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes,
+    userAgent: options.userAgent,
     maxRedirects: 5,
+    // The early check gives a clear message before any connection; the guard's lookup then checks the very
+    // address the connection uses (a second, rebinding answer is refused there).
+    addressGuard: { resolveHost, allowPrivateOrigin: false, ...(isPublic ? { isPublic } : {}) },
     checkUrl: async (url) => {
-      const reason = await unsafeUrlReason(url, resolveHost);
+      const reason = await unsafeUrlReason(url, resolveHost, 5000, isPublic);
       if (reason) throw new FeedError('network', `refusing to fetch ${url.href}: ${reason}`);
     },
   });

@@ -10,7 +10,21 @@ export interface AdminDeps {
   readonly channelIds: readonly string[];
 }
 
-export type AdminResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
+/** `unknown`: the id or channel named does not exist (the CLI exits 2 for it: a mistake on the command line). */
+export type AdminResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string; readonly unknown?: true };
+
+/**
+ * The full post id for an id or a unique prefix of one (like git's abbreviated hashes): an exact id wins;
+ * a prefix matching no post, or several, is refused with the candidates.
+ */
+export async function resolvePostId(ref: string, deps: Pick<AdminDeps, 'deliveries'>): Promise<{ ok: true; postId: string } | { ok: false; message: string; unknown: true }> {
+  if (await deps.deliveries.get(ref)) return { ok: true, postId: ref };
+  if (ref.length < 4) return { ok: false, unknown: true, message: `no post ${ref} (an abbreviated id needs at least 4 characters)` };
+  const ids = await deps.deliveries.idsStartingWith(ref, 6);
+  if (ids.length === 1) return { ok: true, postId: ids[0]! };
+  if (ids.length === 0) return { ok: false, unknown: true, message: `no post ${ref}` };
+  return { ok: false, unknown: true, message: `post id ${ref} is ambiguous: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}` };
+}
 
 /**
  * A failed post goes out again: its job runs again ahead of feed posts, with the text (and image) it last
@@ -47,7 +61,7 @@ export function cancelPost(postId: string, deps: AdminDeps): Promise<AdminResult
 async function withPost(postId: string, deps: AdminDeps, change: (record: DeliveryRecord) => Promise<AdminResult>): Promise<AdminResult> {
   for (let tries = 0; tries < 3; tries++) {
     const record = await deps.deliveries.get(postId);
-    if (!record) return { ok: false, message: `no post ${postId}` };
+    if (!record) return { ok: false, unknown: true, message: `no post ${postId}` };
     try {
       return await change(record);
     } catch (err) {
@@ -60,14 +74,14 @@ async function withPost(postId: string, deps: AdminDeps, change: (record: Delive
 /** Pauses one channel, or every channel when none is named. Posts wait; nothing is dropped. */
 export async function pauseChannels(channelId: string | undefined, deps: AdminDeps): Promise<AdminResult> {
   const ids = channelsOf(channelId, deps);
-  if (!ids) return { ok: false, message: `no channel "${channelId}"` };
+  if (!ids) return { ok: false, unknown: true, message: `no channel "${channelId}"` };
   for (const id of ids) await deps.control.pause(id, deps.clock.now());
   return { ok: true, message: `paused: ${ids.join(', ')}` };
 }
 
 export async function resumeChannels(channelId: string | undefined, deps: AdminDeps): Promise<AdminResult> {
   const ids = channelsOf(channelId, deps);
-  if (!ids) return { ok: false, message: `no channel "${channelId}"` };
+  if (!ids) return { ok: false, unknown: true, message: `no channel "${channelId}"` };
   for (const id of ids) await deps.control.resume(id);
   return { ok: true, message: `resumed: ${ids.join(', ')}` };
 }

@@ -4,7 +4,7 @@
  */
 import type { ItemDecision } from '../domain/item-decision.js';
 import type {
-  ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, Lease, ManualPostJob, PostQueue, PublisherState,
+  ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, Lease, ManualPostJob, PostQueue, PostWait, PublisherState,
 } from '../ports.js';
 import { cancelPost, pauseChannels, resumeChannels, retryPost, type AdminResult } from './admin-actions.js';
 import { checkPost, createManualPost, type ManualPostInput } from './manual-post.js';
@@ -29,6 +29,8 @@ export interface OpsDeps {
   readonly redisReady: () => Promise<boolean>;
   /** The publisher's state in this process, or null when this process runs no worker. */
   readonly publisherState: () => PublisherState | null;
+  /** Where posts go (dry run or not), when known. */
+  readonly publishesTo?: (() => Promise<PublisherTarget | null>) | undefined;
   /** The QR / pairing code while linking WhatsApp. */
   readonly link: () => { readonly qr: string | null; readonly pairingCode: string | null } | null;
   /** Polls a feed now; null when another replica is polling it, undefined when no poller runs here. */
@@ -45,6 +47,14 @@ export interface Explanation {
   readonly deliveries: readonly DeliveryRecord[];
 }
 
+/** Where posts go: WhatsApp, the console, or a file (a dry run when chosen with --dry-run). */
+export interface PublisherTarget {
+  readonly kind: 'whatsapp' | 'console' | 'file';
+  /** The file a file publisher appends to. */
+  readonly target: string | null;
+  readonly dryRun: boolean;
+}
+
 export interface OpsStatus {
   readonly feeds: readonly (FeedState & { readonly feedId: string; readonly url: string })[];
   readonly channels: readonly { readonly channelId: string; readonly pausedSince: string | null }[];
@@ -53,6 +63,8 @@ export interface OpsStatus {
   /** `deliveries.sent` counts a digest and its members; this tells channel messages from items. */
   readonly sent: { readonly messages: number; readonly items: number };
   readonly publisher: PublisherState | null;
+  /** What the worker publishes to: this process's, else the one a running worker recorded; null when unknown. */
+  readonly publishesTo?: PublisherTarget | null;
 }
 
 export function createOps(deps: OpsDeps) {
@@ -71,7 +83,9 @@ export function createOps(deps: OpsDeps) {
     /** Every problem with a post, by the same rules createPost applies: for a preview, or to add a door's own checks. */
     checkPost: (input: ManualPostInput, options: { localImages?: boolean } = {}) => checkPost(input, postRules(options)),
     delivery: (postId: string) => deps.deliveries.get(postId),
-    deliveries: (filter: { state?: DeliveryState | undefined; limit: number }) => deps.deliveries.list(filter),
+    deliveries: (filter: { state?: DeliveryState | undefined; limit: number; offset?: number | undefined }) => deps.deliveries.list(filter),
+    /** Why queued posts wait and until when (empty when the queue can't say). */
+    waits: (postIds: readonly string[]): Promise<Map<string, PostWait>> => (deps.queue.waits ? deps.queue.waits(postIds) : Promise.resolve(new Map<string, PostWait>())),
     async explain(ref: { url: string } | { key: string }): Promise<Explanation> {
       const decisions = await deps.decisions.explain(ref);
       const postIds = [...new Set(decisions.map((d) => d.postId).filter((id): id is string => id !== undefined))];
@@ -96,6 +110,7 @@ export function createOps(deps: OpsDeps) {
         deliveries: await deps.deliveries.countByState(),
         sent: await deps.deliveries.countSent(),
         publisher: deps.publisherState(),
+        publishesTo: (await deps.publishesTo?.().catch(() => null)) ?? null,
       };
     },
     /**

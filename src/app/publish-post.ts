@@ -11,7 +11,7 @@ import type { FeedItem } from '../domain/feed-item.js';
 import { formatDigest, formatPost } from '../domain/format-post.js';
 import { quietUntil } from '../domain/pacing.js';
 import { textHash } from '../domain/text-hash.js';
-import type { DeliveryRecord, PostImage, PostJob, PublishedMessage } from '../ports.js';
+import type { DeliveryRecord, PacingHold, PostImage, PostJob, PublishedMessage } from '../ports.js';
 import { acquireChannelLock } from './channel-lock.js';
 import { findInChannel, MAX_READ_BACK } from './find-in-channel.js';
 import type { Attempt, ChannelSettings, PublishDeps, PublishOutcome } from './publishing.js';
@@ -35,7 +35,7 @@ export async function publishPost(job: PostJob, attempt: Attempt, deps: PublishD
   // The lock and everything the decision reads, in one round trip. On one connection Redis runs them in the
   // order sent, so what is read after a lock we took is current; record writes are compare-and-set anyway.
   const locking = acquireChannelLock(job.channelId, { lease: deps.lease, ttlMs: deps.sendLockMs, onLost: deps.onLockLost });
-  let reads: [DeliveryRecord | null, string | null, Date | null];
+  let reads: [DeliveryRecord | null, string | null, PacingHold | null];
   try {
     reads = await Promise.all([deps.deliveries.get(job.postId), deps.control.pausedSince(job.channelId), deps.pacer.notBefore(job.channelId, now)]);
   } catch (err) {
@@ -58,7 +58,7 @@ interface Seen {
   readonly now: Date;
   readonly existing: DeliveryRecord | null;
   readonly pausedSince: string | null;
-  readonly notBefore: Date | null;
+  readonly notBefore: PacingHold | null;
 }
 
 async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attempt, deps: PublishDeps, seen: Seen): Promise<PublishOutcome> {
@@ -72,7 +72,7 @@ async function underLock(job: PostJob, settings: ChannelSettings, attempt: Attem
   let record = existing ?? (await recordOf(job, deps));
   const quiet = quietUntil(now, settings.quietHours, settings.format.timezone);
   if (quiet) return { kind: 'wait', until: quiet, reason: `quiet hours (${String(settings.quietHours)})` };
-  if (notBefore) return { kind: 'wait', until: notBefore, reason: 'pacing' };
+  if (notBefore) return { kind: 'wait', until: notBefore.until, reason: notBefore.reason };
   // A failed attempt's backoff holds wherever the post is taken up (a digest it was in failed, say).
   if (record.state === 'queued' && record.retryAt !== null && Date.parse(record.retryAt) > now.getTime()) {
     return { kind: 'wait', until: new Date(record.retryAt), reason: `retry after a failed attempt (${record.lastError ?? 'unknown error'})` };

@@ -16,13 +16,24 @@ export interface CliActions {
   explain(ref: string, options: { json: boolean; config?: string }): Promise<void>;
 }
 
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done
+  1  a runtime failure: Redis, WhatsApp or a feed could not be reached, HTTP_PORT in use,
+     a post whose state does not allow the action
+  2  a usage or configuration mistake: unknown option or command, invalid config or environment,
+     an id or channel given on the command line that does not exist (post ids may be abbreviated
+     to a unique prefix, like git's)
+`;
+
 export function buildCli(actions: CliActions, version: string): Command {
   const program = new Command('channelcast')
     .description("Broadcast a news site's RSS feed to a WhatsApp Channel.")
     .version(version)
     .showHelpAfterError()
     // Throw instead of exiting, so main.ts can use our exit codes: 2 for usage errors.
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', EXIT_CODES_HELP);
   const configOption = () => new Option('-c, --config <path>', 'config file (default: $CHANNELCAST_CONFIG, else config/default.json)');
 
   program

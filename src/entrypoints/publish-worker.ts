@@ -81,6 +81,7 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
       case 'wait':
         if (outcome.published) published(outcome.published, post, ctx);
         ctx.postLog.debug({ until: outcome.until.toISOString(), reason: outcome.reason }, 'post waits');
+        await noteWait(job, outcome.reason, outcome.until);
         return delay(job, token, outcome.until.getTime());
       case 'failed': {
         const error = outcome.error;
@@ -96,6 +97,7 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
           throw new UnrecoverableError(errorText(error));
         }
         ctx.postLog.warn({ error: errorText(error), retryAt: outcome.retryAt.toISOString() }, 'send failed; will retry');
+        await noteWait(job, `retry after a failed attempt (${errorText(error)})`, outcome.retryAt);
         throw error instanceof Error ? error : new Error(errorText(error));
       }
     }
@@ -111,6 +113,10 @@ export function startPublishWorker(options: PublishWorkerOptions): PublishWorker
 
   // WhatsApp limits the account, so the whole queue waits (BullMQ's manual rate limit).
   const rateLimit = (ms: number): Promise<void> => worker.rateLimit(ms);
+
+  // Why the post waits and until when, for the dashboard (BullMQ keeps it as the job's progress). Best effort.
+  const noteWait = (job: Job<PostJob>, reason: string, until: Date): Promise<void> =>
+    job.updateProgress({ waitReason: reason, waitUntil: until.toISOString() }).catch(() => undefined);
 
   const delay = async (job: Job<PostJob>, token: string | undefined, at: number): Promise<never> => {
     await job.moveToDelayed(at, token);

@@ -1,9 +1,17 @@
 /** `channelcast status`: feeds, channels, queue and deliveries at a glance, in aligned columns. */
-import type { OpsStatus } from '../app/ops.js';
+import type { OpsStatus, PublisherTarget } from '../app/ops.js';
 import { printTable } from './table.js';
+
+/** "DRY RUN: posts go to data/dry-run.jsonl (file publisher)", "WhatsApp", … */
+export function publishesToText(to: PublisherTarget): string {
+  if (to.kind === 'file') return `${to.dryRun ? 'DRY RUN: ' : ''}posts go to ${to.target ?? '?'} (file publisher)`;
+  if (to.kind === 'console') return 'posts go to the console (console publisher)';
+  return 'WhatsApp';
+}
 
 export function printStatus(report: OpsStatus, json: boolean, write: (line: string) => void): void {
   if (json) return write(JSON.stringify(report));
+  if (report.publishesTo) write(`PUBLISHES   ${publishesToText(report.publishesTo)}`);
   if (report.publisher) write(`PUBLISHER   ${report.publisher.status}${report.publisher.reason ? ` (${report.publisher.reason})` : ''}`);
   write('FEEDS');
   printTable(

@@ -56,7 +56,7 @@ export function isPublicAddress(address: string): boolean {
 }
 
 /** Why the server must not fetch this URL, or null when every address its host resolves to is public. */
-export async function unsafeUrlReason(url: URL, resolve: ResolveHost, timeoutMs = 5000): Promise<string | null> {
+export async function unsafeUrlReason(url: URL, resolve: ResolveHost, timeoutMs = 5000, isPublic: (address: string) => boolean = isPublicAddress): Promise<string | null> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: string[];
   if (isIP(host) !== 0) {
@@ -69,7 +69,7 @@ export async function unsafeUrlReason(url: URL, resolve: ResolveHost, timeoutMs 
     }
     if (addresses.length === 0) return `host "${host}" cannot be resolved`;
   }
-  const unsafe = addresses.find((a) => !isPublicAddress(a));
+  const unsafe = addresses.find((a) => !isPublic(a));
   return unsafe === undefined ? null : `host "${host}" is a private, local or reserved address (${unsafe})`;
 }
 

@@ -26,6 +26,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 const shots = path.join(root, 'test-results', 'dashboard');
 const TOKEN = 'dashboard-test-token-0123456789';
 const LOGIN_LIMIT = 3;
+type Box = { top: number; bottom: number; right: number; height: number };
+
 const chrome = ensureChromium();
 if (chrome.skip) console.warn(`[dashboard.browser] skipped: ${chrome.skip}`);
 
@@ -230,6 +232,103 @@ describe.skipIf(chrome.skip !== undefined)('dashboard in a browser', () => {
     expect(browserErrors).toEqual([]);
     await context.close();
   }, 90_000);
+
+  // Issue 18: why a queued post waits and until when, filters and pages, WhatsApp markup in titles, tiles
+  // that lay out at 1280 and 390 px, and bull-board without blocked font requests or console errors.
+  it('shows why queued posts wait, filters and pages deliveries, renders markup in titles; bull-board loads cleanly', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const browserErrors: string[] = [];
+    const external: string[] = [];
+    page.on('pageerror', (e) => browserErrors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') browserErrors.push(m.text()); });
+    page.on('requestfailed', (r) => browserErrors.push(`failed ${r.url()}`));
+    page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+    page.on('response', (r) => { if (r.status() >= 400 && r.request().resourceType() !== 'document') browserErrors.push(`${r.status()} ${r.url()}`); });
+
+    // The right token gets in even though the previous test used up this address's failed-login limit.
+    await page.goto(`${base}/login`);
+    await page.fill('#token', TOKEN);
+    await submit(page, 'Log in', '/login');
+    expect(new URL(page.url()).pathname).toBe('/');
+
+    // A post to a paused channel: the worker records why it waits and until when.
+    await submit(page, 'Pause sports', '/channels/sports/pause');
+    await page.getByRole('link', { name: 'New post' }).click();
+    await page.waitForURL(`${base}/post`);
+    await page.fill('#post-text', `*Held* _for now_ ${prefix}`);
+    await page.selectOption('#post-channel', 'sports');
+    await submit(page, 'Send', '/posts');
+    const postId = new URL(page.url()).searchParams.get('posted')!;
+    const row = page.locator(`tr[data-post-id="${postId}"]`);
+    const deadline = Date.now() + 20_000;
+    while ((await row.locator('[data-wait]').count()) === 0) {
+      if (Date.now() > deadline) throw new Error(`post ${postId} shows no wait reason`);
+      await page.waitForTimeout(250);
+      await page.reload();
+    }
+    await expect(row.locator('[data-wait]').textContent()).resolves.toMatch(/^waits: channel paused by an admin since .+, until /);
+    // The title renders WhatsApp markup as the phone does: no raw asterisks.
+    await expect(row.locator('td[data-label="Post"] strong').first().textContent()).resolves.toBe('Held');
+    await expect(row.locator('td[data-label="Post"] em').first().textContent()).resolves.toBe('for now');
+    expect(await row.locator('td[data-label="Post"]').textContent()).not.toContain('*Held*');
+
+    // 25 more queued posts (records only, on the paused channel): the queued filter pages them 20 at a time.
+    const now = new Date();
+    await harness.deliveries.createQueued(
+      Array.from({ length: 25 }, (_, i) => ({ postId: `m-page-${String(i).padStart(2, '0')}`, kind: 'manual' as const, channelId: 'sports', feedId: null, itemKey: null, link: null, title: `Paged post ${i}`, firstSeenAt: now.toISOString(), text: `Paged post ${i}` })),
+      now,
+    );
+    await page.goto(`${base}/`);
+    await page.getByRole('navigation', { name: 'Filter deliveries by state' }).getByRole('link', { name: 'queued', exact: true }).click();
+    await page.waitForURL(/state=queued/);
+    await expect(page.locator('#deliveries-h').textContent()).resolves.toBe('Deliveries: queued');
+    await expect(page.locator('table.deliveries tbody tr').count()).resolves.toBe(20);
+    expect(new Set(await page.locator('table.deliveries tbody tr .badge').allTextContents())).toEqual(new Set(['queued']));
+    await page.screenshot({ path: path.join(shots, 'deliveries-queued-desktop.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Older →' }).click();
+    await page.waitForURL(/page=2/);
+    const secondPage = await page.locator('table.deliveries tbody tr').count();
+    expect(secondPage).toBeGreaterThanOrEqual(6); // 26 queued at least: ours and the 25
+    await page.getByRole('navigation', { name: 'Filter deliveries by state' }).getByRole('link', { name: 'failed', exact: true }).click();
+    await expect(page.locator('#deliveries-h').textContent()).resolves.toBe('Deliveries: failed');
+
+    // The tiles: on a grid, clear of the heading below them, at desktop and phone widths.
+    const tilesClear = async (p: Page) => {
+      const tiles = await p.locator('#queue-h ~ ul.counts').first().locator('li').evaluateAll((els) => els.map((e): Box => { const r = (e as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect(); return { top: r.top, bottom: r.bottom, right: r.right, height: r.height }; }));
+      const next = await p.locator('#queue-h ~ h2').first().evaluate((e): Box => { const r = (e as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect(); return { top: r.top, bottom: r.bottom, right: r.right, height: r.height }; });
+      const card = await p.locator('section:has(#queue-h)').evaluate((e): Box => { const r = (e as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect(); return { top: r.top, bottom: r.bottom, right: r.right, height: r.height }; });
+      for (const t of tiles) {
+        expect(t.bottom).toBeLessThanOrEqual(next.top - 8);
+        expect(t.right).toBeLessThanOrEqual(card.right);
+      }
+      // Tiles in one row share a height and line up.
+      const rows = new Map<number, number[]>();
+      for (const t of tiles) rows.set(Math.round(t.top), [...(rows.get(Math.round(t.top)) ?? []), Math.round(t.height)]);
+      for (const heights of rows.values()) expect(new Set(heights).size).toBe(1);
+    };
+    await page.goto(`${base}/`);
+    await tilesClear(page);
+    await page.locator('section:has(#queue-h)').screenshot({ path: path.join(shots, 'tiles-1280.png') });
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, storageState: await context.storageState() });
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${base}/`);
+    await tilesClear(phonePage);
+    expect(Number(await phonePage.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'))).toBeLessThanOrEqual(0);
+    await phonePage.screenshot({ path: path.join(shots, 'home-390.png'), fullPage: true });
+    await phone.close();
+
+    if (realServer) {
+      // bull-board with the page's own fonts: no request leaves the site, none fails, no console errors.
+      await page.goto(`${base}/admin/queues`);
+      await page.waitForLoadState('networkidle');
+      await page.screenshot({ path: path.join(shots, 'bull-board.png') });
+    }
+    await harness.deps.control.resume('sports');
+    expect(external).toEqual([]);
+    expect(browserErrors).toEqual([]);
+    await context.close();
+  }, 90_000);
 });
 
 // The edges a browser run does not reach, over fastify's inject (no Chromium needed).
@@ -291,6 +390,15 @@ describe('dashboard login and CSRF over HTTP', () => {
     const preview = await app.inject({ method: 'POST', url: '/posts/preview', headers: { cookie }, payload: { text: ' ', imageUrl: 'ftp://x', _csrf: csrf } });
     expect(preview.statusCode).toBe(400);
     expect(preview.body).toContain('The post text is empty; the image must be an http(s) URL, not &quot;ftp://x&quot;.');
+  });
+
+  it('only wrong tokens count toward the login limit: the right one is never refused (shared proxy address)', async () => {
+    const { app } = await appWith(TOKEN);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await login(app, `wrong-guess-${i}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 429, 429]);
+    expect((await login(app, TOKEN)).statusCode).toBe(303);
+    expect((await login(app, 'wrong-again')).statusCode).toBe(429);
     await app.close();
   });
 

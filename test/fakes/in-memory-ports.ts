@@ -18,6 +18,7 @@ import type {
   Lease,
   ManualPostJob,
   NewDelivery,
+  PacingHold,
   PostJob,
   PostQueue,
 } from '../../src/ports.js';
@@ -40,6 +41,10 @@ export class InMemoryDeliveryStore implements DeliveryStore {
 
   get(postId: string): Promise<DeliveryRecord | null> {
     return Promise.resolve(this.records.get(postId) ?? null);
+  }
+
+  idsStartingWith(prefix: string, limit: number): Promise<string[]> {
+    return Promise.resolve([...this.records.keys()].filter((id) => id.startsWith(prefix)).slice(0, limit));
   }
 
   createQueued(deliveries: readonly NewDelivery[], at: Date): Promise<void> {
@@ -132,11 +137,13 @@ export class InMemoryPacer implements ChannelPacer {
 
   constructor(private readonly rulesOf: (channelId: string) => PacingRules, private readonly random: () => number = () => 0) {}
 
-  notBefore(channelId: string, now: Date): Promise<Date | null> {
+  notBefore(channelId: string, now: Date): Promise<PacingHold | null> {
     const gap = this.nextAt.get(channelId) ?? 0;
     const gapEnd = gap > now.getTime() ? new Date(gap) : null;
-    const capEnd = hourlyCapEnd(now, this.sends.get(channelId) ?? [], this.rulesOf(channelId).maxPerHour);
-    return Promise.resolve(gapEnd && capEnd ? (gapEnd > capEnd ? gapEnd : capEnd) : (gapEnd ?? capEnd));
+    const { maxPerHour } = this.rulesOf(channelId);
+    const capEnd = hourlyCapEnd(now, this.sends.get(channelId) ?? [], maxPerHour);
+    if (capEnd && (!gapEnd || capEnd >= gapEnd)) return Promise.resolve({ until: capEnd, reason: `hourly cap (${maxPerHour} posts an hour)` });
+    return Promise.resolve(gapEnd && { until: gapEnd, reason: 'pacing (minimum gap between posts)' });
   }
 
   recordSend(channelId: string, at: Date): Promise<void> {

@@ -36,6 +36,8 @@ export interface HttpHarnessOptions {
   readonly sessionAuth?: (request: FastifyRequest) => boolean;
   /** Give the ops a poller (default) or run as a process without one. */
   readonly withPoller?: boolean;
+  /** Wrong bearer tokens per address per minute before 429 (default: high, so the 401 tests never hit it). */
+  readonly bearerAttemptsPerMinute?: number;
 }
 
 export interface HttpHarness {
@@ -114,6 +116,7 @@ export async function createHttpHarness(options: HttpHarnessOptions = {}): Promi
     queues: [queue.queue],
     metrics: { contentType: registry.contentType, text: () => registry.metrics() },
     sessionAuth: options.sessionAuth,
+    bearerAttemptsPerMinute: options.bearerAttemptsPerMinute ?? 10_000,
     resolveHost: (hostname) => {
       harness.resolved.push(hostname);
       const found = DNS[hostname];

@@ -33,7 +33,7 @@ describe('admin actions', () => {
     expect((await h.jobOf(job!.postId)).attemptsMade).toBe(0);
     expect(await resumeChannels('main', admin)).toEqual({ ok: true, message: 'resumed: main' });
     await until(async () => (await h.deliveries.get(job!.postId))?.state === 'sent');
-    expect(await pauseChannels('nope', admin)).toEqual({ ok: false, message: 'no channel "nope"' });
+    expect(await pauseChannels('nope', admin)).toEqual({ ok: false, unknown: true, message: 'no channel "nope"' });
   });
 
   it('retry sends a failed post again, with the text it last tried, once', async () => {

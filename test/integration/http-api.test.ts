@@ -85,6 +85,22 @@ describe('authentication', () => {
     });
   });
 
+  it('wrong bearer tokens are rate limited per address like logins; the right token never is', async () => {
+    await withHttpHarness({ bearerAttemptsPerMinute: 3 }, async (limited) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await limited.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer wrong-${i}` } })).statusCode);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      const board = await limited.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: { authorization: 'Bearer wrong' } });
+      expect(board.statusCode).toBe(429);
+      expect(board.headers['retry-after']).toBe('60');
+      // Over the limit, the admin (same address, e.g. behind a proxy with trustProxy off) still gets in.
+      expect((await limited.app.inject({ method: 'GET', url: '/api/status', headers: auth })).statusCode).toBe(200);
+      expect((await limited.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth })).statusCode).toBe(200);
+      // No header at all is a plain 401 and does not count.
+      expect((await limited.app.inject({ method: 'GET', url: '/api/status' })).statusCode).toBe(401);
+    });
+  });
+
   it('without ADMIN_TOKEN the API and the board are disabled and say why; probes still work', async () => {
     await withHttpHarness({ adminToken: undefined }, async (open) => {
       for (const url of ['/api/status', '/admin/queues']) {

@@ -83,3 +83,21 @@ describe('loadConfig', () => {
     ]));
   });
 });
+
+describe('ADMIN_TOKEN rules (issue 18)', () => {
+  it.each([
+    [' '.repeat(16), /whitespace/],
+    ['short-token', /at least 16 characters/],
+    ['a'.repeat(24), /one character repeated/],
+    ['changeme-changeme-123', /placeholder/],
+    ['CHANGE_ME_PLEASE_NOW', /placeholder/],
+    ['your-admin-token-here', /placeholder/],
+    ['token with spaces in it', /whitespace/],
+  ])('refuses %j', (token, reason) => {
+    expect(problems({ ADMIN_TOKEN: token }, fileOf(minimal))).toEqual([expect.stringMatching(new RegExp(`ADMIN_TOKEN.*${reason.source}`))]);
+  });
+
+  it('accepts a random token of 16 or more characters', () => {
+    expect(loadConfig({ ADMIN_TOKEN: '3f9c1a7e5b2d4c60' }, fileOf(minimal)).env.ADMIN_TOKEN).toBe('3f9c1a7e5b2d4c60');
+  });
+});

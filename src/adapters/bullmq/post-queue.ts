@@ -5,7 +5,7 @@
  * own; the worker maps our errors to them (publish-worker.ts).
  */
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import type { FeedPostJob, ManualPostJob, PostJob, PostQueue } from '../../ports.js';
+import type { FeedPostJob, ManualPostJob, PostJob, PostQueue, PostWait } from '../../ports.js';
 
 export const POSTS_QUEUE = 'posts';
 
@@ -84,6 +84,19 @@ export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueu
         // A worker took it meanwhile (BullMQ refuses to remove a locked job): it finds the record skipped.
         return false;
       }
+    },
+    async waits(postIds) {
+      const waits = new Map<string, PostWait>();
+      const jobs = await Promise.all(postIds.map((id) => queue.getJob(id)));
+      for (const job of jobs) {
+        const progress = job?.progress as { waitReason?: unknown; waitUntil?: unknown } | undefined;
+        if (job?.id && progress && typeof progress === 'object' && typeof progress.waitReason === 'string' && typeof progress.waitUntil === 'string') {
+          waits.set(job.id, { reason: progress.waitReason, until: progress.waitUntil });
+        } else if (job?.id && job.delay > 0 && job.timestamp + job.delay > Date.now()) {
+          waits.set(job.id, { reason: 'scheduled', until: new Date(job.timestamp + job.delay).toISOString() });
+        }
+      }
+      return waits;
     },
     async counts() {
       return queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');

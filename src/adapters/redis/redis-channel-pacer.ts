@@ -33,7 +33,7 @@ export function createRedisChannelPacer(
   const commands = redis as unknown as PacerCommands;
   const later = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
 
-  return {
+  const pacer: ChannelPacer = {
     async notBefore(channelId, now) {
       const { maxPerHour } = rulesOf(channelId);
       const [nextAt, sends] = await Promise.all([
@@ -45,7 +45,9 @@ export function createRedisChannelPacer(
       ]);
       const gapEnd = nextAt && Number(nextAt) > now.getTime() ? new Date(Number(nextAt)) : null;
       const capEnd = hourlyCapEnd(now, sends.reverse().map((member) => Number(member.split('-')[0])), maxPerHour);
-      return later(gapEnd, capEnd);
+      const until = later(gapEnd, capEnd);
+      if (until === null) return null;
+      return { until, reason: capEnd !== null && until === capEnd ? `hourly cap (${maxPerHour} posts an hour)` : 'pacing (minimum gap between posts)' };
     },
 
     async recordSend(channelId, at) {
@@ -57,4 +59,5 @@ export function createRedisChannelPacer(
       await commands.channelcastRecordSend(keys.pacing(channelId), keys.pacingSends(channelId), next.getTime(), at.getTime(), member, rules.maxPerHour > 0 ? '1' : '0');
     },
   };
+  return pacer;
 }

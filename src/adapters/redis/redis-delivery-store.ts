@@ -160,9 +160,21 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
 
     transitionAll: (changes, at) => inBatches(changes, (some) => transitionSome(some, at)),
 
-    async list({ state, limit }) {
+    async idsStartingWith(prefix, limit) {
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+      const found = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, entries] = await redis.zscan(keys.deliveriesRecent(), cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        for (let i = 0; i < entries.length; i += 2) found.add(entries[i]!);
+      } while (cursor !== '0' && found.size < limit);
+      return [...found].slice(0, limit);
+    },
+
+    async list({ state, limit, offset = 0 }) {
       const index = state ? keys.deliveriesByState(state) : keys.deliveriesRecent();
-      const ids = await redis.zrevrange(index, 0, Math.max(0, limit - 1));
+      const ids = await redis.zrevrange(index, offset, offset + Math.max(0, limit - 1));
       const records = await Promise.all(ids.map(read));
       return records.filter((r): r is DeliveryRecord => r !== null);
     },

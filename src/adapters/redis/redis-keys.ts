@@ -19,6 +19,8 @@ export function createRedisKeys(prefix: string) {
     /** STRING: item key → the decisions ref, so `explain <key>` finds link-keyed records. */
     decisionAlias: (itemKey: string) => `${prefix}:decision-alias:${digest(itemKey)}`,
     lease: (name: string) => `${prefix}:lease:${name}`,
+    /** STRING (JSON): what the running worker publishes to ({kind, target, dryRun, since}), for `status` in another process. */
+    runningPublisher: () => `${prefix}:runtime:publisher`,
     /** HASH: one post's delivery record. */
     delivery: (postId: string) => `${prefix}:delivery:${postId}`,
     /** STRING: platform message id → post id, for acknowledgements. */

@@ -9,11 +9,13 @@ import { InvalidPostError } from '../../app/manual-post.js';
 import type { Ops } from '../../app/ops.js';
 import { unsafeUrlReason, type ResolveHost } from '../../lib/address-safety.js';
 import { requireBearer, type BearerCheck } from './auth.js';
+import type { LoginLimiter } from './failure-limiter.js';
 
 export interface ApiRoutesOptions {
   readonly ops: Ops;
   readonly adminToken: string | undefined;
   readonly bearer: BearerCheck;
+  readonly limiter?: LoginLimiter | undefined;
   readonly resolveHost: ResolveHost;
 }
 
@@ -72,7 +74,7 @@ function sendResult(reply: FastifyReply, result: AdminResult) {
 
 export function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions, done: (err?: Error) => void): void {
   const { ops } = options;
-  app.addHook('onRequest', requireBearer(options.adminToken, options.bearer));
+  app.addHook('onRequest', requireBearer(options.adminToken, options.bearer, options.limiter));
   // Admin answers carry post texts and the WhatsApp link code: keep them out of every cache.
   app.addHook('onSend', (_request, reply, payload, done) => {
     void reply.header('cache-control', 'no-store');

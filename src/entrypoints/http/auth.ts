@@ -7,6 +7,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { LoginLimiter } from './failure-limiter.js';
 
 export const NO_TOKEN_MESSAGE =
   'ADMIN_TOKEN is not set, so the admin API and queue board are disabled. Set ADMIN_TOKEN (at least 16 characters) and restart.';
@@ -41,14 +42,31 @@ export function sendTokenNotSet(reply: FastifyReply): void {
   void reply.code(503).send({ error: 'admin token not set', message: NO_TOKEN_MESSAGE });
 }
 
+/** 429 for a client that sent too many wrong tokens in the last minute. */
+export function sendTooManyFailures(reply: FastifyReply): void {
+  void reply.code(429).header('retry-after', '60').send({ error: 'too many wrong tokens from this address; wait a minute' });
+}
+
 /**
- * onRequest hook: 503 when no token is configured, 401 when the bearer is missing or wrong.
- * Callback style so an early reply simply skips `done()`.
+ * After a failed bearer check: 429 when this address is over its limit of wrong tokens, else counts this
+ * one (when a token was presented at all) and answers 401. A correct token never gets here.
  */
-export function requireBearer(adminToken: string | undefined, check: BearerCheck) {
+export function refuseBearer(request: FastifyRequest, reply: FastifyReply, limiter: LoginLimiter | undefined): void {
+  if (limiter && bearerOf(request.headers.authorization) !== null) {
+    if (limiter.blocked(request.ip)) return sendTooManyFailures(reply);
+    limiter.recordFailure(request.ip);
+  }
+  sendUnauthorized(reply);
+}
+
+/**
+ * onRequest hook: 503 when no token is configured, 401 when the bearer is missing or wrong (429 once an
+ * address has sent too many wrong ones). Callback style so an early reply simply skips `done()`.
+ */
+export function requireBearer(adminToken: string | undefined, check: BearerCheck, limiter?: LoginLimiter) {
   return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (adminToken === undefined) return sendTokenNotSet(reply);
-    if (!check(request)) return sendUnauthorized(reply);
+    if (!check(request)) return refuseBearer(request, reply, limiter);
     done();
   };
 }

@@ -8,7 +8,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { sendTokenNotSet, sendUnauthorized, type BearerCheck } from './auth.js';
+import { refuseBearer, sendTokenNotSet, type BearerCheck } from './auth.js';
+import type { LoginLimiter } from './failure-limiter.js';
 import { BULL_BOARD_CSP } from './security-headers.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -17,6 +18,7 @@ export interface BullBoardOptions {
   readonly queues: readonly Queue[];
   readonly adminToken: string | undefined;
   readonly bearer: BearerCheck;
+  readonly limiter?: LoginLimiter | undefined;
   readonly sessionAuth?: ((request: FastifyRequest) => boolean) | undefined;
 }
 
@@ -27,6 +29,12 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       // bull-board's page has inline style attributes; everything else keeps the strict policy.
       void reply.header('content-security-policy', BULL_BOARD_CSP);
       done();
+    });
+    // bull-board's page links Google Fonts, which the policy (rightly) blocks: a failed request and a console
+    // error on every visit, and a request to a third party. The page uses its own fonts (system fallbacks).
+    scope.addHook('onSend', (_request, reply, payload, done) => {
+      const type = String(reply.getHeader('content-type') ?? '');
+      done(null, typeof payload === 'string' && type.startsWith('text/html') ? withoutExternalFonts(payload) : payload);
     });
 
     const serverAdapter = new FastifyAdapter();
@@ -41,6 +49,11 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
     // The prefix must equal the base path or the board's assets 404.
     await scope.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
   });
+}
+
+/** Drops <link>s to fonts.googleapis.com / fonts.gstatic.com from bull-board's HTML. */
+export function withoutExternalFonts(html: string): string {
+  return html.replace(/<link\b[^>]*\bhref="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^"]*"[^>]*>\s*/gi, '');
 }
 
 function guard(options: BullBoardOptions) {
@@ -60,7 +73,7 @@ function guard(options: BullBoardOptions) {
       void reply.redirect(`/login?next=${BULL_BOARD_PATH}`, 302);
       return;
     }
-    sendUnauthorized(reply);
+    refuseBearer(request, reply, options.limiter);
   };
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/logger.js';
 import { isLoopbackHost, systemResolveHost, type ResolveHost } from '../../lib/address-safety.js';
 import { apiRoutes, InvalidRequestError } from './api-routes.js';
 import { createBearerCheck, requireBearer } from './auth.js';
+import { createLoginLimiter } from './failure-limiter.js';
 import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -32,6 +33,13 @@ export interface HttpDeps {
   readonly resolveHost?: ResolveHost | undefined;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (login rate limits, logs). */
   readonly trustProxy?: boolean | undefined;
+  /** Wrong bearer tokens allowed per client address per minute before 429 (default 10, like logins). */
+  readonly bearerAttemptsPerMinute?: number | undefined;
+  /**
+   * The latest readiness from checks running in the background (app/readiness.ts): /readyz answers from it
+   * without waiting. Without it (tests) /readyz asks ops.readiness() under a 900 ms deadline.
+   */
+  readonly readiness?: (() => { ready: boolean; reasons: string[] }) | undefined;
 }
 
 /**
@@ -74,6 +82,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     trustProxy: deps.trustProxy ?? false,
   });
   const bearer = createBearerCheck(deps.adminToken);
+  const limiter = createLoginLimiter(deps.bearerAttemptsPerMinute ?? 10, () => Date.now());
 
   app.addHook('onRequest', securityHeaders);
   app.addHook('onResponse', (request, reply, done) => {
@@ -90,17 +99,17 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   app.get('/healthz', () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {
-    const { ready, reasons } = await deps.ops.readiness();
+    const { ready, reasons } = deps.readiness ? deps.readiness() : await withDeadline(deps.ops.readiness(), 900);
     return ready ? { ready: true } : reply.code(503).send({ ready: false, reasons });
   });
   // Open on loopback as Prometheus endpoints usually are; once the port is reachable from elsewhere
   // it needs the bearer too (Prometheus: `authorization: { credentials: <ADMIN_TOKEN> }`).
-  const metricsHooks = isLoopbackHost(deps.host) ? [] : [requireBearer(deps.adminToken, bearer)];
+  const metricsHooks = isLoopbackHost(deps.host) ? [] : [requireBearer(deps.adminToken, bearer, limiter)];
   app.get('/metrics', { onRequest: metricsHooks }, async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.text()));
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
-  await app.register(apiRoutes, { prefix: '/api', ops: deps.ops, adminToken: deps.adminToken, bearer, resolveHost: deps.resolveHost ?? systemResolveHost });
-  await registerBullBoard(app, { queues: deps.queues, adminToken: deps.adminToken, bearer, sessionAuth: deps.sessionAuth });
+  await app.register(apiRoutes, { prefix: '/api', ops: deps.ops, adminToken: deps.adminToken, bearer, limiter, resolveHost: deps.resolveHost ?? systemResolveHost });
+  await registerBullBoard(app, { queues: deps.queues, adminToken: deps.adminToken, bearer, limiter, sessionAuth: deps.sessionAuth });
   return app;
 }
 
@@ -113,4 +122,17 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
   request.log.error({ err: error, method: request.method, url: pathOf(request.url) }, 'request failed');
   return reply.code(500).send({ error: 'internal error' });
+}
+
+/** A readiness that took too long is itself the answer: not ready. */
+async function withDeadline(check: Promise<{ ready: boolean; reasons: string[] }>, ms: number): Promise<{ ready: boolean; reasons: string[] }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ ready: boolean; reasons: string[] }>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, reasons: [`readiness: no answer within ${ms} ms`] }), ms);
+  });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -39,10 +39,17 @@ h1 { font-size: 1.35rem; margin: 0; }
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 .kv dt { color: var(--muted); }
 .kv dd { margin: 0; overflow-wrap: anywhere; }
-.counts { display: flex; flex-wrap: wrap; gap: 8px; list-style: none; margin: 0; padding: 0; }
-.counts li { background: var(--bg); border-radius: 10px; padding: 8px 12px; min-width: 88px; }
+/* Tiles on a grid: equal widths, wrapping whole, never crowding the heading that follows. */
+.counts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 100px), 1fr)); gap: 8px; list-style: none; margin: 0; padding: 0; }
+.counts li { background: var(--bg); border-radius: 10px; padding: 8px 10px; min-width: 0; }
 .counts strong { display: block; font-size: 1.3rem; }
-.counts + h2 { margin-top: 16px; }
+section.card .counts + h2 { margin: 20px 0 12px; padding-top: 12px; border-top: 1px solid var(--line); }
+.filters, .pager { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 0 0 12px; }
+.filters a, .pager a { padding: 6px 10px; border: 1px solid var(--line); border-radius: 999px; text-decoration: none; }
+.filters a[aria-current] { background: var(--bg); font-weight: 600; }
+.pager { margin: 12px 0 0; justify-content: space-between; }
+.wait { color: var(--muted); }
+.dry-run { background: var(--bg); border-radius: 10px; padding: 10px 12px; margin: 0 0 12px; }
 table { width: 100%; border-collapse: collapse; font-size: .95rem; }
 th, td { text-align: left; vertical-align: top; padding: 8px 6px; border-top: 1px solid var(--line); overflow-wrap: anywhere; }
 th { color: var(--muted); font-weight: 600; border-top: 0; overflow-wrap: normal; }

@@ -33,15 +33,16 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: DashboardContext):
   app.post('/login', (request, reply) => {
     const body = request.body as LoginBody;
     const next = safeNext(body?.next);
-    // Checked before anything else, so a guesser that is over the limit learns nothing more.
-    if (ctx.auth.limiter.blocked(request.ip)) {
-      return showLogin(request, reply, 429, next, 'Too many failed logins from this address. Wait a minute and try again.');
-    }
     if (!ctx.auth.checkCsrf('login', readCookie(request.headers.cookie, LOGIN_COOKIE), body?._csrf)) {
       return showLogin(request, reply, 403, next, 'The login form had expired. Please try again.');
     }
     const token = typeof body?.token === 'string' ? body.token : '';
+    // Only wrong tokens count, and the right one is never refused: behind a proxy (trustProxy off) every
+    // client shares one address, and a stranger's guesses must not lock the admin out.
     if (!ctx.auth.checkToken(token)) {
+      if (ctx.auth.limiter.blocked(request.ip)) {
+        return showLogin(request, reply, 429, next, 'Too many failed logins from this address. Wait a minute and try again.');
+      }
       ctx.auth.limiter.recordFailure(request.ip);
       request.log.warn({ ip: request.ip }, 'dashboard login failed');
       const message = ctx.adminTokenSet ? 'That is not the admin token.' : 'Login is disabled: no ADMIN_TOKEN is set.';

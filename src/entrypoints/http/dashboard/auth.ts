@@ -4,6 +4,7 @@
  * (With several HTTP replicas behind a load balancer, use sticky sessions.)
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createLoginLimiter, type LoginLimiter } from '../failure-limiter.js';
 
 export const SESSION_COOKIE = 'cc_session';
 /** Ties the login form to the browser that loaded it (no session exists yet to bind its CSRF token to). */
@@ -84,33 +85,7 @@ export function createAuth(options: { adminToken: string | undefined; sessionHou
   };
 }
 
-export interface LoginLimiter {
-  /** True when this address has used up its failed attempts for the last minute. */
-  blocked(ip: string): boolean;
-  recordFailure(ip: string): void;
-}
-
-const WINDOW_MS = 60_000;
-/** Beyond this many tracked addresses, stale ones are swept, so a flood of addresses can't grow memory forever. */
-const SWEEP_ABOVE = 10_000;
-
-function createLoginLimiter(perMinute: number, now: () => number): LoginLimiter {
-  const failures = new Map<string, number[]>();
-  const recent = (ip: string): number[] => {
-    const since = now() - WINDOW_MS;
-    const times = (failures.get(ip) ?? []).filter((t) => t > since);
-    if (times.length === 0) failures.delete(ip);
-    else failures.set(ip, times);
-    return times;
-  };
-  return {
-    blocked: (ip) => recent(ip).length >= perMinute,
-    recordFailure(ip) {
-      if (failures.size > SWEEP_ABOVE) for (const key of [...failures.keys()]) recent(key);
-      failures.set(ip, [...recent(ip), now()]);
-    },
-  };
-}
+export type { LoginLimiter } from '../failure-limiter.js';
 
 /** One cookie's value from a Cookie header (works outside the dashboard's scope, where no cookie parser runs). */
 export function readCookie(header: string | undefined, name: string): string | undefined {

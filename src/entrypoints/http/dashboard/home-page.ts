@@ -2,8 +2,9 @@
  * The status page: WhatsApp link, queue, channels, feeds and recent deliveries, in the order an admin
  * asks "is it working?". It reloads itself every 15 s; nothing on it is typed into.
  */
-import type { OpsStatus } from '../../../app/ops.js';
-import type { DeliveryRecord, PublisherState } from '../../../ports.js';
+import type { OpsStatus, PublisherTarget } from '../../../app/ops.js';
+import type { DeliveryRecord, DeliveryState, PostWait, PublisherState } from '../../../ports.js';
+import { renderWhatsAppMarkup } from './whatsapp-preview.js';
 import { html, raw, type SafeHtml } from './html.js';
 import { badge, notice, page, when } from './layout.js';
 import { qrSvg } from './qr-svg.js';
@@ -16,16 +17,31 @@ export interface HomeView {
   readonly now: Date;
   readonly ok?: string | null | undefined;
   readonly error?: string | null | undefined;
+  /** Why queued posts wait and until when, by post id. */
+  readonly waits?: ReadonlyMap<string, PostWait> | undefined;
+  /** The deliveries list's filter and page (1-based); `more`: a next page exists. */
+  readonly list?: { readonly state: DeliveryState | null; readonly page: number; readonly more: boolean } | undefined;
 }
+
+export const DELIVERY_STATES: readonly DeliveryState[] = ['queued', 'sending', 'sent', 'failed', 'skipped'];
 
 export function homePage(view: HomeView): string {
   const body = html`${notice('ok', view.ok)}${notice('error', view.error)}
-${whatsappCard(view.status.publisher, view.link, view.now)}
+${view.status.publishesTo && view.status.publishesTo.kind !== 'whatsapp' ? publisherCard(view.status.publishesTo, view.status.publisher, view.now) : whatsappCard(view.status.publisher, view.link, view.now)}
 ${queueCard(view.status)}
 ${channelsCard(view.status.channels, view.csrf, view.now)}
 ${feedsCard(view.status.feeds, view.now)}
-${deliveriesCard(view.deliveries, view.now)}`;
+${deliveriesCard(view.deliveries, view.now, view.waits ?? new Map(), view.list ?? { state: null, page: 1, more: false })}`;
   return page({ title: 'Status', body, nav: { csrf: view.csrf, current: 'home' }, refreshSeconds: 15 });
+}
+
+/** A dry run (or the console publisher) is not WhatsApp: say where posts really go. */
+function publisherCard(to: PublisherTarget, publisher: PublisherState | null, now: Date): SafeHtml {
+  const title = to.dryRun ? 'Dry run' : 'Publisher';
+  return html`<section class="card" aria-labelledby="wa-h"><h2 id="wa-h">${title}</h2>
+<p class="dry-run" role="status"><strong>${to.dryRun ? 'Dry run: nothing is sent to WhatsApp.' : 'Not WhatsApp.'}</strong> ${to.kind === 'file' ? html`Posts are written to <code>${to.target ?? '?'}</code>.` : html`Posts are printed on the console.`}</p>
+${publisher ? html`<dl class="kv"><dt>State</dt><dd>${badge(publisher.status)}</dd><dt>Since</dt><dd>${when(publisher.since, now)}</dd></dl>` : null}
+</section>`;
 }
 
 function whatsappCard(publisher: PublisherState | null, link: HomeView['link'], now: Date): SafeHtml {
@@ -101,13 +117,22 @@ function feedsCard(feeds: OpsStatus['feeds'], now: Date): SafeHtml {
 /** Only web links become anchors: a feed could carry a javascript: URL. */
 const isWebLink = (link: string | null): link is string => link !== null && /^https?:\/\//i.test(link);
 
-function deliveriesCard(deliveries: readonly DeliveryRecord[], now: Date): SafeHtml {
+/** The deliveries list's URL for a filter and page. */
+const listHref = (state: DeliveryState | null, page: number): string => {
+  const query = [state ? `state=${state}` : null, page > 1 ? `page=${page}` : null].filter(Boolean).join('&');
+  return `/${query ? `?${query}` : ''}#deliveries-h`;
+};
+
+function deliveriesCard(deliveries: readonly DeliveryRecord[], now: Date, waits: ReadonlyMap<string, PostWait>, list: NonNullable<HomeView['list']>): SafeHtml {
   const rows = deliveries.map((d) => {
-    const title = d.title || d.postId;
+    // An admin's post is titled by its text: show its *bold* and _italics_ as the phone will.
+    const title = d.kind === 'manual' && d.title ? raw(renderWhatsAppMarkup(d.title)) : d.title || d.postId;
+    const wait = d.state === 'queued' ? waits.get(d.postId) : undefined;
     const detail = [
       d.messageId ? html`<div>message <code>${d.messageId}</code></div>` : null,
       d.lastError ? html`<div class="small">error: ${d.lastError}</div>` : null,
-      d.retryAt && (d.state === 'queued' || d.state === 'sending') ? html`<div class="small">retry at ${when(d.retryAt)}</div>` : null,
+      wait ? html`<div class="small wait" data-wait>waits: ${wait.reason}, until ${when(wait.until, now)}</div>` : null,
+      d.retryAt && !wait && (d.state === 'queued' || d.state === 'sending') ? html`<div class="small">retry at ${when(d.retryAt)}</div>` : null,
       d.note ? html`<div class="small muted">${d.note}</div>` : null,
       d.digestId && d.kind !== 'digest' ? html`<div class="small">in digest <code>${d.digestId}</code></div>` : null,
       d.kind === 'digest' && d.text ? html`<details class="small"><summary>Digest text (${d.members.length} stories)</summary><pre class="digest-text">${d.text}</pre></details>` : null,
@@ -120,9 +145,16 @@ function deliveriesCard(deliveries: readonly DeliveryRecord[], now: Date): SafeH
 <td data-label="Result">${detail}</td>
 </tr>`;
   });
-  return html`<section class="card wide" aria-labelledby="deliveries-h"><h2 id="deliveries-h">Recent deliveries</h2>
+  const filters = html`<nav class="filters" aria-label="Filter deliveries by state">${[null, ...DELIVERY_STATES].map((s) =>
+    html`<a href="${listHref(s, 1)}"${s === list.state ? raw(' aria-current="true"') : null}>${s ?? 'all'}</a>`)}</nav>`;
+  const pager = list.page > 1 || list.more
+    ? html`<nav class="pager" aria-label="Pages">${list.page > 1 ? html`<a rel="prev" href="${listHref(list.state, list.page - 1)}">← Newer</a>` : null}<span class="muted small">page ${list.page}</span>${list.more ? html`<a rel="next" href="${listHref(list.state, list.page + 1)}">Older →</a>` : null}</nav>`
+    : null;
+  return html`<section class="card wide" aria-labelledby="deliveries-h"><h2 id="deliveries-h">${list.state ? `Deliveries: ${list.state}` : 'Recent deliveries'}</h2>
+${filters}
 ${deliveries.length === 0
-  ? html`<p class="muted">Nothing posted yet.</p>`
+  ? html`<p class="muted">${list.state ? `No ${list.state} posts${list.page > 1 ? ' on this page' : ''}.` : 'Nothing posted yet.'}</p>`
   : html`<table class="rows deliveries"><thead><tr><th>Updated</th><th>State</th><th>Post</th><th>Result</th></tr></thead><tbody>${rows}</tbody></table>`}
+${pager}
 </section>`;
 }
