@@ -319,6 +319,10 @@ describe('WhatsApp publisher: connection lifecycle', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(38);
     expect(gaps[2]).toBeGreaterThanOrEqual(78);
     expect(world.clients.slice(0, 3).every((c) => c.destroyed)).toBe(true);
+    // A person reading the log sees one line per retry, with its reason; the stack and the steps are at debug.
+    const seen = h.logs.filter((l) => (l.level as number) >= 30 && /could not start WhatsApp Web/.test(JSON.stringify(l)));
+    expect(seen.map((l) => l.msg)).toEqual(['WhatsApp publisher failed', 'WhatsApp publisher failed', 'WhatsApp publisher failed']);
+    expect(h.logs.filter((l) => (l.level as number) >= 30 && l.msg === 'starting the WhatsApp client')).toEqual([]);
   });
 
   it('rebuilds a client that never becomes ready', async () => {

@@ -143,7 +143,7 @@ export function createClientSupervisor(o: SupervisorOptions): ClientSupervisor {
     client = c;
     attach(c, myGen);
     o.setState('starting', 'launching WhatsApp Web');
-    log.info({ attempt }, 'starting the WhatsApp client');
+    log.debug({ attempt }, 'starting the WhatsApp client');
     armReadyTimer(myGen);
     c.initialize().then(
       () => log.debug('WhatsApp client initialized'),
@@ -310,7 +310,8 @@ export function createClientSupervisor(o: SupervisorOptions): ClientSupervisor {
     const delayMs = Math.min(o.reconnect.initialMs * 2 ** attempt, o.reconnect.maxMs);
     attempt += 1;
     dropClient(loggedOut);
-    log.warn({ err: error, status, reason, delayMs, attempt }, 'WhatsApp client down; building a new one');
+    // The state change below is the one line a person sees for this retry (with its reason); the error's details are for debugging.
+    log.debug({ err: error, status, reason, delayMs, attempt }, 'WhatsApp client down; building a new one');
     o.setState(status, `${reason}; reconnecting in ${seconds(delayMs)}`);
     clearTimeout(rebuildTimer);
     rebuildTimer = setTimeout(build, delayMs);

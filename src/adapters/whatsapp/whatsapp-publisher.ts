@@ -151,7 +151,8 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
   function setState(status: PublisherStatus, reason?: string): void {
     if (current.status === 'stopped' || (current.status === status && current.reason === reason)) return;
     current = { status, reason, since: current.status === status ? current.since : clock.now().toISOString() };
-    const level = status === 'failed' || status === 'disconnected' || status === 'awaiting-qr' ? 'warn' : 'info';
+    // A reconnect's 'starting' is part of the retry already told (failed/disconnected, with its reason).
+    const level = status === 'failed' || status === 'disconnected' || status === 'awaiting-qr' ? 'warn' : status === 'starting' ? 'debug' : 'info';
     log[level]({ status, reason }, `WhatsApp publisher ${status}`);
     emit(stateListeners, current);
   }
