@@ -63,6 +63,6 @@ describe('admin actions (in memory)', () => {
     expect(await pauseChannels(undefined, s.deps)).toEqual({ ok: true, message: 'paused: main, urdu' });
     expect(await resumeChannels('urdu', s.deps)).toEqual({ ok: true, message: 'resumed: urdu' });
     expect(await s.deps.control.pausedSince('main')).not.toBeNull();
-    expect(await pauseChannels('nope', s.deps)).toEqual({ ok: false, message: 'no channel "nope"' });
+    expect(await pauseChannels('nope', s.deps)).toEqual({ ok: false, unknown: true, message: 'no channel "nope"' });
   });
 });

@@ -39,7 +39,7 @@ describe('publishPost: sending and waiting', () => {
     const s = newPublishingService({ channels: { main: { pacing: { minGapSeconds: 60 } }, night: { pacing: { quietHours: '00:00-23:59' } } } });
     await s.run(await s.queueFeed(3));
     const gapped = await s.run(await s.queueFeed(4));
-    expect(gapped).toEqual({ kind: 'wait', until: new Date(s.clock.now().getTime() + 60_000), reason: 'pacing' });
+    expect(gapped).toEqual({ kind: 'wait', until: new Date(s.clock.now().getTime() + 60_000), reason: 'pacing (minimum gap between posts)' });
     const quiet = await s.run(await s.queueFeed(5, 'night'));
     expect(quiet).toMatchObject({ kind: 'wait', reason: 'quiet hours (00:00-23:59)' });
   });
