@@ -32,7 +32,7 @@ import { printStatus } from './entrypoints/status-command.js';
 import { channelLacks, startBanner, type BannerFacts } from './entrypoints/start-banner.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, publisherTarget, readinessFor, recordPublisherTarget, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Runtime } from './wiring.js';
+import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, publisherTarget, readinessFor, recordPublisherTarget, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Backend, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -98,6 +98,16 @@ async function linkedWhatsApp(cfg: Config, log: Logger) {
   }
   clearTimeout(reachTimer);
   return { publisher, close };
+}
+
+/** A CLI command's backend: opened for `work` and closed after it, whatever happens. */
+async function withBackend<T>(cfg: Config, work: (backend: Backend) => Promise<T>): Promise<T> {
+  const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
+  try {
+    return await work(backend);
+  } finally {
+    await backend.close();
+  }
 }
 
 const actions: CliActions = {
@@ -224,42 +234,28 @@ const actions: CliActions = {
     const rules = { clock, channels: cfg.channels, localImageReadable: isReadableFile };
     const problems = await checkPost(input, rules);
     if (problems.length > 0) throw new InvalidPostError(problems); // exit 2, every problem listed
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
-    try {
+    await withBackend(cfg, async (backend) => {
       const job = await createManualPost(input, { queue: backend.queue, deliveries: backend.deliveries, ...rules });
       process.stdout.write(`${job.postId}\n`);
-    } finally {
-      await backend.close();
-    }
+    });
   },
 
-  async deliveries(options) {
-    const cfg = config(options.config);
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
-    try {
+  deliveries: (options) =>
+    withBackend(config(options.config), async (backend) => {
       const state = options.state as DeliveryState | undefined;
       const records = await backend.deliveries.list({ ...(state ? { state } : {}), limit: options.limit });
       printDeliveries(records, options.json, (line) => process.stdout.write(`${line}\n`));
-    } finally {
-      await backend.close();
-    }
+    }),
+
+  status(options) {
+    const cfg = config(options.config);
+    return withBackend(cfg, async (backend) => {
+      printStatus(await opsFor(cfg, backend, null).status(), options.json, (line) => process.stdout.write(`${line}\n`));
+    });
   },
 
-  async status(options) {
-    const cfg = config(options.config);
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
-    try {
-      const ops = opsFor(cfg, backend, null);
-      printStatus(await ops.status(), options.json, (line) => process.stdout.write(`${line}\n`));
-    } finally {
-      await backend.close();
-    }
-  },
-
-  async admin(action, target, options) {
-    const cfg = config(options.config);
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
-    try {
+  admin: (action, target, options) =>
+    withBackend(config(options.config), async (backend) => {
       const run = { retry: retryPost, cancel: cancelPost, pause: pauseChannels, resume: resumeChannels }[action];
       // Post ids may be abbreviated to a unique prefix, like git's.
       const resolved = action === 'retry' || action === 'cancel' ? await resolvePostId(target as string, backend.admin) : { ok: true as const, postId: target };
@@ -267,10 +263,7 @@ const actions: CliActions = {
       (result.ok ? process.stdout : process.stderr).write(`${result.message}\n`);
       // 2: the id or channel given on the command line does not exist; 1: the post's state did not allow it.
       process.exitCode = result.ok ? 0 : 'unknown' in result && result.unknown ? 2 : 1;
-    } finally {
-      await backend.close();
-    }
-  },
+    }),
 
   async login(options) {
     const cfg = config(options.config);
@@ -300,16 +293,13 @@ const actions: CliActions = {
     await runPreview(source, { ...options, format }, feedReader(cfg?.fetch, runtime), (line) => process.stdout.write(`${line}\n`));
   },
 
-  async explain(ref, options) {
+  explain(ref, options) {
     const cfg = config(options.config);
-    const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
-    try {
+    return withBackend(cfg, async (backend) => {
       const ops = opsFor(cfg, backend, null);
       const found = await runExplain(ref, options, (r) => ops.explain(r), (line) => process.stdout.write(`${line}\n`));
       process.exitCode = found ? 0 : 1;
-    } finally {
-      await backend.close();
-    }
+    });
   },
 };
 
