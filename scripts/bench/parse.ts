@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Parser from 'rss-parser';
 import { createRssFeedParser } from '../../src/adapters/feed/rss-feed-parser.js';
-import { createReferenceFeedParser } from '../../src/adapters/feed/reference-feed-parser.js';
+import { createReferenceFeedParser } from '../../test/helpers/reference-feed-parser.js';
 import { listFeed, normaliseFeed } from '../../src/domain/normalise-feed.js';
 import type { RawFeed } from '../../src/domain/feed-item.js';
 import { rssFeed } from '../../test/helpers/feed-server.js';

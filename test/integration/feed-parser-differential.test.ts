@@ -1,6 +1,6 @@
-// The production feed parser (sax tree, src/adapters/feed/rss-feed-parser.ts) held to the reference it
-// replaced (rss-parser over xml2js, src/adapters/feed/reference-feed-parser.ts): for every document the
-// RawFeed, or the FeedError's kind and message, must be the same. The documents: the shared real-world
+// The production feed parser (one sax pass, src/adapters/feed/rss-feed-parser.ts) held to the reference it
+// replaced (the same steps with the XML read by rss-parser over xml2js, test/helpers/reference-feed-parser.ts):
+// for every document the RawFeed, or the FeedError's kind and message, must be the same. The documents: the shared real-world
 // corpus (read in place, never copied), the repo's own fixtures, truncated and mutated variants of both
 // (which exercise the error, repair and not-a-feed paths), and tricky inline documents.
 import { isAscii, isUtf8 } from 'node:buffer';
@@ -11,11 +11,9 @@ import type { RawFeed } from '../../src/domain/feed-item.js';
 import { FeedError } from '../../src/domain/errors.js';
 import type { FeedParser } from '../../src/ports.js';
 import { utf8Stats } from '../../src/adapters/feed/decode-feed-bytes.js';
-import { createPipelineParser } from '../../src/adapters/feed/feed-pipeline.js';
-import { feedOutput } from '../../src/adapters/feed/feed-output.js';
-import { parseFeedTree } from '../../src/adapters/feed/feed-tree.js';
-import { createReferenceFeedParser } from '../../src/adapters/feed/reference-feed-parser.js';
+import { parseFeedXml } from '../../src/adapters/feed/parse-feed-xml.js';
 import { createRssFeedParser } from '../../src/adapters/feed/rss-feed-parser.js';
+import { createReferenceFeedParser } from '../helpers/reference-feed-parser.js';
 import { TRICKY_DOCUMENTS } from '../helpers/tricky-feeds.js';
 import { textSeededRandom } from '../helpers/random.js';
 
@@ -35,13 +33,22 @@ async function outcomeOf(parser: FeedParser, body: Uint8Array, contentType: stri
   }
 }
 
+/** An element called `_` or `cdata`, or an attribute called `_`: names xml2js mixes up with its own keys. */
+const XML2JS_KEY_CLASH = /<\/?(?:_|cdata)[\s/>]|\s_\s*=/;
+
 const bytesOf = (body: string | Uint8Array): Uint8Array => (typeof body === 'string' ? new TextEncoder().encode(body) : body);
 
 async function expectSameOutcome(body: string | Uint8Array, label: string, contentType: string | null = null): Promise<Outcome> {
   const bytes = bytesOf(body);
   const theirs = await outcomeOf(reference, bytes, contentType);
   const ours = await outcomeOf(production, bytes, contentType);
-  expect(ours, label).toStrictEqual(theirs);
+  if (XML2JS_KEY_CLASH.test(Buffer.from(bytes).toString('latin1'))) {
+    // The one difference by design: xml2js keeps text under `_` and flags CDATA with `cdata`, so an element
+    // (or attribute) of those names corrupts or breaks its tree; ours reads them as any other name.
+    expect(ours, label).not.toHaveProperty('notFeedError');
+  } else {
+    expect(ours, label).toStrictEqual(theirs);
+  }
   // The decoder's native fast path (isUtf8/isAscii) must classify these bytes as its byte loop does.
   const stats = utf8Stats(bytes);
   expect(isUtf8(bytes), `${label}: isUtf8`).toBe(stats.invalid === 0);
@@ -129,10 +136,18 @@ describe('production feed parser vs the rss-parser reference', () => {
     expect(ours).toMatchObject({ error: { kind: 'too-large' } });
   });
 
+  it('reads an element called _ or cdata as any other element (xml2js mixes them up with its own keys)', async () => {
+    const doc = '<rss version="2.0"><channel><item><guid>g<_>x</_></guid><description>d<cdata>c</cdata></description></item></channel></rss>';
+    const feed = await production.parse(bytesOf(doc), { url: 'https://feeds.example/feed.xml', contentType: null });
+    expect(feed.items[0]).toMatchObject({ guid: 'g', summaryHtml: 'd<cdata>c</cdata>' });
+  });
+
   it('would notice a difference: a parser that drops the last item does not pass', async () => {
-    const dropsLastItem = createPipelineParser((xml) => {
-      const output = feedOutput(parseFeedTree(xml));
-      return { ...output, items: (output.items as unknown[]).slice(0, -1) };
+    const dropsLastItem = createRssFeedParser({
+      readXml: (xml, trackPositions) => {
+        const read = parseFeedXml(xml, trackPositions);
+        return { ...read, items: read.items.slice(0, -1) };
+      },
     });
     const doc = '<rss version="2.0"><channel><title>t</title><item><guid>1</guid></item><item><guid>2</guid></item></channel></rss>';
     const body = bytesOf(doc);

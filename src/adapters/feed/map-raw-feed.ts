@@ -1,100 +1,73 @@
 /**
- * Raw xml2js nodes → RawFeed. The input is what rss-parser's custom fields hand back (see
- * rss-parser-setup, the reference) and what the sax tree gives in production (see feed-output): for the
- * channel/feed and each item, `#name` → every node of that child element, `#$` → the attributes. Only
- * raw nodes are read, never rss-parser's derived fields, so every format and fallback maps the same way
- * and nothing is lost to its simplifications (first enclosure only, no Atom categories…).
+ * The feed's elements (parse-feed-xml) → RawFeed: which element each field comes from, per format, with
+ * the fallbacks real feeds need (an unreadable date, a text-only Atom link, images given in invented
+ * elements…). Strings stay as the XML had them; the normaliser cleans them.
  */
 import type { RawFeed, RawFeedItem, RawMedia } from '../../domain/feed-item.js';
-import {
-  attributesOf,
-  childNodes,
-  firstMarkup,
-  firstText,
-  isObject,
-  nodesOf,
-  stringRecord,
-  textOf,
-  type XmlAttributes,
-} from './xml-node.js';
+import type { FeedXml, XmlElement } from './parse-feed-xml.js';
 
 export type FeedFormat = RawFeed['format'];
+type Attributes = Readonly<Record<string, string>>;
 
-const rawKeys = new Map<string, string>();
+const NONE: readonly XmlElement[] = [];
 
-/**
- * Output key of the field that carries the raw nodes of one element (or `$`, the attributes). Called
- * only with the fixed names below; the same string each time, so property lookups stay cheap.
- */
-export function rawKey(element: string): string {
-  let key = rawKeys.get(element);
-  if (key === undefined) rawKeys.set(element, (key = `#${element}`));
-  return key;
+/** The child elements called `name`. */
+function childrenOf(element: XmlElement | undefined, name: string): readonly XmlElement[] {
+  return element?.children?.get(name) ?? NONE;
 }
 
-/** Every child element of an item/entry this mapper reads, all occurrences, with their whole subtrees. */
-export const ITEM_ELEMENTS: readonly string[] = [
-  'title', 'link', 'guid', 'id', 'description', 'summary', 'content', 'content:encoded',
-  'pubDate', 'dc:date', 'published', 'updated', 'author', 'dc:creator', 'category', 'dc:subject',
-  'media:content', 'media:thumbnail', 'media:group', 'enclosure', 'bigimage', 'image', 'thumbnail', 'smallimage',
-  'feedburner:origLink',
-];
-/** Every child element of a channel/feed this mapper reads. */
-export const FEED_ELEMENTS: readonly string[] = ['title', 'link'];
+/** The children of any of the names, names in the order given. */
+function childrenNamed(element: XmlElement, ...names: readonly string[]): readonly XmlElement[] {
+  const found: XmlElement[] = [];
+  for (const name of names) for (const child of childrenOf(element, name)) found.push(child);
+  return found;
+}
 
-export function toRawFeed(output: Readonly<Record<string, unknown>>, format: FeedFormat, rootXmlBase: string | undefined): RawFeed {
-  const field = (name: string): readonly unknown[] => nodesOf(output[rawKey(name)]);
-  const attributes = stringRecord(output[rawKey('$')]);
-  const items = nodesOf(output.items).filter(isObject);
+export function toRawFeed(xml: FeedXml, format: FeedFormat, rootXmlBase: string | undefined): RawFeed {
+  const { feed } = xml;
   return {
     format,
-    title: textConstruct(field('title'), format),
-    link: pickLink(field('link'), format),
-    xmlBase: nonBlank(attributes['xml:base']) ?? rootXmlBase,
-    items: items.map((item) => toRawItem(item, format)),
+    title: textConstruct(childrenOf(feed, 'title'), format),
+    link: pickLink(childrenOf(feed, 'link'), format),
+    xmlBase: nonBlank(feed?.attributes['xml:base']) ?? rootXmlBase,
+    items: xml.items.map((item) => toRawItem(item, format)),
   };
 }
 
-function toRawItem(item: Readonly<Record<string, unknown>>, format: FeedFormat): RawFeedItem {
-  const field = (name: string): readonly unknown[] => nodesOf(item[rawKey(name)]);
-  const attributes = stringRecord(item[rawKey('$')]);
+function toRawItem(item: XmlElement, format: FeedFormat): RawFeedItem {
+  const field = (name: string): readonly XmlElement[] => childrenOf(item, name);
   const atom = format === 'atom';
   const groups = field('media:group');
-  const mediaContent = [...field('media:content'), ...groups.flatMap((g) => childNodes(g, 'media:content'))];
+  const mediaContent = [...field('media:content'), ...groups.flatMap((g) => childrenOf(g, 'media:content'))];
   const links = field('link');
   return {
     guid:
       firstText(atom ? field('id') : field('guid')) ??
       firstText(atom ? field('guid') : field('id')) ??
-      (format === 'rss1' ? nonBlank(attributes['rdf:about']) : undefined),
+      (format === 'rss1' ? nonBlank(item.attributes['rdf:about']) : undefined),
     link: pickLink(links, format),
     origLink: firstText(field('feedburner:origLink')),
     title: textConstruct(field('title'), format),
     contentHtml: atom ? textConstruct(field('content'), format) : firstMarkup(field('content:encoded')),
-    summaryHtml: atom ? textConstruct(field('summary'), format) : firstMarkup([...field('description'), ...field('summary')]),
+    summaryHtml: atom ? textConstruct(field('summary'), format) : firstMarkup(childrenNamed(item, 'description', 'summary')),
     date: pickDate(
-      atom
-        ? [...field('published'), ...field('updated'), ...field('pubDate'), ...field('dc:date')]
-        : [...field('pubDate'), ...field('dc:date'), ...field('published'), ...field('updated')],
+      atom ? childrenNamed(item, 'published', 'updated', 'pubDate', 'dc:date') : childrenNamed(item, 'pubDate', 'dc:date', 'published', 'updated'),
     ),
     // RSS <author> is meant to be an e-mail address; dc:creator is the name, so it comes first there.
     author: atom
       ? (authorName(field('author')) ?? firstText(field('dc:creator')))
       : (firstText(field('dc:creator')) ?? authorName(field('author'))),
-    categories: nonEmpty(categories([...field('category'), ...field('dc:subject')])),
+    categories: nonEmpty(categories(childrenNamed(item, 'category', 'dc:subject'))),
     mediaContent: nonEmpty(mediaOf(mediaContent)),
     thumbnails: nonEmpty([
       ...mediaOf(field('media:thumbnail')),
-      ...mediaOf(groups.flatMap((g) => childNodes(g, 'media:thumbnail'))),
-      ...mediaOf(mediaContent.flatMap((m) => childNodes(m, 'media:thumbnail'))),
+      ...mediaOf(groups.flatMap((g) => childrenOf(g, 'media:thumbnail'))),
+      ...mediaOf(mediaContent.flatMap((m) => childrenOf(m, 'media:thumbnail'))),
       // Non-namespaced image elements some publishers invent (livemint: bigimage/image/thumbnail).
-      ...['bigimage', 'image', 'thumbnail', 'smallimage'].flatMap((name) => urlElements(field(name))),
+      ...urlElements(childrenNamed(item, 'bigimage', 'image', 'thumbnail', 'smallimage')),
     ]),
-    enclosures: nonEmpty([
-      ...mediaOf(field('enclosure')),
-      ...mediaOf(links.filter((l) => attributesOf(l).rel === 'enclosure'), 'href'),
-    ]),
-    xmlBase: nonBlank(attributes['xml:base']),
+    enclosures: nonEmpty([...mediaOf(field('enclosure')), ...mediaOf(links.filter((l) => l.attributes.rel === 'enclosure'), 'href')]),
+    xmlBase: nonBlank(item.attributes['xml:base']),
   };
 }
 
@@ -102,8 +75,8 @@ function toRawItem(item: Readonly<Record<string, unknown>>, format: FeedFormat):
  * The first date JavaScript can read, else the first one written: an unreadable `published` should not
  * hide a readable `updated`, but a date only the normaliser understands (localised names) is kept.
  */
-function pickDate(nodes: readonly unknown[]): string | undefined {
-  const dates = nodes.map((n) => nonBlank(textOf(n))).filter((d): d is string => d !== undefined);
+function pickDate(elements: readonly XmlElement[]): string | undefined {
+  const dates = elements.map((e) => nonBlank(e.text)).filter((d): d is string => d !== undefined);
   return dates.find((d) => !Number.isNaN(Date.parse(d))) ?? dates[0];
 }
 
@@ -111,23 +84,23 @@ function pickDate(nodes: readonly unknown[]): string | undefined {
  * Atom text constructs are plain text unless type says html/xhtml; escaping plain text gives back the
  * markup as the source wrote it, so every RawFeed HTML field really is HTML.
  */
-function textConstruct(nodes: readonly unknown[], format: FeedFormat): string | undefined {
-  const markup = firstMarkup(nodes);
+function textConstruct(elements: readonly XmlElement[], format: FeedFormat): string | undefined {
+  const markup = firstMarkup(elements);
   if (markup === undefined || format !== 'atom') return markup;
-  const type = nodes.map((n) => attributesOf(n).type).find((t) => t !== undefined) ?? 'text';
+  const type = elements.map((e) => e.attributes.type).find((t) => t !== undefined) ?? 'text';
   return type === 'text' || type === 'text/plain' ? markup.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : markup;
 }
 
 /** RSS: the text of <link> (CDATA and whitespace trimmed). Atom: the alternate link's href. */
-function pickLink(nodes: readonly unknown[], format: FeedFormat): string | undefined {
-  const text = firstText(nodes);
-  const href = alternateHref(nodes.map(attributesOf));
+function pickLink(links: readonly XmlElement[], format: FeedFormat): string | undefined {
+  const text = firstText(links);
+  const href = alternateHref(links.map((l) => l.attributes));
   return format === 'atom' ? (href ?? text) : (text ?? href);
 }
 
 const NOT_ALTERNATE = new Set(['self', 'enclosure', 'replies', 'edit', 'hub', 'next', 'previous', 'first', 'last']);
 
-function alternateHref(links: readonly XmlAttributes[]): string | undefined {
+function alternateHref(links: readonly Attributes[]): string | undefined {
   const withHref = links.filter((a) => nonBlank(a.href) !== undefined);
   const alternates = withHref.filter((a) => (a.rel ?? 'alternate') === 'alternate');
   const best =
@@ -138,25 +111,25 @@ function alternateHref(links: readonly XmlAttributes[]): string | undefined {
 }
 
 /** Atom <author><name>, or the text of an RSS <author>. */
-function authorName(nodes: readonly unknown[]): string | undefined {
-  for (const node of nodes) {
-    const name = nonBlank(textOf(node)) ?? firstText(childNodes(node, 'name')) ?? firstText(childNodes(node, 'email'));
+function authorName(authors: readonly XmlElement[]): string | undefined {
+  for (const author of authors) {
+    const name = nonBlank(author.text) ?? firstText(childrenOf(author, 'name')) ?? firstText(childrenOf(author, 'email'));
     if (name !== undefined) return name;
   }
   return undefined;
 }
 
 /** RSS category text (CDATA included) or Atom term (label as a fallback). */
-function categories(nodes: readonly unknown[]): string[] {
-  return nodes
-    .map((node) => nonBlank(textOf(node)) ?? nonBlank(attributesOf(node).term) ?? nonBlank(attributesOf(node).label))
+function categories(elements: readonly XmlElement[]): string[] {
+  return elements
+    .map((e) => nonBlank(e.text) ?? nonBlank(e.attributes.term) ?? nonBlank(e.attributes.label))
     .filter((c): c is string => c !== undefined);
 }
 
-function mediaOf(nodes: readonly unknown[], urlAttribute = 'url'): RawMedia[] {
+function mediaOf(elements: readonly XmlElement[], urlAttribute = 'url'): RawMedia[] {
   const media: RawMedia[] = [];
-  for (const node of nodes) {
-    const a = attributesOf(node);
+  for (const element of elements) {
+    const a = element.attributes;
     const url = nonBlank(a[urlAttribute]);
     if (url === undefined) continue;
     media.push({ url, medium: nonBlank(a.medium), type: nonBlank(a.type), width: pixels(a.width), height: pixels(a.height) });
@@ -170,11 +143,11 @@ function pixels(value: string | undefined): number | undefined {
 }
 
 /** Image elements given as a URL in text, in a url/src/href attribute, or in a <url> child. */
-function urlElements(nodes: readonly unknown[]): RawMedia[] {
-  return nodes
-    .map((node) => {
-      const a = attributesOf(node);
-      return nonBlank(textOf(node)) ?? nonBlank(a.url) ?? nonBlank(a.src) ?? nonBlank(a.href) ?? firstText(childNodes(node, 'url'));
+function urlElements(elements: readonly XmlElement[]): RawMedia[] {
+  return elements
+    .map((e) => {
+      const a = e.attributes;
+      return nonBlank(e.text) ?? nonBlank(a.url) ?? nonBlank(a.src) ?? nonBlank(a.href) ?? firstText(childrenOf(e, 'url'));
     })
     .filter((url): url is string => url !== undefined && !/\s/.test(url)) // a URL, not a caption
     .map((url) => ({ url }));
@@ -187,4 +160,49 @@ function nonBlank(value: string | undefined): string | undefined {
 
 function nonEmpty<T>(list: readonly T[]): readonly T[] | undefined {
   return list.length === 0 ? undefined : list;
+}
+
+/** The first element whose text is non-blank, trimmed. */
+function firstText(elements: readonly XmlElement[]): string | undefined {
+  for (const element of elements) {
+    const text = element.text?.trim();
+    if (text !== undefined && text !== '') return text;
+  }
+  return undefined;
+}
+
+/**
+ * The first element with non-blank content as markup, trimmed: its text plus any child elements
+ * re-serialised (XHTML content, or raw `<img/>` tags a feed put inside a description). The element's own
+ * text is HTML already (that is what RSS descriptions hold) and stays as written; text inside
+ * re-serialised children is escaped. As xml2js did, text comes first and children go by name.
+ */
+function firstMarkup(elements: readonly XmlElement[]): string | undefined {
+  for (const element of elements) {
+    const markup = ((element.text ?? '') + serialiseChildren(element, 0)).trim();
+    if (markup !== '') return markup;
+  }
+  return undefined;
+}
+
+/** Deeper markup than this is dropped: no real feed nests so deep, and recursion must stay bounded. */
+const MAX_DEPTH = 100;
+
+function serialiseChildren(element: XmlElement, depth: number): string {
+  if (element.children === undefined || depth > MAX_DEPTH) return '';
+  let out = '';
+  for (const siblings of element.children.values()) for (const child of siblings) out += serialise(child, depth + 1);
+  return out;
+}
+
+function serialise(element: XmlElement, depth: number): string {
+  let attributes = '';
+  for (const [key, value] of Object.entries(element.attributes)) attributes += ` ${key}="${escapeText(value).replace(/"/g, '&quot;')}"`;
+  const content = (element.text === undefined ? '' : escapeText(element.text)) + serialiseChildren(element, depth);
+  const { name } = element;
+  return content === '' ? `<${name}${attributes}/>` : `<${name}${attributes}>${content}</${name}>`;
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

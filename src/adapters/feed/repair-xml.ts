@@ -1,10 +1,10 @@
 /**
- * A lenient pass that turns the common ways real feeds break XML into something a strict parser
- * (sax/xml2js, as used by rss-parser) accepts. Well-formed input comes back unchanged; CDATA sections
- * are copied as they are (a truncated one is closed).
+ * Decoded text made acceptable to a strict XML parser: the DTD stripped before every parse (a feed never
+ * needs one, and its internal subset is where entity bombs live), and, when the parse fails anyway, a
+ * lenient pass that fixes the common ways real feeds break XML. Well-formed input comes back unchanged;
+ * CDATA sections are copied as they are (a truncated one is closed).
  */
 import { namedEntity } from '../../domain/html-entities.js';
-import { doctypeEnd } from './xml-prolog.js';
 
 /** Items never nest and losing half of one is worse than losing it: truncation cuts back to whole ones. */
 const ITEM_NAME = /^(?:[^:]+:)?(?:item|entry)$/i;
@@ -220,4 +220,58 @@ function fixReference(match: string, reference: string | undefined): string {
 
 function isXmlChar(c: number): boolean {
   return c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/** Removes a DOCTYPE (with any internal subset) from the prolog. */
+export function stripDoctype(text: string): string {
+  const prologEnd = skipProlog(text);
+  const at = text.slice(0, prologEnd).search(/<!doctype/i);
+  if (at < 0) return text;
+  const end = doctypeEnd(text, at);
+  return end < 0 ? text : text.slice(0, at) + text.slice(end);
+}
+
+/** Where the prolog (declaration, PIs, comments, DOCTYPE, whitespace) ends: the index of the root's `<`. */
+export function skipProlog(text: string): number {
+  let i = 0;
+  for (;;) {
+    while (i < text.length && isSpaceOrBom(text.charCodeAt(i))) i += 1;
+    const end = text.startsWith('<?', i)
+      ? text.indexOf('?>', i + 2) + 2
+      : text.startsWith('<!--', i)
+        ? text.indexOf('-->', i + 4) + 3
+        : /^<!doctype/i.test(text.slice(i, i + 9))
+          ? doctypeEnd(text, i)
+          : -1;
+    if (end <= i) return i; // not prolog, or an unterminated construct: stop here
+    i = end;
+  }
+}
+
+/** XML whitespace, the other characters JavaScript's \s matches, and a BOM (it runs once per prolog character). */
+function isSpaceOrBom(code: number): boolean {
+  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
+  if (code < 0xa0) return false;
+  return code === 0xfeff || /\s/.test(String.fromCharCode(code));
+}
+
+/** Index just past a `<!DOCTYPE …>` starting at `start` (an internal `[…]` subset may contain `>`), or -1. */
+export function doctypeEnd(text: string, start: number): number {
+  let inSubset = false;
+  let quote: string | undefined;
+  for (let i = start + 2; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '[') {
+      inSubset = true;
+    } else if (c === ']') {
+      inSubset = false;
+    } else if (c === '>' && !inSubset) {
+      return i + 1;
+    }
+  }
+  return -1;
 }
