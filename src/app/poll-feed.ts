@@ -113,7 +113,8 @@ async function processItems(
   // Oldest first: one job per post, FIFO within a priority, so the order queued is the order posted.
   const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: sortOldestFirst(fresh), baseline: [] };
   const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
-  const decisions: ItemDecision[] = baseline.map((item) => decide(feed, item, now, 'baseline', null, reason));
+  // Oldest first here too: the decision log keeps a feed's newest routine decisions, so the newest items' stay.
+  const decisions: ItemDecision[] = sortOldestFirst(baseline).map((item) => decide(feed, item, now, 'baseline', null, reason));
   let queued = 0;
   for (let start = 0; start < post.length; start += CHUNK) {
     queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps);

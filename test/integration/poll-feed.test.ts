@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pollFeed, type PolledFeed } from '../../src/app/poll-feed.js';
+import { ROUTINE_PER_FEED } from '../../src/adapters/redis/redis-decision-log.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
 import { startFeedServer, rssFeed, type FeedServer, type TestItem } from '../helpers/feed-server.js';
 import { removePrefix, uniquePrefix } from '../helpers/redis.js';
@@ -256,9 +257,11 @@ describe('pollFeed failure records', () => {
     expect((await h.deps.state.get('bin')).lastError?.message).toBe('got ?binary? junk');
   });
 
-  it('records the decisions of a large first poll in batches, every one of them', async () => {
+  it('records a large first poll: its baselines are routine, so the feed keeps the newest ROUTINE_PER_FEED', async () => {
     server.set('/big', { body: rssFeed(items(1200)) });
-    await pollFeed(feed('/big', { firstRun: 'baseline' }), h.deps);
-    for (const n of [1, 600, 1200]) expect((await h.deps.decisions.explain({ key: `guid:post-${n}` }))[0]?.decision).toBe('baseline');
+    expect(await pollFeed(feed('/big', { firstRun: 'baseline' }), h.deps)).toMatchObject({ newItems: 1200, decisions: { baseline: 1200 } });
+    // items(n): post-1 is the newest.
+    for (const n of [1, ROUTINE_PER_FEED]) expect((await h.deps.decisions.explain({ key: `guid:post-${n}` }))[0]?.decision).toBe('baseline');
+    for (const n of [ROUTINE_PER_FEED + 1, 600, 1200]) expect(await h.deps.decisions.explain({ key: `guid:post-${n}` })).toEqual([]);
   });
 });
