@@ -1,13 +1,12 @@
-// (e) Parse throughput on the shared corpus, read in place: our read path as every poll runs it
-// (createRssFeedParser().parse + listFeed: decode, not-a-feed checks, repair when needed, sax tree, map,
-// then every item's key, links, title and date) vs plain rss-parser parseString on the same files decoded
-// as UTF-8 (what rss-parser's parseURL would do). Only files plain rss-parser can parse are compared.
-// The headline pair runs each side in a process of its own (scripts/bench/parse-side.ts): both parse with
-// sax, and sharing one process let either side's use of sax change how V8 optimised it for the other (ours
-// ran at ~1,350 or ~1,050 files/s from one fresh process to the next, alone always ~1,350). Pairs of
-// processes alternate which side goes first; the ratio is the median of the pairs'. The other rows run in
-// this process. The costly completion (HTML to text, body links, image) runs only for items new to the
-// feed; it is reported apart.
+// parse_ratio on the shared corpus, read in place: our whole read path, bytes → items (createRssFeedParser().parse
+// + normaliseFeed: decode, not-a-feed checks, repair when needed, sax tree, map, then every item listed, described
+// and completed, what `preview` and a feed's first poll do) vs plain rss-parser parseString on the same files
+// decoded as UTF-8 (what rss-parser's parseURL would do). Every feed file of the corpus counts on both sides: a
+// file a side can't read counts the time it takes to fail. Each side runs in a process of its own
+// (scripts/bench/parse-side.ts) under the bot's node flags: both parse with sax, and sharing one process let either
+// side's use of sax change how V8 optimised it for the other. Pairs of processes alternate which side goes first;
+// the ratio is the median of the pairs' ours ÷ plain (as files/s, so > 1 means ours is faster). The other rows
+// (parse alone, the poll's parse + list, the old rss-parser path) run in this process.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,13 +21,15 @@ import { benchItem, corpusDir, median, root } from './common.js';
 export interface ParseResult {
   readonly source: string;
   readonly files: number;
+  /** Files plain rss-parser fails on (their time to fail counts), and files ours fails on. */
   readonly skipped: string[];
+  readonly oursFailed: string[];
   readonly bytes: number;
   readonly oursFilesPerSec: number;
   readonly plainFilesPerSec: number;
-  /** Where the time goes: our parser alone; parse + every item completed (preview); the old rss-parser path. */
+  /** Where the time goes: our parser alone; parse + list (what a poll does for a whole feed); the old rss-parser path. */
   readonly oursParseOnlyFilesPerSec: number;
-  readonly oursCompleteFilesPerSec: number;
+  readonly oursListFilesPerSec: number;
   readonly referenceFilesPerSec: number;
   readonly ratio: number;
   /** Per file: ours ms ÷ plain ms, slowest first. */
@@ -82,20 +83,21 @@ async function timePerDoc(doc: Doc, iterations: number, fn: (doc: Doc) => Promis
 
 export type Side = 'ours' | 'plain';
 
-/** What one side does per document: ours as every poll runs it, plain rss-parser as parseURL would. */
+/** What one side does per document: ours bytes → items (as preview and a first poll), plain rss-parser as parseURL would. A failure is an answer too. */
 export function sideParse(side: Side): (doc: Doc) => Promise<unknown> {
+  const failed = (): null => null;
   if (side === 'ours') {
     const ours = createRssFeedParser();
-    return async (doc) => listFeed(await ours.parse(doc.bytes, { url: doc.url, contentType: null }), doc.url);
+    return async (doc) => ours.parse(doc.bytes, { url: doc.url, contentType: null }).then((raw) => normaliseFeed(raw, doc.url), failed);
   }
   // Both sides start from the bytes a fetch gives; rss-parser's parseURL decodes them as UTF-8 first.
   const plain = new Parser();
-  return (doc) => plain.parseString(doc.bytes.toString('utf8'));
+  return (doc) => plain.parseString(doc.bytes.toString('utf8')).catch(failed);
 }
 
 /** One side in a fresh process: its warm-up, then `rounds` rounds; the median files/s. */
-function inOwnProcess(side: Side, files: readonly string[], rounds: number, roundMs: number): Promise<number> {
-  const args = ['--import', 'tsx', path.join(root, 'scripts/bench/parse-side.ts'), side, String(rounds), String(roundMs), JSON.stringify(files)];
+function inOwnProcess(side: Side, files: readonly string[], rounds: number, roundMs: number, flags: readonly string[]): Promise<number> {
+  const args = [...flags, '--import', 'tsx', path.join(root, 'scripts/bench/parse-side.ts'), side, String(rounds), String(roundMs), JSON.stringify(files)];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { cwd: root, maxBuffer: 1024 * 1024 }, (err, stdout) => {
       if (err) return reject(new Error(`parse-side.ts ${side} failed: ${err.message}`, { cause: err }));
@@ -111,27 +113,27 @@ function inOwnProcess(side: Side, files: readonly string[], rounds: number, roun
   });
 }
 
-export async function runParse(rounds: number, roundMs: number, pairs = 3): Promise<ParseResult> {
-  const { source, docs: all } = corpus();
+/** The bot's production node flags, given to each side's process. */
+export async function runParse(rounds: number, roundMs: number, flags: readonly string[], pairs = 3): Promise<ParseResult> {
+  const { source, docs } = corpus();
   const plain = new Parser();
   const ours = createRssFeedParser();
   const reference = createReferenceFeedParser();
-  // Only files plain rss-parser can parse (as UTF-8 text) are compared.
-  const docs: Doc[] = [];
+  // Every file counts; which ones each side fails on is reported.
   const skipped: string[] = [];
-  for (const doc of all) {
-    const ok = await plain.parseString(doc.text).then(
-      () => true,
-      () => false,
-    );
-    if (ok) docs.push(doc);
-    else skipped.push(doc.file);
+  const oursFailed: string[] = [];
+  for (const doc of docs) {
+    if (!(await plain.parseString(doc.text).then(() => true, () => false))) skipped.push(doc.file);
+    if (!(await ours.parse(doc.bytes, { url: doc.url, contentType: null }).then(() => true, () => false))) oursFailed.push(doc.file);
   }
-  const parseOurs = async (doc: Doc): Promise<RawFeed> => ours.parse(doc.bytes, { url: doc.url, contentType: null });
+  const parseOurs = async (doc: Doc): Promise<RawFeed | null> => ours.parse(doc.bytes, { url: doc.url, contentType: null }).catch(() => null);
   const oursFull = sideParse('ours');
-  const oursComplete = async (doc: Doc) => normaliseFeed(await parseOurs(doc), doc.url);
+  const oursList = async (doc: Doc) => {
+    const raw = await parseOurs(doc);
+    return raw && listFeed(raw, doc.url);
+  };
   const plainParse = sideParse('plain');
-  const referenceParse = (doc: Doc) => reference.parse(doc.bytes, { url: doc.url, contentType: null });
+  const referenceParse = (doc: Doc) => reference.parse(doc.bytes, { url: doc.url, contentType: null }).catch(() => null);
 
   const files = docs.map((d) => d.file);
   const o: number[] = [];
@@ -139,7 +141,7 @@ export async function runParse(rounds: number, roundMs: number, pairs = 3): Prom
   for (let pair = 0; pair < pairs; pair++) {
     // Alternate which side goes first, so drift on a noisy machine hits both alike.
     const order: Side[] = pair % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
-    for (const side of order) (side === 'ours' ? o : p).push(await inOwnProcess(side, files, rounds, roundMs));
+    for (const side of order) (side === 'ours' ? o : p).push(await inOwnProcess(side, files, rounds, roundMs, flags));
   }
 
   // The rest in this process, after a warm-up of both sides.
@@ -148,7 +150,7 @@ export async function runParse(rounds: number, roundMs: number, pairs = 3): Prom
   const c: number[] = [];
   const g: number[] = [];
   po.push(await throughput(docs, roundMs, parseOurs));
-  c.push(await throughput(docs, roundMs, oursComplete));
+  c.push(await throughput(docs, roundMs, oursList));
   g.push(await throughput(docs, roundMs, referenceParse));
 
   const perFile: ParseResult['perFile'] = [];
@@ -166,11 +168,12 @@ export async function runParse(rounds: number, roundMs: number, pairs = 3): Prom
     source,
     files: docs.length,
     skipped,
+    oursFailed,
     bytes: docs.reduce((sum, d) => sum + d.bytes.byteLength, 0),
     oursFilesPerSec,
     plainFilesPerSec,
     oursParseOnlyFilesPerSec: median(po),
-    oursCompleteFilesPerSec: median(c),
+    oursListFilesPerSec: median(c),
     referenceFilesPerSec: median(g),
     // Paired: each pair's two processes ran back to back, so machine drift between pairs cancels out.
     ratio: median(o.map((ours, i) => ours / p[i]!)),

@@ -21,7 +21,7 @@ export interface PollCpuResult {
   readonly wallMsPerPoll: number;
 }
 
-async function startFeedServerProcess(files: readonly string[]): Promise<{ port: number; child: ChildProcess }> {
+export async function startFeedServerProcess(files: readonly string[]): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/bench/feed-server.ts'), ...files], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -40,6 +40,9 @@ export function spinLikeFeed(): { name: string; body: Buffer } {
   if (existsSync(spin)) return { name: 'spin-sample.xml', body: readFileSync(spin) };
   return { name: 'generated 15 items', body: Buffer.from(rssFeed(benchItems(15), 1)) };
 }
+
+/** The name of the baseline row: fetch() with If-None-Match, answered 304, nothing else. */
+export const PLAIN_FETCH = 'plain fetch, If-None-Match (baseline)';
 
 export async function runPollCpu(polls: number, rounds: number, warmup: number, bigBody: string): Promise<PollCpuResult[]> {
   const spin = spinLikeFeed();
@@ -101,6 +104,26 @@ export async function runPollCpu(polls: number, rounds: number, warmup: number, 
         wallMsPerPoll: median(wallMsList),
       });
     }
+    // Baseline: a plain fetch of the same URL with the same If-None-Match, answered 304, in this process.
+    const url = `http://127.0.0.1:${server.port}/etag/0`;
+    const etag = (await fetch(url).then(async (r) => (await r.arrayBuffer(), r.headers.get('etag')))) ?? '';
+    const plainOnce = async () => {
+      const r = await fetch(url, { headers: { 'if-none-match': etag } });
+      await r.arrayBuffer();
+      if (r.status !== 304) throw new Error(`plain fetch: ${r.status}`);
+    };
+    for (let i = 0; i < warmup; i++) await plainOnce();
+    const plainCpu: number[] = [];
+    const plainWall: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < polls; i++) await plainOnce();
+      plainWall.push((performance.now() - t0) / polls);
+      const cpu = process.cpuUsage(cpu0);
+      plainCpu.push((cpu.user + cpu.system) / 1000 / polls);
+    }
+    results.push({ feed: PLAIN_FETCH, bytes: 0, mode: '304', polls, rounds, cpuMsPerPoll: median(plainCpu), cpuMsRounds: plainCpu, wallMsPerPoll: median(plainWall) });
     return results;
   } finally {
     await poller.stop();

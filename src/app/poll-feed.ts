@@ -4,16 +4,21 @@
  * every decision. Order matters for crash safety: items are queued before they are remembered, and the
  * feed's validators/body hash are saved last, so a crash mid-poll means the next poll redoes the work
  * (a post already queued is not queued twice, and a post's delivery record decides whether it is sent).
+ *
+ * A changed poll costs what is new, not the whole feed: the poller remembers, per feed, the hash of each item's
+ * bytes in the body it last processed (and what the item's key was). When the feed's recorded body hash is that
+ * body's, only the items whose bytes are new are parsed (the feed's head and tail around them), listed,
+ * described and decided; the others are only remembered again. Anything unusual reads the whole feed as before.
  */
 import { createHash } from 'node:crypto';
 import { FeedError } from '../domain/errors.js';
-import type { FeedItem } from '../domain/feed-item.js';
+import type { FeedItem, RawFeed } from '../domain/feed-item.js';
 import type { ItemDecision } from '../domain/item-decision.js';
-import { completeItem, describeItem, type ListedItem } from '../domain/normalise-feed.js';
+import { itemHash, sliceItems, withOnlyItems, type ItemSlices } from '../domain/feed-delta.js';
+import { completeItem, describeItem, listFeed, type FeedListing, type ListedItem } from '../domain/normalise-feed.js';
 import { backoffDelayMs, judgeItem, judgeLink, MAX_LINK_LENGTH, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
-import { listFeedBody } from './read-feed.js';
 
 export interface PolledFeed extends ItemRules {
   readonly id: string;
@@ -71,15 +76,24 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
       await recordSuccess(feed.id, { result: 'unchanged' }, deps);
       return { result: 'unchanged' };
     }
-    const listing = await listFeedBody(fetched.body, fetched, deps.parser, deps.clock.now());
+    const memos = memosOf(deps.state);
+    const source = { url: fetched.url, contentType: fetched.contentType };
+    const slices = sliceItems(fetched.body);
+    const hashes = slices?.items.map(itemHash) ?? null;
+    const known = state.initialised ? memos.get(feed.id) : undefined;
+    const delta = known && known.bodyHash === state.bodyHash && known.feedUrl === feed.url && slices && hashes ? await readDelta(feed.id, known, slices, hashes, source, deps) : null;
+    const read = delta ?? (await readWhole(fetched.body, source, slices, hashes, deps));
+    const { listing } = read;
     const firstRun = !state.initialised;
     const baselineForced = firstRun && deps.firstRunGuard ? await deps.firstRunGuard.forceBaseline(feed.id) : false;
     const policy: FirstRunPolicy | null = firstRun ? (baselineForced ? 'baseline' : feed.firstRun) : null;
-    const counts = await processItems(feed, listing.items, policy, baselineForced, deps);
+    const counts = await processItems(feed, listing.items, read.retainedKeys, policy, baselineForced, deps);
     const reused = await recordGuidReuse(feed, listing.guidReused, deps);
     if (reused > 0) counts.decisions['guid-reused'] = reused;
     await recordSuccess(feed.id, { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash }, deps);
-    return { result: 'processed', items: listing.items.length, ...counts, firstRun, baselineForced };
+    if (read.memo) memos.set(feed.id, { ...read.memo, bodyHash, feedUrl: feed.url });
+    else memos.delete(feed.id);
+    return { result: 'processed', items: listing.items.length + read.retainedKeys.length, ...counts, firstRun, baselineForced };
   } catch (err) {
     if (!(err instanceof FeedError)) throw err;
     const failures = state.consecutiveFailures + 1;
@@ -95,25 +109,139 @@ async function recordSuccess(feedId: string, success: PollSuccess, deps: PollFee
   await deps.firstRunGuard?.polled(feedId);
 }
 
+// ---------------------------------------------------------------- reading only what is new
+
+/** What a poll remembers of the body it processed: each item's bytes hashed → the item's identity. */
+interface FeedMemo {
+  /** The body hash the feed's state recorded for that body: the memo is used only while they agree. */
+  readonly bodyHash: string;
+  readonly feedUrl: string;
+  /** The feed-level context items were listed in (format, link, xml:base, content type). */
+  readonly frame: string;
+  readonly items: ReadonlyMap<string, ItemIdentity>;
+}
+
+type ItemIdentity = Pick<ListedItem, 'key' | 'canonicalLink'>;
+
+interface FeedRead {
+  readonly listing: Pick<FeedListing, 'items' | 'guidReused'>;
+  /** Keys of items the feed still lists whose bytes were already processed (not listed again). */
+  readonly retainedKeys: readonly string[];
+  /** What to remember for the next poll, or null when this body can't be read in parts. */
+  readonly memo: Omit<FeedMemo, 'bodyHash' | 'feedUrl'> | null;
+}
+
+/** Per feed state store (one per backend), per feed: a memo. Lost on restart: the next poll reads the whole feed. */
+const memoStores = new WeakMap<object, Map<string, FeedMemo>>();
+function memosOf(owner: object): Map<string, FeedMemo> {
+  let memos = memoStores.get(owner);
+  if (!memos) memoStores.set(owner, (memos = new Map<string, FeedMemo>()));
+  return memos;
+}
+
+const frameOf = (raw: RawFeed, source: { readonly url: string; readonly contentType: string | null }): string =>
+  JSON.stringify([raw.format, raw.link ?? null, raw.xmlBase ?? null, source.url, source.contentType]);
+
+/** The whole body parsed and listed, as always; remembered item by item when every item maps to its bytes. */
+async function readWhole(
+  body: Uint8Array,
+  source: { readonly url: string; readonly contentType: string | null },
+  slices: ItemSlices | null,
+  hashes: readonly string[] | null,
+  deps: PollFeedDeps,
+): Promise<FeedRead> {
+  const raw = await deps.parser.parse(body, source);
+  const listing = listFeed(raw, source.url, deps.clock.now());
+  let memo: FeedRead['memo'] = null;
+  // Only when nothing was collapsed or dropped: then item i of the listing is item i of the bytes.
+  if (slices && hashes && raw.items.length === hashes.length && listing.items.length === hashes.length && listing.guidReused.length === 0) {
+    const items = new Map<string, ItemIdentity>();
+    listing.items.forEach((item, i) => {
+      if (item.raw === raw.items[i]) items.set(hashes[i]!, { key: item.key, canonicalLink: item.canonicalLink });
+    });
+    if (items.size === hashes.length) memo = { frame: frameOf(raw, source), items };
+  }
+  return { listing, retainedKeys: [], memo };
+}
+
+/**
+ * Only the items whose bytes are new, parsed in the feed's own head and tail. Null (read the whole feed) when
+ * most of it is new, or when the new items could interact with the others in a way only a whole listing sees:
+ * a key or canonical link shared with an item kept, a link with a fragment, a changed feed context, an item
+ * count that does not match; or when the feed's memory in Redis lost an item kept (it is decided again then).
+ */
+async function readDelta(
+  feedId: string,
+  known: FeedMemo,
+  slices: ItemSlices,
+  hashes: readonly string[],
+  source: { readonly url: string; readonly contentType: string | null },
+  deps: PollFeedDeps,
+): Promise<FeedRead | null> {
+  const retained: ItemIdentity[] = [];
+  const fresh: Uint8Array[] = [];
+  const freshHashes: string[] = [];
+  const seenHashes = new Set<string>();
+  hashes.forEach((hash, i) => {
+    const identity = seenHashes.has(hash) ? undefined : known.items.get(hash);
+    seenHashes.add(hash);
+    if (identity) retained.push(identity);
+    else {
+      fresh.push(slices.items[i]!);
+      freshHashes.push(hash);
+    }
+  });
+  if (fresh.length * 2 > hashes.length) return null;
+  if ((await deps.seen.unknownToFeed(feedId, retained.map((i) => i.key))).size > 0) return null;
+  let raw: RawFeed;
+  try {
+    raw = await deps.parser.parse(withOnlyItems(slices, fresh), source);
+  } catch (err) {
+    if (err instanceof FeedError) return null; // the whole body decides what the error is
+    throw err;
+  }
+  const listing = listFeed(raw, source.url, deps.clock.now());
+  if (raw.items.length !== fresh.length || listing.items.length !== fresh.length || listing.guidReused.length > 0) return null;
+  if (frameOf(raw, source) !== known.frame) return null;
+  const keptKeys = new Set(retained.map((i) => i.key));
+  const keptLinks = new Set(retained.map((i) => i.canonicalLink).filter((l) => l !== null));
+  for (const item of listing.items) {
+    if (keptKeys.has(item.key) || (item.canonicalLink !== null && keptLinks.has(item.canonicalLink)) || item.link?.includes('#')) return null;
+  }
+  const items = new Map<string, ItemIdentity>();
+  hashes.forEach((hash) => {
+    const identity = known.items.get(hash);
+    if (identity) items.set(hash, identity);
+  });
+  listing.items.forEach((item, i) => items.set(freshHashes[i]!, { key: item.key, canonicalLink: item.canonicalLink }));
+  return { listing, retainedKeys: retained.map((i) => i.key), memo: { frame: known.frame, items } };
+}
+
+// ---------------------------------------------------------------- deciding
+
 /** Items are completed, judged and queued in chunks, so a huge feed never holds all its posts at once. */
 const CHUNK = 500;
 
 async function processItems(
   feed: PolledFeed,
   listed: readonly ListedItem[],
+  /** Keys of items still listed that an earlier poll already processed (their bytes unchanged): remembered again. */
+  retainedKeys: readonly string[],
   /** The first-run policy to apply, or null when this is not the feed's first poll. */
   firstRun: FirstRunPolicy | null,
   baselineForced: boolean,
   deps: PollFeedDeps,
 ): Promise<{ newItems: number; queued: number; decisions: Record<string, number> }> {
   const now = deps.clock.now();
-  const keys = listed.map((i) => i.key);
-  const unknown = await deps.seen.unknownToFeed(feed.id, keys);
+  const listedKeys = listed.map((i) => i.key);
+  const unknown = await deps.seen.unknownToFeed(feed.id, listedKeys);
+  const keys = retainedKeys.length > 0 ? [...retainedKeys, ...listedKeys] : listedKeys;
   const fresh = listed.filter((i) => unknown.has(i.key)).map(describeItem);
   // Oldest first: one job per post, FIFO within a priority, so the order queued is the order posted.
   const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: sortOldestFirst(fresh), baseline: [] };
   const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
-  const decisions: ItemDecision[] = baseline.map((item) => decide(feed, item, now, 'baseline', null, reason));
+  // Oldest first here too: the decision log keeps a feed's newest routine decisions, so the newest items' stay.
+  const decisions: ItemDecision[] = sortOldestFirst(baseline).map((item) => decide(feed, item, now, 'baseline', null, reason));
   let queued = 0;
   for (let start = 0; start < post.length; start += CHUNK) {
     queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pollFeed, type PolledFeed } from '../../src/app/poll-feed.js';
+import { ROUTINE_PER_FEED } from '../../src/adapters/redis/redis-decision-log.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
 import { startFeedServer, rssFeed, type FeedServer, type TestItem } from '../helpers/feed-server.js';
 import { removePrefix, uniquePrefix } from '../helpers/redis.js';
@@ -256,9 +257,66 @@ describe('pollFeed failure records', () => {
     expect((await h.deps.state.get('bin')).lastError?.message).toBe('got ?binary? junk');
   });
 
-  it('records the decisions of a large first poll in batches, every one of them', async () => {
+  it('records a large first poll: its baselines are routine, so the feed keeps the newest ROUTINE_PER_FEED', async () => {
     server.set('/big', { body: rssFeed(items(1200)) });
-    await pollFeed(feed('/big', { firstRun: 'baseline' }), h.deps);
-    for (const n of [1, 600, 1200]) expect((await h.deps.decisions.explain({ key: `guid:post-${n}` }))[0]?.decision).toBe('baseline');
+    expect(await pollFeed(feed('/big', { firstRun: 'baseline' }), h.deps)).toMatchObject({ newItems: 1200, decisions: { baseline: 1200 } });
+    // items(n): post-1 is the newest.
+    for (const n of [1, ROUTINE_PER_FEED]) expect((await h.deps.decisions.explain({ key: `guid:post-${n}` }))[0]?.decision).toBe('baseline');
+    for (const n of [ROUTINE_PER_FEED + 1, 600, 1200]) expect(await h.deps.decisions.explain({ key: `guid:post-${n}` })).toEqual([]);
+  });
+});
+
+describe('pollFeed re-polls: only what is new is read', () => {
+  /** The harness's deps, with the size of every body the parser is given. */
+  function measured(): { deps: typeof h.deps; parsed: number[] } {
+    const parsed: number[] = [];
+    const inner = h.deps.parser;
+    return { parsed, deps: { ...h.deps, parser: { parse: (body, source) => (parsed.push(body.byteLength), inner.parse(body, source)) } } };
+  }
+
+  it('parses only the new item of a changed feed, and decides as a whole read would', async () => {
+    const { deps, parsed } = measured();
+    const f = feed('/delta', { firstRun: 'baseline' });
+    server.set('/delta', { body: rssFeed(items(200, 2)) });
+    expect(await pollFeed(f, deps)).toMatchObject({ result: 'processed', items: 200, newItems: 200, queued: 0 });
+
+    const withNew = rssFeed(items(200, 1), 2); // post-1 is new; post-201 fell off the end
+    server.set('/delta', { body: withNew });
+    expect(await pollFeed(f, deps)).toMatchObject({ result: 'processed', items: 200, newItems: 1, queued: 1 });
+    expect(parsed.at(-1)).toBeLessThan(Buffer.byteLength(withNew) / 20);
+    expect((await h.jobs()).map((j) => j.item.key)).toEqual(['guid:post-1']);
+    expect((await h.jobs())[0]?.item.title).toBe('Story 1');
+
+    // An item edited in place (same guid, new title) is read again, and is not new.
+    const edited = items(200, 1).map((i) => (i.guid === 'post-5' ? { ...i, title: 'Story 5, corrected' } : i));
+    server.set('/delta', { body: rssFeed(edited, 3) });
+    clock.advance(HOUR);
+    expect(await pollFeed(f, deps)).toMatchObject({ result: 'processed', items: 200, newItems: 0, queued: 0 });
+    expect(parsed.at(-1)).toBeLessThan(Buffer.byteLength(withNew) / 20);
+    // Every item still listed is remembered again (none would come back as new after the seen TTL).
+    expect(await h.redis.zcard(`${prefix}:feed:delta:items`)).toBe(201);
+    expect(await h.redis.zscore(`${prefix}:feed:delta:items`, 'guid:post-150')).toBe(String(clock.now().getTime()));
+  });
+
+  it('reads the whole feed when another replica processed a body in between, or the new item could collide', async () => {
+    const { deps, parsed } = measured();
+    const f = feed('/delta2');
+    server.set('/delta2', { body: rssFeed(items(50, 3)) });
+    await pollFeed(f, deps);
+    const replica = createHarness(prefix, clock);
+    server.set('/delta2', { body: rssFeed(items(50, 2), 2) });
+    expect(await pollFeed(f, replica.deps)).toMatchObject({ newItems: 1, queued: 1 });
+    await replica.close();
+    const body = rssFeed(items(50, 1), 3);
+    server.set('/delta2', { body });
+    expect(await pollFeed(f, deps)).toMatchObject({ items: 50, newItems: 1, queued: 1 });
+    expect(parsed.at(-1)).toBe(Buffer.byteLength(body)); // the memo was of another body: whole read
+
+    // A new item with the link of one still listed: a whole listing keeps the first, so the whole feed is read.
+    const twin = { guid: 'twin', title: 'Twin', link: 'https://news.example/story-10?utm_source=x', pubDate: new Date('2026-11-20T10:00:00Z') };
+    const twinBody = rssFeed([twin, ...items(50, 1)], 4);
+    server.set('/delta2', { body: twinBody });
+    expect(await pollFeed(f, deps)).toMatchObject({ items: 50, newItems: 1, queued: 0 });
+    expect(parsed.at(-1)).toBe(Buffer.byteLength(twinBody));
   });
 });

@@ -2,7 +2,7 @@
 // capped, items without a link found by their key, everything expiring with the seen memory.
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRedisDecisionLog } from '../../src/adapters/redis/redis-decision-log.js';
+import { createRedisDecisionLog, ROUTINE_PER_FEED, ROUTINE_TTL_MS } from '../../src/adapters/redis/redis-decision-log.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
 import type { ItemDecision } from '../../src/domain/item-decision.js';
 import type { DecisionLog } from '../../src/ports.js';
@@ -56,6 +56,37 @@ describe('redis decision log', () => {
     const ttls = await Promise.all((await redis.keys(`${prefix}:decision*`)).map((key) => redis.ttl(key)));
     expect(ttls.length).toBe(2); // the article's list and the key's alias
     for (const ttl of ttls) expect(ttl).toBeGreaterThan(3_500);
+  });
+
+  it('keeps routine decisions per feed: the newest ROUTINE_PER_FEED, no key per item, a shorter TTL', async () => {
+    const long = createRedisDecisionLog(redis, createRedisKeys(prefix), { ttlMs: 90 * 86_400_000 });
+    const routine = Array.from({ length: ROUTINE_PER_FEED + 5 }, (_, i) => decision(100 + i, { decision: i % 2 ? 'baseline' : 'too-old', channelId: null }));
+    const posted = decision(1);
+    const other = decision(2, { feedId: 'g', decision: 'duplicate' });
+    await long.record([...routine, posted, other]);
+    // Only the newest (last recorded) routine decisions of feed f answer; feed g's are its own.
+    expect(await long.explain({ url: 'https://news.example/100' })).toEqual([]);
+    expect(await long.explain({ key: 'guid:104' })).toEqual([]);
+    const newest = routine.at(-1)!;
+    expect(await long.explain({ url: 'https://news.example/119?utm_source=x' })).toEqual([newest]);
+    expect(await long.explain({ key: 'guid:119' })).toEqual([newest]);
+    expect(await long.explain({ key: 'guid:2' })).toEqual([other]);
+    // Posted: kept as before, for the whole seen TTL.
+    expect(await long.explain({ url: 'https://news.example/1' })).toEqual([posted]);
+    const keys = await redis.keys(`${prefix}:*`);
+    expect(keys.filter((k) => k.includes(':decision-alias:'))).toHaveLength(1); // the posted one's alias only
+    expect(await redis.llen(`${prefix}:feed:f:decisions`)).toBe(ROUTINE_PER_FEED);
+    expect(await redis.ttl(`${prefix}:feed:f:decisions`)).toBeLessThanOrEqual(ROUTINE_TTL_MS / 1000);
+    expect(await redis.ttl(`${prefix}:feed:f:decisions`)).toBeGreaterThan(ROUTINE_TTL_MS / 1000 - 60);
+  });
+
+  it('explains an item with both kinds, newest first; a routine one wins a tie', async () => {
+    const queued = decision(5, { feedId: 'a' });
+    const duplicate = decision(5, { feedId: 'b', decision: 'duplicate', itemKey: 'guid:b-5' });
+    await log.record([queued]);
+    await log.record([duplicate]);
+    expect((await log.explain({ url: 'https://news.example/5' })).map((d) => `${d.feedId}:${d.decision}`)).toEqual(['b:duplicate', 'a:queued']);
+    expect(await log.explain({ key: 'guid:b-5' })).toEqual([duplicate]);
   });
 
   it('files an item without a link under its feed and key', async () => {

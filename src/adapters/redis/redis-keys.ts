@@ -18,6 +18,10 @@ export function createRedisKeys(prefix: string) {
     decisions: (ref: string) => `${prefix}:decisions:${digest(ref)}`,
     /** STRING: item key → the decisions ref, so `explain <key>` finds link-keyed records. */
     decisionAlias: (itemKey: string) => `${prefix}:decision-alias:${digest(itemKey)}`,
+    /** LIST of JSON routine decisions (baseline, duplicate, too-old) about a feed's items: its newest few, newest first. */
+    feedDecisions: (feedId: string) => `${prefix}:feed:${feedId}:decisions`,
+    /** SET of the feed ids that have a routine decision list, so `explain` can look through them. */
+    routineDecisionFeeds: () => `${prefix}:decisions:routine-feeds`,
     lease: (name: string) => `${prefix}:lease:${name}`,
     /** STRING (JSON): what the running worker publishes to ({kind, target, dryRun, since}), for `status` in another process. */
     runningPublisher: () => `${prefix}:runtime:publisher`,
