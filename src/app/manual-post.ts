@@ -3,16 +3,12 @@
  * items (by priority). It then goes through the same worker, pacing and tracking as any feed post.
  */
 import { randomUUID } from 'node:crypto';
-import { checkManualPost, describeProblems, type FieldProblem } from '../domain/manual-post-rules.js';
+import { checkManualPost, describeProblems, type FieldProblem, type ManualPostFields } from '../domain/manual-post-rules.js';
 import type { Clock, DeliveryStore, ManualPostJob, PostQueue } from '../ports.js';
 import { deliveryOf } from './publish-post.js';
 
-export interface ManualPostInput {
-  readonly text: string;
-  readonly imageUrl?: string | undefined;
-  readonly at?: string | undefined;
-  readonly channel?: string | undefined;
-}
+/** What an admin asks for, from any door (the fields the shared rules check). */
+export type ManualPostInput = ManualPostFields;
 
 export interface ManualPostDeps {
   readonly queue: PostQueue;
