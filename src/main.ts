@@ -12,27 +12,21 @@ import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.j
 import { redactRedisUrl } from './lib/redis-url.js';
 import { isReadableFile } from './adapters/readable-file.js';
 import { cancelPost, pauseChannels, resolvePostId, resumeChannels, retryPost } from './app/admin-actions.js';
-import { createAlerter } from './app/alerts.js';
 import { checkPost, createManualPost, InvalidPostError } from './app/manual-post.js';
-import type { PollOutcome } from './app/poll-feed.js';
 import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './config.js';
 import { ConfigError, DependencyUnavailableError, FeedError, PublishUnavailableError } from './domain/errors.js';
 import { buildCli, type CliActions } from './entrypoints/cli.js';
-import { startAlertMonitor } from './entrypoints/alert-monitor.js';
 import { startDatasetWatch } from './entrypoints/dataset-watch.js';
-import { startPoller } from './entrypoints/cron-poller.js';
-import { createDashboard } from './entrypoints/http/dashboard/dashboard-plugin.js';
-import { assertSafeBinding, buildHttpServer } from './entrypoints/http/server.js';
+import { assertSafeBinding } from './entrypoints/http/server.js';
 import { printDeliveries } from './entrypoints/deliveries-command.js';
 import { runExplain } from './entrypoints/explain-command.js';
-import { startPublishWorker } from './entrypoints/publish-worker.js';
-import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import { runPreview } from './entrypoints/preview-command.js';
 import { printStatus } from './entrypoints/status-command.js';
 import { channelLacks, startBanner, type BannerFacts } from './entrypoints/start-banner.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { adminNotifier, datasetGuardFor, feedReader, healthCheckFor, isWhatsAppPublisher, metricsFor, openBackend, opsFor, pollerSetup, publisherTarget, readinessFor, recordPublisherTarget, simplePublisher, uploadStore, whatsappPublisher, workerOptions, type Backend, type Runtime } from './wiring.js';
+import { startHttpRole, startPollerRole, startWorkerRole } from './roles.js';
+import { datasetGuardFor, feedReader, isWhatsAppPublisher, metricsFor, openBackend, opsFor, publisherTarget, simplePublisher, whatsappPublisher, type Backend, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -141,67 +135,16 @@ const actions: CliActions = {
     const datasetWatch = startDatasetWatch({ check: () => dataset.check(), redis: backend.redis, intervalMs: cfg.alerts.checkIntervalSeconds * 1000, log: datasetLog });
     stops.push(() => datasetWatch.stop());
     if (publisher && isWhatsAppPublisher(publisher)) await publisher.start();
-    let pollNow: ((feedId: string) => Promise<PollOutcome | null>) | undefined;
+    // One start function per role; each returns its own stop(). Stopped in reverse order of start.
+    const role = { cfg, backend, log, runtime, metrics: prom, dataset, publisher, dryRun: options.dryRun };
+    if (publisher) stops.push((await startWorkerRole({ ...role, publisher })).stop);
+    const poller = options.roles.includes('poller') ? startPollerRole(role) : null;
+    if (poller) stops.push(poller.stop);
     let dashboardUrl: string | undefined;
-
-    if (publisher) {
-      const alerter = createAlerter({ notify: adminNotifier(publisher, cfg), log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock });
-      const worker = startPublishWorker({
-        ...workerOptions(cfg, backend, publisher, runtime),
-        log: log.child({ module: 'worker', publisher: publisher.kind }),
-        metrics: prom.metrics,
-        onFailedForGood: (post, error) => void alerter.postFailedForGood(post.postId, post.channelId, error),
-      });
-      if (isWhatsAppPublisher(publisher) && cfg.whatsapp.adminNumbers.length > 0) {
-        const commands = startWhatsAppCommands({
-          source: publisher,
-          ops: opsFor(cfg, backend, { state: () => publisher.state(), link: () => publisher.link() }),
-          adminNumbers: cfg.whatsapp.adminNumbers,
-          log: log.child({ module: 'whatsapp-commands' }),
-          storeImage: await uploadStore(),
-          timeZone: cfg.channels[0]?.timezone,
-        });
-        stops.push(() => Promise.resolve(commands.stop()));
-      }
-      const target = publisherTarget(cfg, options.dryRun);
-      const forgetTarget = await recordPublisherTarget(backend, target, clock);
-      stops.push(forgetTarget);
-      const monitor = startAlertMonitor({ intervalMs: cfg.alerts.checkIntervalSeconds * 1000, check: healthCheckFor(cfg, backend, publisher, alerter, runtime), log: log.child({ module: 'alerts' }) });
-      if (publisher.state().status !== 'ready') log.warn({ publisher: publisher.kind, reason: publisher.state().reason }, 'publisher not ready; posts wait');
-      stops.push(async () => {
-        await monitor.stop();
-        await worker.close();
-        await publisher.close();
-      });
-    }
-    if (options.roles.includes('poller')) {
-      const poller = startPoller({ ...pollerSetup(cfg, backend, runtime, dataset), log: log.child({ module: 'poller' }), metrics: prom.metrics });
-      pollNow = (feedId) => poller.pollNow(feedId);
-      stops.push(() => poller.stop());
-    }
     if (options.roles.includes('http')) {
-      const ops = opsFor(cfg, backend, publisher && isWhatsAppPublisher(publisher) ? { state: () => publisher.state(), link: () => publisher.link() } : publisher, pollNow, () => dataset.readinessProblem(), publisher ? publisherTarget(cfg, options.dryRun) : undefined);
-      const readiness = readinessFor(cfg, publisher, () => dataset.readinessProblem(), createAlerter({ notify: publisher ? adminNotifier(publisher, cfg) : { notify: () => Promise.resolve() }, log: log.child({ module: 'alerts' }), metrics: prom.metrics, clock }), runtime);
-      stops.push(() => Promise.resolve(readiness.stop()));
-      const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
-      const app = await buildHttpServer({
-        ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,
-        queues: [backend.queue.queue], metrics: prom, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy, bearerAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, readiness: () => readiness.snapshot(),
-      });
-      try {
-        await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-          const why = { EADDRINUSE: 'is already in use (another channelcast?)', EACCES: 'needs privileges this user lacks', EADDRNOTAVAIL: 'is not an address of this machine' }[code];
-          throw new DependencyUnavailableError(`HTTP_PORT=${cfg.env.HTTP_PORT} (HTTP_HOST=${cfg.env.HTTP_HOST}): ${cfg.env.HTTP_HOST}:${cfg.env.HTTP_PORT} ${why}. Set HTTP_PORT to a free port, or stop what holds it.`);
-        }
-        throw err;
-      }
-      const bound = app.server.address();
-      dashboardUrl = `http://${cfg.env.HTTP_HOST}:${typeof bound === 'object' && bound ? bound.port : cfg.env.HTTP_PORT}/`;
-      log.info({ url: dashboardUrl }, 'http listening');
-      stops.push(() => app.close());
+      const http = await startHttpRole(role, poller?.pollNow);
+      dashboardUrl = http.url;
+      stops.push(http.stop);
     }
     const facts: BannerFacts = {
       version,
