@@ -26,7 +26,8 @@ import { channelLacks, startBanner, type BannerFacts } from './entrypoints/start
 import { createLogger, type Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
 import { startHttpRole, startPollerRole, startWorkerRole } from './roles.js';
-import { datasetGuardFor, feedReader, isWhatsAppPublisher, metricsFor, openBackend, opsFor, publisherTarget, simplePublisher, whatsappPublisher, type Backend, type Runtime } from './wiring.js';
+import { isWhatsAppPublisher, publisherTarget, simplePublisher, whatsappPublisher } from './publishers.js';
+import { datasetGuardFor, feedReader, metricsFor, openBackend, opsFor, withOpenBackend, type Backend, type Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -94,15 +95,8 @@ async function linkedWhatsApp(cfg: Config, log: Logger) {
   return { publisher, close };
 }
 
-/** A CLI command's backend: opened for `work` and closed after it, whatever happens. */
-async function withBackend<T>(cfg: Config, work: (backend: Backend) => Promise<T>): Promise<T> {
-  const backend = await openBackend(cfg, createLogger({ level: 'warn' }), runtime);
-  try {
-    return await work(backend);
-  } finally {
-    await backend.close();
-  }
-}
+/** A CLI command's backend (quiet logs), opened for `work` and closed after it. */
+const withBackend = <T>(cfg: Config, work: (backend: Backend) => Promise<T>): Promise<T> => withOpenBackend(cfg, createLogger({ level: 'warn' }), runtime, work);
 
 const actions: CliActions = {
   async start(options) {

@@ -15,20 +15,8 @@ import { startPublishWorker } from './entrypoints/publish-worker.js';
 import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import type { Logger } from './lib/logger.js';
 import type { Publisher } from './ports.js';
-import {
-  adminNotifier,
-  healthCheckFor,
-  isWhatsAppPublisher,
-  opsFor,
-  pollerSetup,
-  publisherTarget,
-  readinessFor,
-  recordPublisherTarget,
-  uploadStore,
-  workerOptions,
-  type Backend,
-  type Runtime,
-} from './wiring.js';
+import { adminNotifier, isWhatsAppPublisher, publisherTarget, recordPublisherTarget, uploadStore } from './publishers.js';
+import { healthCheckFor, opsFor, pollerOptions, publishWorkerOptions, readinessFor, type Backend, type Runtime } from './wiring.js';
 import type { datasetGuardFor, metricsFor } from './wiring.js';
 
 /** What every role is started with. */
@@ -54,7 +42,7 @@ export async function startWorkerRole(ctx: RoleContext & { readonly publisher: P
   const stops: (() => Promise<void>)[] = [];
   const alerter = createAlerter({ notify: adminNotifier(publisher, cfg), log: log.child({ module: 'alerts' }), metrics: ctx.metrics.metrics, clock: runtime.clock });
   const worker = startPublishWorker({
-    ...workerOptions(cfg, backend, publisher, runtime),
+    ...publishWorkerOptions(cfg, backend, publisher, runtime),
     log: log.child({ module: 'worker', publisher: publisher.kind }),
     metrics: ctx.metrics.metrics,
     onFailedForGood: (post, error) => void alerter.postFailedForGood(post.postId, post.channelId, error),
@@ -87,7 +75,7 @@ export async function startWorkerRole(ctx: RoleContext & { readonly publisher: P
 
 /** The cron poller; `pollNow` lets the HTTP API poll a feed on demand. */
 export function startPollerRole(ctx: RoleContext): Running & { readonly pollNow: (feedId: string) => Promise<PollOutcome | null> } {
-  const poller = startPoller({ ...pollerSetup(ctx.cfg, ctx.backend, ctx.runtime, ctx.dataset), log: ctx.log.child({ module: 'poller' }), metrics: ctx.metrics.metrics });
+  const poller = startPoller({ ...pollerOptions(ctx.cfg, ctx.backend, ctx.runtime, ctx.dataset), log: ctx.log.child({ module: 'poller' }), metrics: ctx.metrics.metrics });
   return { pollNow: (feedId) => poller.pollNow(feedId), stop: () => poller.stop() };
 }
 

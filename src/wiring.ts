@@ -8,9 +8,6 @@ import { createBullmqPostQueue, POSTS_QUEUE } from './adapters/bullmq/post-queue
 import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
 import { createFeedFetcher } from './adapters/http-feed-fetcher.js';
 import { createImageFetcher } from './adapters/image-fetcher.js';
-import { createConsolePublisher } from './adapters/publishers/console-publisher.js';
-import { createFilePublisher } from './adapters/publishers/file-publisher.js';
-import { createUnavailablePublisher } from './adapters/publishers/unavailable-publisher.js';
 import { createRedisChannelControl } from './adapters/redis/redis-channel-control.js';
 import { createRedisChannelPacer } from './adapters/redis/redis-channel-pacer.js';
 import { createRedisDatasetMarker } from './adapters/redis/redis-dataset-marker.js';
@@ -21,8 +18,6 @@ import { createRedisFeedStateStore } from './adapters/redis/redis-feed-state-sto
 import { createRedisKeys } from './adapters/redis/redis-keys.js';
 import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
-import { CHROMIUM_INSTALL_HINT, findChromium } from './adapters/whatsapp/chromium.js';
-import type { WhatsAppPublisher } from './adapters/whatsapp/whatsapp-publisher.js';
 import { ensureRedis, parseRedisUrl, redisAnswers } from './adapters/redis/local-redis-server.js';
 import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { redactRedisUrl } from './lib/redis-url.js';
@@ -39,12 +34,13 @@ import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
 import { DEFAULT_REDIS_URL, postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
+import { adminNotifier } from './publishers.js';
 import { systemResolveHost } from './lib/address-safety.js';
 import { quietUntil } from './domain/pacing.js';
 import { MAX_LINK_LENGTH } from './domain/poll-policy.js';
 import { isReadableFile } from './adapters/readable-file.js';
 import { DependencyUnavailableError } from './domain/errors.js';
-import type { AdminNotifier, Clock, FirstRunGuard, Metrics, PostImage, Publisher, PublisherState } from './ports.js';
+import type { AdminNotifier, Clock, FirstRunGuard, Metrics, Publisher, PublisherState } from './ports.js';
 
 export interface Runtime {
   readonly userAgent: string;
@@ -126,6 +122,16 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime, op
 }
 
 /** One PING (2 s at most): a command against a Redis that is not there fails in plain words instead of retrying. */
+/** The backend, opened for `work` and closed after it, whatever happens (the CLI's commands). */
+export async function withOpenBackend<T>(cfg: Config, log: Logger, runtime: Runtime, work: (backend: Backend) => Promise<T>): Promise<T> {
+  const backend = await openBackend(cfg, log, runtime);
+  try {
+    return await work(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
 async function assertRedisAnswers(url: string, forStart: boolean): Promise<void> {
   if (url.startsWith('rediss://')) return; // TLS: ioredis's own connection reports what is wrong
   const { hostname, port } = parseRedisUrl(url);
@@ -136,7 +142,7 @@ async function assertRedisAnswers(url: string, forStart: boolean): Promise<void>
   throw new DependencyUnavailableError(`no Redis answers at ${redactRedisUrl(url)} (REDIS_URL). Start it, or fix REDIS_URL; ${hint}.`);
 }
 
-export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard): PollFeedDeps {
+export function pollFeedDepsFor(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard): PollFeedDeps {
   return {
     firstRunGuard,
     ...feedReader(cfg.fetch, runtime),
@@ -151,17 +157,17 @@ export function pollerDeps(cfg: Config, backend: Backend, runtime: Runtime, firs
 }
 
 /** What every poller needs from the config; the per-feed lock outlives the longest fetch plus processing. */
-export function pollerSetup(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard) {
+export function pollerOptions(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard) {
   return {
     feeds: cfg.feeds,
-    deps: pollerDeps(cfg, backend, runtime, firstRunGuard),
+    deps: pollFeedDepsFor(cfg, backend, runtime, firstRunGuard),
     lease: backend.lease,
     // Renewed while a poll runs: this only bounds how long a poller killed mid-poll blocks the feed.
     pollLockMs: 15_000,
   };
 }
 
-export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {
+export function publishDepsFor(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {
   const pacingOf = new Map(cfg.channels.map((c) => [c.id, c.pacing]));
   const settings = new Map<string, ChannelSettings>(
     cfg.channels.map((c) => [
@@ -192,14 +198,14 @@ export function workerDeps(cfg: Config, backend: Backend, publisher: Publisher, 
 }
 
 /** What every worker process starts its BullMQ worker with (main.ts adds logging, metrics and alerts). */
-export function workerOptions(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime) {
+export function publishWorkerOptions(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime) {
   return {
     connection: backend.workerConnection(),
     prefix: cfg.env.REDIS_PREFIX,
     queueName: POSTS_QUEUE,
     concurrency: cfg.worker.concurrency,
     lockDurationMs: cfg.worker.lockSeconds * 1000,
-    deps: workerDeps(cfg, backend, publisher, runtime),
+    deps: publishDepsFor(cfg, backend, publisher, runtime),
   } satisfies Partial<PublishWorkerOptions>;
 }
 
@@ -334,86 +340,3 @@ export function readinessFor(cfg: Config, publisher: Publisher | null, datasetPr
     },
   };
 }
-
-/** Admins are told by WhatsApp DM when the publisher is WhatsApp and numbers are configured; else logs suffice. */
-export function adminNotifier(publisher: Publisher, cfg: Config): AdminNotifier {
-  if (!isWhatsAppPublisher(publisher) || cfg.whatsapp.adminNumbers.length === 0) return { notify: () => Promise.resolve() };
-  return {
-    notify: async (text) => {
-      for (const number of cfg.whatsapp.adminNumbers) await publisher.sendDirect(number, text).catch(() => undefined);
-    },
-  };
-}
-
-/**
- * The WhatsApp publisher for this account, or an honestly-unavailable one (with what to install) when
- * no Chromium can be found: the rest of the bot keeps running and posts wait. whatsapp-web.js (and
- * puppeteer through it) is loaded only here: a dry run or a poller-only process never pays its ~36 MB.
- */
-export async function whatsappPublisher(
-  cfg: Config,
-  backend: Backend,
-  log: Logger,
-  options: { chromePath?: string | undefined; onQr?: (qr: string) => void; onAlert?: (alert: string) => void },
-): Promise<WhatsAppPublisher | Publisher> {
-  const chromiumPath = findChromium({ chromePath: cfg.env.CHROME_PATH, puppeteerPath: cfg.env.PUPPETEER_EXECUTABLE_PATH });
-  if (!chromiumPath) {
-    log.error({ hint: CHROMIUM_INSTALL_HINT }, 'WhatsApp publisher cannot start: no Chromium');
-    return createUnavailablePublisher(CHROMIUM_INSTALL_HINT);
-  }
-  const [{ createWhatsAppPublisher }, { createWwebjsClientFactory }] = await Promise.all([
-    import('./adapters/whatsapp/whatsapp-publisher.js'),
-    import('./adapters/whatsapp/wwebjs-client-factory.js'),
-  ]);
-  const w = cfg.whatsapp;
-  return createWhatsAppPublisher({
-    clientFactory: createWwebjsClientFactory({
-      authDir: cfg.env.WHATSAPP_AUTH_DIR,
-      clientId: w.clientId,
-      chromiumPath,
-      ...(w.pairingPhoneNumber ? { pairingPhoneNumber: w.pairingPhoneNumber } : {}),
-      ...(w.webVersion ? { webVersion: w.webVersion } : {}),
-    }),
-    lease: backend.lease,
-    leaseName: `whatsapp:${w.clientId}`,
-    log,
-    channels: cfg.channels.map((c) => ({ channelId: c.id, whatsappId: c.whatsappId, linkPreview: c.linkPreview })),
-    sendTimeoutMs: w.sendTimeoutSeconds * 1000,
-    readyTimeoutMs: w.readyTimeoutSeconds * 1000,
-    watchdogIntervalMs: w.watchdogMinutes * 60_000,
-    ...(w.memoryLimitMb > 0 ? { memory: { limitMb: w.memoryLimitMb } } : {}),
-    adminNumbers: w.adminNumbers,
-    ...(options.onQr ? { onQr: options.onQr } : {}),
-    ...(options.onAlert ? { onAlert: options.onAlert } : {}),
-  });
-}
-
-/** Images admins attach to `!post` go next to the rest of the bot's data (same volume). */
-export const uploadStore = async (): Promise<(image: PostImage) => Promise<string>> => (await import('./adapters/whatsapp/upload-store.js')).createUploadStore('data/uploads');
-
-export const isWhatsAppPublisher = (p: Publisher): p is WhatsAppPublisher => p.kind === 'whatsapp';
-
-/** Where `start` will publish: `--dry-run[=FILE]` wins over PUBLISHER. */
-export function publisherTarget(cfg: Config, dryRun: string | true | undefined): PublisherTarget {
-  if (dryRun !== undefined) return { kind: 'file', target: dryRun === true ? 'data/dry-run.jsonl' : dryRun, dryRun: true };
-  if (cfg.env.PUBLISHER === 'console') return { kind: 'console', target: null, dryRun: false };
-  if (cfg.env.PUBLISHER.startsWith('file:')) return { kind: 'file', target: cfg.env.PUBLISHER.slice('file:'.length), dryRun: false };
-  return { kind: 'whatsapp', target: null, dryRun: false };
-}
-
-/** The running worker says where it publishes, for `status` and dashboards in other processes; removed at shutdown. */
-export async function recordPublisherTarget(backend: Backend, target: PublisherTarget, clock: Clock): Promise<() => Promise<void>> {
-  const key = backend.keys.runningPublisher();
-  await backend.redis.set(key, JSON.stringify({ ...target, since: clock.now().toISOString() }));
-  return async () => void (await backend.redis.del(key));
-}
-
-/** `--dry-run[=FILE]` wins over PUBLISHER; `whatsapp` is built by the caller (it needs more wiring). */
-export function simplePublisher(cfg: Config, dryRun: string | true | undefined): Publisher | null {
-  const choice = dryRun === undefined ? cfg.env.PUBLISHER : `file:${dryRun === true ? 'data/dry-run.jsonl' : dryRun}`;
-  if (choice === 'console') return createConsolePublisher({});
-  if (choice.startsWith('file:')) return createFilePublisher({ path: choice.slice('file:'.length) });
-  return null;
-}
-
-export { createUnavailablePublisher };

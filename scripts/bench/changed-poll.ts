@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Parser from 'rss-parser';
 import { pollFeed } from '../../src/app/poll-feed.js';
-import { openBackend, pollerDeps } from '../../src/wiring.js';
+import { openBackend, pollFeedDepsFor } from '../../src/wiring.js';
 import { rssFeed } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, connect, deleteKeys, median, runtime, tmpDir, uniquePrefix } from './common.js';
 import { startFeedServerProcess } from './poll-cpu.js';
@@ -44,7 +44,7 @@ export async function runChangedPoll(items: number, changedPolls: number): Promi
     channels: [{ id: 'bench' }],
   });
   const backend = await openBackend(cfg, benchLog, runtime);
-  const deps = pollerDeps(cfg, backend, runtime);
+  const deps = pollFeedDepsFor(cfg, backend, runtime);
   const feed = cfg.feeds[0]!;
   const plain = new Parser();
   try {

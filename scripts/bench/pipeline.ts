@@ -1,5 +1,5 @@
 // (a) pipeline throughput vs bare BullMQ, and (b) item-to-post latency, on the bot's own wiring: the
-// config loader, openBackend/pollerDeps/workerDeps (as main.ts builds them), pollFeed, startPublishWorker
+// config loader, openBackend/pollFeedDepsFor/publishDepsFor (as main.ts builds them), pollFeed, startPublishWorker
 // and the file publisher (one JSON line per post, one write(2) each). Pacing is off everywhere.
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -9,7 +9,7 @@ import { pollFeed } from '../../src/app/poll-feed.js';
 import type { Config } from '../../src/config.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
 import type { FeedPostJob } from '../../src/ports.js';
-import { openBackend, pollerDeps, workerOptions } from '../../src/wiring.js';
+import { openBackend, pollFeedDepsFor, publishWorkerOptions } from '../../src/wiring.js';
 import { rssFeed, type FeedServer } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, benchMetrics, connect, counting, deleteKeys, fileLines, noPacing, redisUrl, runtime, sleep, tmpDir, uniquePrefix } from './common.js';
 
@@ -54,12 +54,12 @@ async function openBot(prefix: string, url: string, concurrency: number, options
   const counter = counting(createFilePublisher({ path: file }));
   let worker: PublishWorker | undefined;
   const startWorker = async (): Promise<void> => {
-    worker = startPublishWorker({ ...workerOptions(cfg, backend, counter.publisher, runtime), log: benchLog.child({ module: 'worker' }), metrics: benchMetrics() });
+    worker = startPublishWorker({ ...publishWorkerOptions(cfg, backend, counter.publisher, runtime), log: benchLog.child({ module: 'worker' }), metrics: benchMetrics() });
     await worker.worker.waitUntilReady();
   };
   if (options.startWorker !== false) await startWorker();
   const feed = cfg.feeds[0]!;
-  const real = pollerDeps(cfg, backend, runtime);
+  const real = pollFeedDepsFor(cfg, backend, runtime);
   const { capture } = options;
   // Capturing: the poll's enqueueFeedPosts calls are kept (payloads and batches) instead of queued.
   const enqueueFeedPosts = (jobs: readonly FeedPostJob[]): Promise<void> => {

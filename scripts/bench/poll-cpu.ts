@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startPoller } from '../../src/entrypoints/cron-poller.js';
-import { openBackend, pollerSetup } from '../../src/wiring.js';
+import { openBackend, pollerOptions } from '../../src/wiring.js';
 import { rssFeed } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, benchMetrics, connect, corpusDir, deleteKeys, median, root, runtime, tmpDir, uniquePrefix } from './common.js';
 
@@ -69,7 +69,7 @@ export async function runPollCpu(polls: number, rounds: number, warmup: number, 
   );
   const cfg = benchConfig(prefix, { feeds, channels: [{ id: 'bench' }] });
   const backend = await openBackend(cfg, benchLog, runtime);
-  const poller = startPoller({ ...pollerSetup(cfg, backend, runtime), log: benchLog.child({ module: 'poller' }), pollOnStart: false, metrics: benchMetrics() });
+  const poller = startPoller({ ...pollerOptions(cfg, backend, runtime), log: benchLog.child({ module: 'poller' }), pollOnStart: false, metrics: benchMetrics() });
   const results: PollCpuResult[] = [];
   try {
     for (const feed of cfg.feeds) {
