@@ -14,6 +14,7 @@ describe('architecture lint', () => {
   it.each([
     ['app/ importing config', 'src/app/ops.ts', "import { loadConfig } from '../config.js';\nexport const probe = loadConfig;\n"],
     ['app/ importing the composition root', 'src/app/ops.ts', "import { openBackend } from '../wiring.js';\nexport const probe = openBackend;\n"],
+    ['app/ importing a role', 'src/app/ops.ts', "import { startPollerRole } from '../roles.js';\nexport const probe = startPollerRole;\n"],
     ['an entrypoint importing a Redis adapter', 'src/entrypoints/status-command.ts', "import { createRedisKeys } from '../adapters/redis/redis-keys.js';\nexport const probe = createRedisKeys;\n"],
     ['lib/ importing app/', 'src/lib/slices.ts', "import { createAlerter } from '../app/alerts.js';\nexport const probe = createAlerter;\n"],
     ['domain/ importing a port', 'src/domain/backoff.ts', "import type { Clock } from '../ports.js';\nexport type Probe = Clock;\n"],
