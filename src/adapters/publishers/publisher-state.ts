@@ -4,8 +4,12 @@ import type { Clock, PublisherState, PublisherStatus } from '../../ports.js';
 export interface PublisherStateHolder {
   readonly state: () => PublisherState;
   readonly onStateChange: (listener: (state: PublisherState) => void) => () => void;
-  /** Moves to `status` and tells every listener (a listener that throws does not stop the others). */
-  readonly set: (status: PublisherStatus, reason?: string) => void;
+  /**
+   * Moves to `status` and tells every listener (a listener that throws does not stop the others). Nothing
+   * changes once stopped, or when status and reason are the same; `since` stays while the status does.
+   * True when it changed.
+   */
+  readonly set: (status: PublisherStatus, reason?: string) => boolean;
 }
 
 export function createPublisherState(clock: Clock, status: PublisherStatus, reason?: string): PublisherStateHolder {
@@ -18,7 +22,8 @@ export function createPublisherState(clock: Clock, status: PublisherStatus, reas
       return () => listeners.delete(listener);
     },
     set(next, nextReason) {
-      current = { status: next, reason: nextReason, since: clock.now().toISOString() };
+      if (current.status === 'stopped' || (current.status === next && current.reason === nextReason)) return false;
+      current = { status: next, reason: nextReason, since: current.status === next ? current.since : clock.now().toISOString() };
       for (const listener of [...listeners]) {
         try {
           listener(current);
@@ -26,6 +31,7 @@ export function createPublisherState(clock: Clock, status: PublisherStatus, reas
           // A listener's failure must not stop the others.
         }
       }
+      return true;
     },
   };
 }

@@ -7,7 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { PublishRejectedError, PublishUnavailableError } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ChannelTarget, Clock, Lease, PublishedMessage, Publisher, PublisherState, PublisherStatus, RecentPost } from '../../ports.js';
+import type { ChannelTarget, Clock, Lease, PublishedMessage, Publisher, PublisherStatus, RecentPost } from '../../ports.js';
 import {
   createNotFoundJudge,
   DEFAULT_NOT_FOUND_RULE,
@@ -24,6 +24,7 @@ import { asChannel, serverIdOf, type ClientLike, type MessageLike, type SendOpti
 import { createDirectMessages, type IncomingMessage } from './direct-messages.js';
 import { DEFAULT_MAX_IMAGE_BYTES, libraryMedia, prepareImage, type MediaFactory, type PreparedImage } from './image-media.js';
 import { sendOutcome, toRecentPosts } from './send-outcome.js';
+import { createPublisherState } from '../publishers/publisher-state.js';
 import { describeError, isDeadPageError, TimeoutError, withTimeout } from './send-with-timeout.js';
 
 export type { WhatsAppLink } from './client-supervisor.js';
@@ -120,11 +121,10 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
   const maxImageBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   const createMedia = options.createMedia ?? libraryMedia;
   const listRetry = options.channelListRetry ?? { attempts: 5, delayMs: 1000 };
-  const stateListeners = new Set<(state: PublisherState) => void>();
   const linkListeners = new Set<(link: WhatsAppLink) => void>();
   const ackListeners = new Set<(messageId: string, ack: string) => void>();
   const lifetime = new AbortController();
-  let current: PublisherState = { status: 'starting', reason: 'not started', since: clock.now().toISOString() };
+  const state = createPublisherState(clock, 'starting', 'not started');
   /** Channel lookups by whatsappId, valid for one client: `resolutionGen` changes with the client. */
   let resolutions = new Map<string, Resolution>();
   let resolutionGen = 0;
@@ -149,12 +149,10 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
   };
 
   function setState(status: PublisherStatus, reason?: string): void {
-    if (current.status === 'stopped' || (current.status === status && current.reason === reason)) return;
-    current = { status, reason, since: current.status === status ? current.since : clock.now().toISOString() };
+    if (!state.set(status, reason)) return;
     // A reconnect's 'starting' is part of the retry already told (failed/disconnected, with its reason).
     const level = status === 'failed' || status === 'disconnected' || status === 'awaiting-qr' ? 'warn' : status === 'starting' ? 'debug' : 'info';
     log[level]({ status, reason }, `WhatsApp publisher ${status}`);
-    emit(stateListeners, current);
   }
 
   const directMessages = createDirectMessages({
@@ -238,6 +236,7 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
 
   function requireReady(): ClientLike {
     const client = supervisor.readyClient();
+    const current = state.state();
     if (current.status !== 'ready' || !client) {
       throw new PublishUnavailableError(`WhatsApp is not ready (${current.status}${current.reason ? `: ${current.reason}` : ''})`);
     }
@@ -337,11 +336,8 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
 
   return {
     kind: 'whatsapp',
-    state: () => current,
-    onStateChange(listener) {
-      stateListeners.add(listener);
-      return () => stateListeners.delete(listener);
-    },
+    state: state.state,
+    onStateChange: state.onStateChange,
     start: () => supervisor.start(),
     link: () => supervisor.link(),
     onLink(listener) {
@@ -405,22 +401,22 @@ export function createWhatsAppPublisher(options: WhatsAppPublisherOptions): What
 
     waitUntilReady(timeoutMs) {
       return new Promise<void>((resolve, reject) => {
-        if (current.status === 'ready') return resolve();
-        if (current.status === 'stopped') return reject(new PublishUnavailableError('the WhatsApp publisher is closed'));
+        if (state.state().status === 'ready') return resolve();
+        if (state.state().status === 'stopped') return reject(new PublishUnavailableError('the WhatsApp publisher is closed'));
         const finish = (error?: Error): void => {
           clearTimeout(timer);
-          stateListeners.delete(listener);
+          unsubscribe();
           if (error) reject(error);
           else resolve();
         };
-        const listener = (state: PublisherState): void => {
-          if (state.status === 'ready') finish();
-          else if (state.status === 'stopped') finish(new PublishUnavailableError('the WhatsApp publisher is closed'));
-        };
         const timer = setTimeout(() => {
-          finish(new PublishUnavailableError(`WhatsApp was not ready within ${timeoutMs} ms (${current.status}${current.reason ? `: ${current.reason}` : ''})`));
+          const now = state.state();
+          finish(new PublishUnavailableError(`WhatsApp was not ready within ${timeoutMs} ms (${now.status}${now.reason ? `: ${now.reason}` : ''})`));
         }, timeoutMs);
-        stateListeners.add(listener);
+        const unsubscribe = state.onStateChange((changed) => {
+          if (changed.status === 'ready') finish();
+          else if (changed.status === 'stopped') finish(new PublishUnavailableError('the WhatsApp publisher is closed'));
+        });
       });
     },
 
