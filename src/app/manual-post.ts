@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkManualPost, describeProblems, type FieldProblem, type ManualPostFields } from '../domain/manual-post-rules.js';
 import type { Clock, DeliveryStore, ManualPostJob, PostQueue } from '../ports.js';
-import { deliveryOf } from './publish-post.js';
+import { deliveryOf } from './delivery-records.js';
 
 /** What an admin asks for, from any door (the fields the shared rules check). */
 export type ManualPostInput = ManualPostFields;

@@ -18,7 +18,7 @@ import { itemHash, sliceItems, withOnlyItems, type ItemSlices } from '../domain/
 import { completeItem, describeItem, listFeed, type FeedListing, type ListedItem } from '../domain/normalise-feed.js';
 import { backoffDelayMs, judgeItem, judgeLink, MAX_LINK_LENGTH, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
-import { deliveryOf } from './publish-post.js';
+import { deliveryOf } from './delivery-records.js';
 
 export interface PolledFeed extends ItemRules {
   readonly id: string;

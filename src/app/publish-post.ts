@@ -15,7 +15,8 @@ import type { DeliveryRecord, PacingHold, PostImage, PostJob, PublishedMessage }
 import { acquireChannelLock } from './channel-lock.js';
 import { findInChannel, MAX_READ_BACK } from './find-in-channel.js';
 import type { Attempt, ChannelSettings, PublishDeps, PublishOutcome } from './publishing.js';
-import { errorText, memberRecords, recordFailedSend } from './record-failed-send.js';
+import { deliveryOf, memberRecords } from './delivery-records.js';
+import { errorText, recordFailedSend } from './record-failed-send.js';
 
 export type { Attempt, ChannelSettings, PublishDeps, PublishOutcome, SentOutcome } from './publishing.js';
 
@@ -253,12 +254,6 @@ async function recordOf(job: PostJob, deps: PublishDeps): Promise<DeliveryRecord
   const created = await deps.deliveries.get(job.postId);
   if (!created) throw new Error(`delivery record for ${job.postId} could not be created`);
   return created;
-}
-
-export function deliveryOf(job: PostJob) {
-  return job.kind === 'manual'
-    ? { postId: job.postId, kind: 'manual' as const, channelId: job.channelId, feedId: null, itemKey: null, link: null, title: job.text.split('\n')[0]?.slice(0, 120) ?? '', firstSeenAt: null, text: job.text, imageUrl: job.imageUrl }
-    : { postId: job.postId, kind: 'feed' as const, channelId: job.channelId, feedId: job.feedId, itemKey: job.item.key, link: job.item.link, title: job.item.title, firstSeenAt: job.firstSeenAt, publishedAt: job.item.publishedAt };
 }
 
 function waitFor(deps: PublishDeps, ms: number, reason: string): PublishOutcome {

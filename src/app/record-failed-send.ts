@@ -6,6 +6,7 @@ import { postRetryDelayMs } from '../domain/backoff.js';
 import { PublishRateLimitedError, PublishRejectedError, PublishUnavailableError } from '../domain/errors.js';
 import type { DeliveryRecord } from '../ports.js';
 import type { Attempt, PublishDeps, PublishOutcome } from './publishing.js';
+import { memberRecords } from './delivery-records.js';
 
 /**
  * `record` is the post as it was being sent (`sending`, this attempt counted). What it becomes:
@@ -51,12 +52,6 @@ async function giveUp(record: DeliveryRecord, state: 'queued' | 'failed', patch:
     members.map((member) => ({ current: member, state: 'queued' as const, patch: { digestId: null, retryAt }, note: `digest ${record.postId} not sent: ${note}` })),
     now,
   );
-}
-
-/** A digest's member records as they are now (a plain post has none). */
-export async function memberRecords(record: DeliveryRecord, deps: Pick<PublishDeps, 'deliveries'>): Promise<DeliveryRecord[]> {
-  const members = await Promise.all(record.members.map((id) => deps.deliveries.get(id)));
-  return members.filter((m): m is DeliveryRecord => m !== null);
 }
 
 export function errorText(err: unknown): string {

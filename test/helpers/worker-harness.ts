@@ -6,7 +6,8 @@ import { createRedisChannelPacer } from '../../src/adapters/redis/redis-channel-
 import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
 import { createRedisLease } from '../../src/adapters/redis/redis-lease.js';
-import { deliveryOf, type ChannelSettings, type PublishDeps } from '../../src/app/publish-post.js';
+import { deliveryOf } from '../../src/app/delivery-records.js';
+import type { ChannelSettings, PublishDeps } from '../../src/app/publish-post.js';
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE } from '../../src/domain/format-post.js';
 import type { FeedItem } from '../../src/domain/feed-item.js';
 import type { PacingRules } from '../../src/domain/pacing.js';
