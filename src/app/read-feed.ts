@@ -1,7 +1,7 @@
-/** Fetch → decode → parse → normalise: the one path by which both `preview` and the poller read a feed. */
+/** Fetch → decode → parse → normalise for `preview` and one-off checks (the poller reads only what is new: poll-feed.ts). */
 import { FeedError } from '../domain/errors.js';
 import type { FeedDocument } from '../domain/feed-item.js';
-import { listFeed, normaliseFeed, type FeedListing } from '../domain/normalise-feed.js';
+import { normaliseFeed } from '../domain/normalise-feed.js';
 import type { FeedFetcher, FeedParser, FetchRequest } from '../ports.js';
 
 export interface ReadFeedDeps {
@@ -17,16 +17,6 @@ export async function parseFeedBody(
 ): Promise<FeedDocument> {
   const raw = await parser.parse(body, source);
   return normaliseFeed(raw, source.url);
-}
-
-/** Parses fetched bytes into a listing: every item identified, none completed (the poller completes new ones). */
-export async function listFeedBody(
-  body: Uint8Array,
-  source: { readonly url: string; readonly contentType: string | null },
-  parser: FeedParser,
-  now?: Date,
-): Promise<FeedListing> {
-  return listFeed(await parser.parse(body, source), source.url, now);
 }
 
 /** Reads a feed unconditionally (no validators): for preview and one-off checks. Throws FeedError. */
