@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import type { FeedPostJob, PostJob } from '../../src/ports.js';
+import { readFileSync } from 'node:fs';
 import { MAX_READ_BACK } from '../../src/app/find-in-channel.js';
+import { loadConfig } from '../../src/config.js';
 import { createManualPost } from '../../src/app/manual-post.js';
 import { sortOldestFirst } from '../../src/domain/poll-policy.js';
 import { PublishRejectedError, PublishUnavailableError, PublishRateLimitedError } from '../../src/domain/errors.js';
@@ -395,16 +397,19 @@ describe('publish worker: hostile timing (reconciliation takes only the right me
     expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sending', 'sending', 'sent']);
   });
 
-  it('a crashed worker’s channel goes on within 20 s (the send lease is short and renewed while a send runs)', async () => {
+  it('a crashed worker’s channel goes on within 20 s with the shipped lease (short, renewed while a send runs)', async () => {
+    // The lease the bot ships with (config/default.json and the schema's default), not one picked for the test.
+    const shipped = loadConfig({}, (p) => readFileSync(p, 'utf8'), undefined, 'config/default.json');
+    const sendLockMs = shipped.worker.sendLockSeconds * 1000;
     const publisher = new FakePublisher();
-    const crashed = harness({ publisher, sendLockMs: 15_000 });
+    const crashed = harness({ publisher, sendLockMs });
     publisher.dieBeforeNextSend();
     const [stuck] = await crashed.enqueueFeed([makeFeedItem(802)]);
     const dying = crashed.startWorker();
     await until(async () => (await crashed.deliveries.get(stuck!.postId))?.state === 'sending');
     await crashWorker(crashed, dying);
     const crashedAt = Date.now();
-    const restarted = harness({ publisher, sendLockMs: 15_000 });
+    const restarted = harness({ publisher, sendLockMs });
     const [next] = await restarted.enqueueFeed([makeFeedItem(803)]);
     restarted.startWorker();
     await until(async () => (await restarted.deliveries.get(next!.postId))?.state === 'sent', 25_000);
