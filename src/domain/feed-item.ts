@@ -42,6 +42,10 @@ export interface RawFeed {
   readonly link?: string | undefined;
   /** xml:base on the root or channel/feed element. */
   readonly xmlBase?: string | undefined;
+  /** WebSub hubs the feed names (rel="hub" links at channel/feed level), as written. */
+  readonly hubs?: readonly string[] | undefined;
+  /** The feed's own URL as it names it (rel="self"): the WebSub topic. */
+  readonly self?: string | undefined;
   readonly items: readonly RawFeedItem[];
 }
 

@@ -376,3 +376,33 @@ describe('createRssFeedParser', () => {
     }
   });
 });
+
+describe('WebSub discovery (hub and self links at feed level)', () => {
+  it('reads atom:link rel="hub" and rel="self" in an RSS channel (a WordPress plugin’s way)', async () => {
+    const feed = await parse(`<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+      <title>T</title><link>https://site.example/</link>
+      <atom:link href="https://site.example/feed/" rel="self" type="application/rss+xml"/>
+      <atom:link rel="hub" href="https://pubsubhubbub.appspot.com"/>
+      <atom:link rel="hub" href="https://websub.example/hub"/>
+      <item><title>A</title><link>https://site.example/a</link><atom:link rel="hub" href="https://item.example/not-a-hub"/></item>
+    </channel></rss>`);
+    expect(feed.hubs).toEqual(['https://pubsubhubbub.appspot.com', 'https://websub.example/hub']);
+    expect(feed.self).toBe('https://site.example/feed/');
+    expect(feed.link).toBe('https://site.example/');
+  });
+
+  it('reads <link rel="hub"> and <link rel="self"> in an Atom feed, and rel with several tokens', async () => {
+    const feed = await parse(`<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+      <link rel="alternate" href="https://site.example/"/>
+      <link rel="self" href="https://site.example/atom.xml"/>
+      <link rel="HUB other" href=" https://hub.example/ "/>
+      <entry><id>1</id><title>A</title><link href="https://site.example/a"/></entry></feed>`);
+    expect(feed).toMatchObject({ hubs: ['https://hub.example/'], self: 'https://site.example/atom.xml', link: 'https://site.example/' });
+  });
+
+  it('names no hub when the feed names none', async () => {
+    const feed = await parse('<rss><channel><title>T</title><item><title>A</title></item></channel></rss>');
+    expect(feed.hubs).toBeUndefined();
+    expect(feed.self).toBeUndefined();
+  });
+});

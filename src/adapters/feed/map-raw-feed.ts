@@ -30,8 +30,27 @@ export function toRawFeed(xml: FeedXml, format: FeedFormat, rootXmlBase: string 
     title: textConstruct(childrenOf(feed, 'title'), format),
     link: pickLink(childrenOf(feed, 'link'), format),
     xmlBase: nonBlank(feed?.attributes['xml:base']) ?? rootXmlBase,
+    ...websubLinks(feed),
     items: xml.items.map((item) => toRawItem(item, format)),
   };
+}
+
+/**
+ * WebSub discovery (W3C WebSub §4): `<link rel="hub" href>` and `rel="self"` at channel/feed level, as Atom
+ * links or, in RSS, as atom:link (atom10:link in FeedBurner's feeds). rel may hold several tokens.
+ */
+function websubLinks(feed: XmlElement | undefined): Pick<RawFeed, 'hubs' | 'self'> {
+  if (feed === undefined) return {};
+  const hubs: string[] = [];
+  let self: string | undefined;
+  for (const link of childrenNamed(feed, 'link', 'atom:link', 'atom10:link')) {
+    const href = nonBlank(link.attributes.href);
+    if (href === undefined) continue;
+    const rels = (link.attributes.rel ?? '').toLowerCase().split(/\s+/);
+    if (rels.includes('hub') && !hubs.includes(href)) hubs.push(href);
+    if (rels.includes('self')) self ??= href;
+  }
+  return { ...(hubs.length > 0 ? { hubs } : {}), ...(self !== undefined ? { self } : {}) };
 }
 
 function toRawItem(item: XmlElement, format: FeedFormat): RawFeedItem {

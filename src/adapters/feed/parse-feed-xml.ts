@@ -36,8 +36,8 @@ export const ITEM_ELEMENTS: readonly string[] = [
   'media:content', 'media:thumbnail', 'media:group', 'enclosure', 'bigimage', 'image', 'thumbnail', 'smallimage',
   'feedburner:origLink',
 ];
-/** Every child element of a channel/feed the mapper reads. */
-export const FEED_ELEMENTS: readonly string[] = ['title', 'link'];
+/** Every child element of a channel/feed the mapper reads (atom:link in RSS names a WebSub hub and the feed's self URL). */
+export const FEED_ELEMENTS: readonly string[] = ['title', 'link', 'atom:link', 'atom10:link'];
 
 /** What an open element is, which decides what is kept of it. */
 const enum Kind {
