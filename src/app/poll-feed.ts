@@ -13,11 +13,12 @@
 import { createHash } from 'node:crypto';
 import { FeedError } from '../domain/errors.js';
 import type { FeedItem, RawFeed } from '../domain/feed-item.js';
-import type { ItemDecision } from '../domain/item-decision.js';
+import type { ItemDecision, ItemOrigin } from '../domain/item-decision.js';
+import { discoverPush } from '../domain/websub.js';
 import { itemHash, sliceItems, withOnlyItems, type ItemSlices } from '../domain/feed-delta.js';
 import { completeItem, describeItem, listFeed, type FeedListing, type ListedItem } from '../domain/normalise-feed.js';
 import { backoffDelayMs, judgeItem, judgeLink, MAX_LINK_LENGTH, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
-import type { Clock, DecisionLog, DeliveryStore, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
+import type { Clock, DecisionLog, DeliveryStore, DiscoveredPush, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './delivery-records.js';
 
 export interface PolledFeed extends ItemRules {
@@ -55,6 +56,8 @@ export type PollOutcome =
       readonly baselineForced: boolean;
       /** How many decisions of each ItemDecisionKind this poll made, plus 'discovered' (= newItems): for metrics. */
       readonly decisions: Record<string, number>;
+      /** The WebSub hub and self URL the document names, or null when it names no hub or no self URL. */
+      readonly push: DiscoveredPush | null;
     }
   | { readonly result: 'failed'; readonly error: FeedError; readonly consecutiveFailures: number; readonly nextAttemptAt: string };
 
@@ -87,13 +90,13 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
     const firstRun = !state.initialised;
     const baselineForced = firstRun && deps.firstRunGuard ? await deps.firstRunGuard.forceBaseline(feed.id) : false;
     const policy: FirstRunPolicy | null = firstRun ? (baselineForced ? 'baseline' : feed.firstRun) : null;
-    const counts = await processItems(feed, listing.items, read.retainedKeys, policy, baselineForced, deps);
-    const reused = await recordGuidReuse(feed, listing.guidReused, deps);
+    const counts = await processItems(feed, listing.items, read.retainedKeys, policy, baselineForced, deps, 'poll');
+    const reused = await recordGuidReuse(feed, listing.guidReused, deps, 'poll');
     if (reused > 0) counts.decisions['guid-reused'] = reused;
     await recordSuccess(feed.id, { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash }, deps);
     if (read.memo) memos.set(feed.id, { ...read.memo, bodyHash, feedUrl: feed.url });
     else memos.delete(feed.id);
-    return { result: 'processed', items: listing.items.length + read.retainedKeys.length, ...counts, firstRun, baselineForced };
+    return { result: 'processed', items: listing.items.length + read.retainedKeys.length, ...counts, firstRun, baselineForced, push: read.push };
   } catch (err) {
     if (!(err instanceof FeedError)) throw err;
     const failures = state.consecutiveFailures + 1;
@@ -101,6 +104,34 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
     await deps.state.recordFailure(feed.id, { kind: err.kind, message: err.message }, deps.clock.now(), nextAttemptAt);
     return { result: 'failed', error: err, consecutiveFailures: failures, nextAttemptAt: nextAttemptAt.toISOString() };
   }
+}
+
+export type PushOutcome =
+  | { readonly result: 'not-polled-yet' }
+  | { readonly result: 'processed'; readonly items: number; readonly newItems: number; readonly queued: number; readonly decisions: Record<string, number> };
+
+/**
+ * A body the feed's WebSub hub pushed, through the same steps as a polled one: parsed, listed, only keys the
+ * feed never listed are described and decided, queued, remembered, every decision recorded as `push`. The
+ * caller holds the feed's poll lock, so a poll and a push of the same items queue each once. The poll's own
+ * state (validators, body hash, failures, the memo of item bytes) is left as it is: a hub may push only
+ * the new entries, and the next poll finds the pushed items known. A feed never polled gets no first-run
+ * policy from a push: its first poll sets it. Throws FeedError for a body that is no feed.
+ */
+export async function ingestPushedBody(
+  feed: PolledFeed,
+  body: Uint8Array,
+  source: { readonly url: string; readonly contentType: string | null },
+  deps: PollFeedDeps,
+): Promise<PushOutcome> {
+  if (!(await deps.state.get(feed.id)).initialised) return { result: 'not-polled-yet' };
+  const raw = await deps.parser.parse(body, source);
+  const listing = listFeed(raw, source.url, deps.clock.now());
+  // Only the keys the push lists are remembered: an item a partial push leaves out is not forgotten by it.
+  const counts = await processItems(feed, listing.items, [], null, false, deps, 'push');
+  const reused = await recordGuidReuse(feed, listing.guidReused, deps, 'push');
+  if (reused > 0) counts.decisions['guid-reused'] = reused;
+  return { result: 'processed', items: listing.items.length, ...counts };
 }
 
 /** The feed's state, then the guard: a baseline owed after a loss is settled only once the poll is recorded. */
@@ -129,6 +160,8 @@ interface FeedRead {
   readonly retainedKeys: readonly string[];
   /** What to remember for the next poll, or null when this body can't be read in parts. */
   readonly memo: Omit<FeedMemo, 'bodyHash' | 'feedUrl'> | null;
+  /** The WebSub hub and topic the document names (its head is parsed on both paths). */
+  readonly push: DiscoveredPush | null;
 }
 
 /** Per feed state store (one per backend), per feed: a memo. Lost on restart: the next poll reads the whole feed. */
@@ -161,7 +194,7 @@ async function readWhole(
     });
     if (items.size === hashes.length) memo = { frame: frameOf(raw, source), items };
   }
-  return { listing, retainedKeys: [], memo };
+  return { listing, retainedKeys: [], memo, push: discoverPush(raw, source.url) };
 }
 
 /**
@@ -214,7 +247,7 @@ async function readDelta(
     if (identity) items.set(hash, identity);
   });
   listing.items.forEach((item, i) => items.set(freshHashes[i]!, { key: item.key, canonicalLink: item.canonicalLink }));
-  return { listing, retainedKeys: retained.map((i) => i.key), memo: { frame: known.frame, items } };
+  return { listing, retainedKeys: retained.map((i) => i.key), memo: { frame: known.frame, items }, push: discoverPush(raw, source.url) };
 }
 
 // ---------------------------------------------------------------- deciding
@@ -231,6 +264,7 @@ async function processItems(
   firstRun: FirstRunPolicy | null,
   baselineForced: boolean,
   deps: PollFeedDeps,
+  origin: ItemOrigin,
 ): Promise<{ newItems: number; queued: number; decisions: Record<string, number> }> {
   const now = deps.clock.now();
   const listedKeys = listed.map((i) => i.key);
@@ -241,21 +275,21 @@ async function processItems(
   const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: sortOldestFirst(fresh), baseline: [] };
   const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
   // Oldest first here too: the decision log keeps a feed's newest routine decisions, so the newest items' stay.
-  const decisions: ItemDecision[] = sortOldestFirst(baseline).map((item) => decide(feed, item, now, 'baseline', null, reason));
+  const decisions: ItemDecision[] = sortOldestFirst(baseline).map((item) => decide(feed, item, now, 'baseline', null, reason, origin));
   let queued = 0;
   for (let start = 0; start < post.length; start += CHUNK) {
-    queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps);
+    queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps, origin);
   }
   await Promise.all([deps.decisions.record(decisions), deps.seen.rememberInFeed(feed.id, keys, now)]);
   return { newItems: fresh.length, queued, decisions: countDecisions(decisions, fresh.length) };
 }
 
 /** Judges, queues and marks one chunk; appends its decisions. Returns how many posts it queued. */
-async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Date, decisions: ItemDecision[], deps: PollFeedDeps): Promise<number> {
+async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Date, decisions: ItemDecision[], deps: PollFeedDeps, origin: ItemOrigin): Promise<number> {
   const eligible: FeedItem[] = [];
   for (const item of items) {
     const verdict = judgeItem(item, feed, now);
-    if (verdict) decisions.push(decide(feed, item, now, verdict.decision, null, verdict.reason));
+    if (verdict) decisions.push(decide(feed, item, now, verdict.decision, null, verdict.reason, origin));
     else eligible.push(item);
   }
   const alreadyIn = await Promise.all(feed.channels.map((channelId) => deps.seen.seenByChannel(channelId, feed.id, eligible)));
@@ -264,18 +298,18 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
   eligible.forEach((item, i) => {
     feed.channels.forEach((channelId, c) => {
       if (alreadyIn[c]?.[i]) {
-        decisions.push(decide(feed, item, now, 'duplicate', channelId, 'this item or its link already reached the channel'));
+        decisions.push(decide(feed, item, now, 'duplicate', channelId, 'this item or its link already reached the channel', origin));
         return;
       }
       const longLink = judgeLink(item, deps.maxLinkLength?.(channelId) ?? MAX_LINK_LENGTH);
       if (longLink) {
-        decisions.push(decide(feed, item, now, longLink.decision, channelId, longLink.reason));
+        decisions.push(decide(feed, item, now, longLink.decision, channelId, longLink.reason, origin));
         return;
       }
       const postId = postIdFor(channelId, feed.id, item);
       jobs.push({ kind: 'feed-item', postId, feedId: feed.id, channelId, item, firstSeenAt: now.toISOString() });
       toMark[c]?.push(item);
-      decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item'), postId });
+      decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item', origin), postId });
     });
   });
   // Jobs, then records (both idempotent): a failure in between leaves a job the worker gives a record, never
@@ -290,7 +324,7 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
  * An item dropped because an earlier item of the feed already has its guid (with another link) is not
  * posted (it may be the same article moved), but `explain` must know why: recorded once per link.
  */
-async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], deps: PollFeedDeps): Promise<number> {
+async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], deps: PollFeedDeps, origin: ItemOrigin): Promise<number> {
   const now = deps.clock.now();
   const decisions: ItemDecision[] = [];
   for (const item of reused) {
@@ -298,7 +332,7 @@ async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], 
     const known = await deps.decisions.explain({ url: item.link });
     if (known.some((d) => d.decision === 'guid-reused' && d.feedId === feed.id)) continue;
     const reason = `its guid (${item.key.replace(/^guid:/, '')}) is already used by another item of the feed with a different link; not posted`;
-    decisions.push(decide(feed, describeItem(item), now, 'guid-reused', null, reason));
+    decisions.push(decide(feed, describeItem(item), now, 'guid-reused', null, reason, origin));
   }
   if (decisions.length > 0) await deps.decisions.record(decisions);
   return decisions.length;
@@ -317,6 +351,7 @@ function decide(
   decision: ItemDecision['decision'],
   channelId: string | null,
   reason: string,
+  origin: ItemOrigin,
 ): ItemDecision {
   return {
     at: now.toISOString(),
@@ -328,6 +363,7 @@ function decide(
     link: item.link,
     canonicalLink: item.canonicalLink,
     title: item.title,
+    origin,
   };
 }
 

@@ -8,6 +8,8 @@ export type ItemDecisionKind =
   | 'guid-reused' // its guid was already used by an item with a different link: posted (or not) as a new article, and said so
   | 'baseline'; // present at the feed's first poll; the first-run policy says not to post it
 
+export type ItemOrigin = 'poll' | 'push';
+
 export interface ItemDecision {
   readonly at: string; // ISO 8601
   readonly decision: ItemDecisionKind;
@@ -19,6 +21,8 @@ export interface ItemDecision {
   readonly link: string | null;
   readonly canonicalLink: string | null;
   readonly title: string;
+  /** How the item reached the bot: a poll of the feed, or a WebSub push from its hub (absent in older records: poll). */
+  readonly origin?: ItemOrigin | undefined;
   /** Set when the item was queued: the post's id (also the BullMQ job id). */
   readonly postId?: string | undefined;
 }

@@ -21,7 +21,8 @@ export async function runExplain(
   write(`${first.title || '(untitled)'}\n${first.link ?? first.itemKey}`);
   for (const d of found.decisions) {
     const where = d.channelId ? `feed ${d.feedId} → channel ${d.channelId}` : `feed ${d.feedId}`;
-    write(`  ${d.at}  ${d.decision.padEnd(9)}  ${where}: ${d.reason}${d.postId ? ` (post ${d.postId})` : ''}`);
+    // Decisions recorded before push existed carry no origin: they came from a poll.
+    write(`  ${d.at}  ${d.decision.padEnd(9)}  ${where} (by ${d.origin ?? 'poll'}): ${d.reason}${d.postId ? ` (post ${d.postId})` : ''}`);
   }
   for (const r of found.deliveries) {
     const detail = r.state === 'sent' ? `message ${r.messageId ?? '?'} at ${r.updatedAt}` : r.lastError ? `last error: ${r.lastError}` : `since ${r.updatedAt}`;

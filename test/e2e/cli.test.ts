@@ -126,7 +126,7 @@ describe('channelcast start', () => {
       expect(explained.stdout).toContain('Telecom Regulator Publishes Q3 Numbers');
       expect(explained.stdout).toMatch(/baseline\s+feed local: present at the first poll and not among the 2 newest/);
       const queuedItem = cli(['explain', 'https://tech.example.pk/karachi-tech-conference/', '--config', config], { REDIS_PREFIX: prefix });
-      expect(queuedItem.stdout).toMatch(/queued\s+feed local → channel news: new item \(post p-[0-9a-f]{40}\)/);
+      expect(queuedItem.stdout).toMatch(/queued\s+feed local → channel news \(by poll\): new item \(post p-[0-9a-f]{40}\)/);
       expect(queuedItem.stdout).toMatch(/post p-[0-9a-f]{40} → channel news: queued, since /);
       const unknown = cli(['explain', 'https://tech.example.pk/never-seen/', '--config', config], { REDIS_PREFIX: prefix });
       expect(unknown.code).toBe(1);
