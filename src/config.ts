@@ -27,6 +27,8 @@ const feedSchema = z.strictObject({
   channels: z.array(id).min(1),
   include: keywords,
   exclude: keywords,
+  /** WebSub push: "auto" subscribes when the feed names a hub and http.publicUrl is set; "off" only polls. */
+  push: z.enum(['auto', 'off']).default('auto'),
 });
 
 const newsletterId = /^\d{6,}@newsletter$/;
@@ -131,6 +133,23 @@ const fileSchema = z
         secureCookies: z.boolean().default(false),
         /** Trust X-Forwarded-For from a reverse proxy in front (so login rate limits see real clients). */
         trustProxy: z.boolean().default(false),
+        /**
+         * The bot's public base URL (e.g. "https://bot.example.org"): WebSub hubs call back to
+         * <publicUrl>/websub/<feedId>. Unset: no feed is subscribed for push.
+         */
+        publicUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as "https://bot.example.org"' }).transform((u) => u.replace(/\/+$/, '')).optional(),
+      })
+      .prefault({}),
+    push: z
+      .strictObject({
+        /** While a subscription is live and pushes arrive, the poller polls only every Nth slot (1 = never slower). */
+        pollSlowdown: z.int().min(1).max(100).default(4),
+        /** No push for this long counts as "pushes stopped": the poller is back on its schedule. */
+        silenceMinutes: z.number().positive().default(360),
+        /** The lease asked of a hub (hubs may grant another). Renewed at 80 % of what was granted. */
+        leaseDays: z.number().min(0.01).max(365).default(10),
+        /** Push requests (verifications and deliveries) allowed per client address per minute. */
+        requestsPerMinute: z.int().min(1).default(120),
       })
       .prefault({}),
     alerts: z

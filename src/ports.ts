@@ -10,3 +10,4 @@ export type * from './ports/feed.js';
 export type * from './ports/ops.js';
 export type * from './ports/publisher.js';
 export type * from './ports/queue.js';
+export type * from './ports/websub.js';

@@ -236,14 +236,14 @@ const isPublicIn = (guard: AddressGuard) => guard.isPublic ?? isPublicAddress;
 const bareHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
 /** True when the URL's host is (or resolves to) a non-public address; an unresolvable name is not "private". */
-async function isPrivateHost(url: URL, guard: AddressGuard): Promise<boolean> {
+export async function isPrivateHost(url: URL, guard: AddressGuard): Promise<boolean> {
   const host = bareHost(url);
   const addresses = isIP(host) !== 0 ? [host] : await guard.resolveHost(host).catch(() => [] as string[]);
   return addresses.some((a) => !isPublicIn(guard)(a));
 }
 
 /** A literal IP never goes through lookup: check it here. */
-function refuseLiteralPrivate(url: URL, guard: AddressGuard): void {
+export function refuseLiteralPrivate(url: URL, guard: AddressGuard): void {
   const host = bareHost(url);
   if (isIP(host) !== 0 && !isPublicIn(guard)(host)) throw refusal(url.hostname, host);
 }
@@ -254,7 +254,7 @@ const refusal = (host: string, address: string): FeedError =>
 type LookupCallback = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
 
 /** An undici Agent whose DNS lookup refuses names with any non-public address and connects to the address it checked. */
-function guardedDispatcher(guard: AddressGuard): Dispatcher {
+export function guardedDispatcher(guard: AddressGuard): Dispatcher {
   const isPublic = isPublicIn(guard);
   const lookup = (hostname: string, opts: { all?: boolean | undefined }, callback: LookupCallback): void => {
     guard.resolveHost(hostname).then(

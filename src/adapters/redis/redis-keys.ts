@@ -45,6 +45,12 @@ export function createRedisKeys(prefix: string) {
     /** HASH nextAt; ZSET of send times in the last hour. */
     pacing: (channelId: string) => `${prefix}:channel:${channelId}:pacing`,
     pacingSends: (channelId: string) => `${prefix}:channel:${channelId}:sends`,
+    /** HASH: the feed's WebSub subscription (hub, topic, state, lease, last push) and its secret. */
+    pushSubscription: (feedId: string) => `${prefix}:feed:${feedId}:websub`,
+    /** STRING (JSON): the hub and topic the feed named when last parsed. */
+    pushDiscovered: (feedId: string) => `${prefix}:feed:${feedId}:websub-found`,
+    /** SET of feed ids with a subscription record: feeds dropped from the config are unsubscribed from it. */
+    pushSubscribedFeeds: () => `${prefix}:websub:feeds`,
     /** STRING (JSON): the dataset marker; gone means Redis lost its data (docs: "Redis data loss"). */
     dataset: () => `${prefix}:dataset`,
     /** SET of feed ids whose next poll takes a baseline, after a loss. */

@@ -1,0 +1,83 @@
+/**
+ * HubClient over HTTP: WebSub subscription requests (W3C WebSub §5.1), form-encoded POSTs to the hub.
+ * The same address rules as feed fetches: a hub on loopback or a private network is reached only for a
+ * feed whose configured URL is on one too (an intranet feed, or tests on loopback); every other hub's
+ * name is resolved by the connection itself and refused if any address is private. No redirects are
+ * followed (WebSub's hubs answer the POST itself), and the whole request has one deadline.
+ */
+import { fetch, type Dispatcher } from 'undici';
+import type { HubClient, HubRequest } from '../ports.js';
+import { guardedDispatcher, isPrivateHost, refuseLiteralPrivate, type AddressGuard } from './http-feed-fetcher.js';
+
+export interface HubClientOptions {
+  readonly timeoutMs: number;
+  readonly userAgent: string;
+  readonly addressGuard: AddressGuard;
+}
+
+/** Enough of a refusal's body to say why; hubs answer in a line or two. */
+const REASON_BYTES = 300;
+
+export function createWebSubHubClient(options: HubClientOptions): HubClient {
+  const guarded = guardedDispatcher(options.addressGuard);
+  return {
+    async send(request) {
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, options.timeoutMs);
+      try {
+        const hub = new URL(request.hub);
+        if (hub.protocol !== 'http:' && hub.protocol !== 'https:') return { accepted: false, reason: `the hub URL is not http(s): ${hub.protocol}` };
+        const dispatcher = await dispatcherFor(request, hub, options.addressGuard, guarded);
+        const response = await fetch(hub, {
+          method: 'POST',
+          body: formOf(request),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': options.userAgent },
+          redirect: 'manual',
+          signal: controller.signal,
+          ...(dispatcher ? { dispatcher } : {}),
+        });
+        const text = (await response.text()).slice(0, REASON_BYTES).replace(/\s+/g, ' ').trim();
+        if (response.status >= 200 && response.status <= 299) return { accepted: true };
+        return { accepted: false, reason: `the hub answered HTTP ${response.status}${text ? `: ${text}` : ''}` };
+      } catch (err) {
+        controller.abort();
+        return { accepted: false, reason: timedOut ? `the hub did not answer within ${options.timeoutMs} ms` : `the hub could not be reached: ${describe(err)}` };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** The guarded dispatcher unless the feed itself lives on a private address (then the hub may too). */
+async function dispatcherFor(request: HubRequest, hub: URL, guard: AddressGuard, guarded: Dispatcher): Promise<Dispatcher | undefined> {
+  let feed: URL | null = null;
+  try {
+    feed = new URL(request.feedUrl);
+  } catch {
+    feed = null; // a local file: no private origin to inherit
+  }
+  const privateOrigin = feed !== null && /^https?:$/.test(feed.protocol) && guard.allowPrivateOrigin && (await isPrivateHost(feed, guard));
+  if (privateOrigin) return undefined;
+  refuseLiteralPrivate(hub, guard);
+  return guarded;
+}
+
+function formOf(request: HubRequest): URLSearchParams {
+  const form = new URLSearchParams({ 'hub.mode': request.mode, 'hub.topic': request.topic, 'hub.callback': request.callback });
+  if (request.secret !== undefined) form.set('hub.secret', request.secret);
+  if (request.leaseSeconds !== undefined) form.set('hub.lease_seconds', String(Math.round(request.leaseSeconds)));
+  return form;
+}
+
+/** The innermost message: fetch's "fetch failed" hides the system error (ECONNREFUSED, our refusal) in cause. */
+function describe(err: unknown): string {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;
+  if (current instanceof Error) return (current as NodeJS.ErrnoException).code ?? current.message;
+  return String(current);
+}
