@@ -12,11 +12,12 @@ import { startPoller } from './entrypoints/cron-poller.js';
 import { createDashboard } from './entrypoints/http/dashboard/dashboard-plugin.js';
 import { buildHttpServer } from './entrypoints/http/server.js';
 import { startPublishWorker } from './entrypoints/publish-worker.js';
+import { createPushReceiver } from './entrypoints/push-receiver.js';
 import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import type { Logger } from './lib/logger.js';
 import type { Publisher } from './ports.js';
 import { adminNotifier, isWhatsAppPublisher, publisherTarget, recordPublisherTarget, uploadStore } from './publishers.js';
-import { healthCheckFor, opsFor, pollerOptions, publishWorkerOptions, readinessFor, type Backend, type Runtime } from './wiring.js';
+import { healthCheckFor, opsFor, POLL_LOCK_MS, pollerOptions, pollFeedDepsFor, pollSlowdownFor, publishWorkerOptions, pushSubscriberFor, readinessFor, type Backend, type Runtime } from './wiring.js';
 import type { datasetGuardFor, metricsFor } from './wiring.js';
 
 /** What every role is started with. */
@@ -73,10 +74,42 @@ export async function startWorkerRole(ctx: RoleContext & { readonly publisher: P
   };
 }
 
-/** The cron poller; `pollNow` lets the HTTP API poll a feed on demand. */
+/** How often the poller role renews, retries and drops WebSub subscriptions (each feed's poll also does). */
+const PUSH_SYNC_MS = 60_000;
+
+/**
+ * The cron poller; `pollNow` lets the HTTP API poll a feed on demand. It also keeps the WebSub
+ * subscriptions: a processed poll says what the feed names for push, a minute timer renews and retries,
+ * and the poller slows down while pushes arrive.
+ */
 export function startPollerRole(ctx: RoleContext): Running & { readonly pollNow: (feedId: string) => Promise<PollOutcome | null> } {
-  const poller = startPoller({ ...pollerOptions(ctx.cfg, ctx.backend, ctx.runtime, ctx.dataset), log: ctx.log.child({ module: 'poller' }), metrics: ctx.metrics.metrics });
-  return { pollNow: (feedId) => poller.pollNow(feedId), stop: () => poller.stop() };
+  const { cfg, backend, runtime } = ctx;
+  const pushLog = ctx.log.child({ module: 'websub' });
+  const subscriber = pushSubscriberFor(cfg, backend, runtime, pushLog);
+  const poller = startPoller({
+    ...pollerOptions(cfg, backend, runtime, ctx.dataset),
+    log: ctx.log.child({ module: 'poller' }),
+    metrics: ctx.metrics.metrics,
+    onPolled: async (feed, outcome) => {
+      const pushFeed = cfg.feeds.find((f) => f.id === feed.id);
+      if (outcome.result === 'processed' && pushFeed) await subscriber.feedRead(pushFeed, outcome.push);
+    },
+    mayWait: pollSlowdownFor(cfg, backend, runtime, subscriber),
+  });
+  let syncing = Promise.resolve();
+  const sync = (): void => {
+    syncing = syncing.then(() => subscriber.syncAll(cfg.feeds)).catch((err: unknown) => pushLog.warn({ err }, 'push subscription sync failed'));
+  };
+  sync();
+  const timer = setInterval(sync, PUSH_SYNC_MS);
+  return {
+    pollNow: (feedId) => poller.pollNow(feedId),
+    stop: async () => {
+      clearInterval(timer);
+      await poller.stop();
+      await syncing;
+    },
+  };
 }
 
 /** The HTTP server; resolves once it listens, with the URL it listens on. */
@@ -92,10 +125,16 @@ export async function startHttpRole(ctx: RoleContext, pollNow: ((feedId: string)
   );
   const alerter = createAlerter({ notify: publisher ? adminNotifier(publisher, cfg) : { notify: () => Promise.resolve() }, log: log.child({ module: 'alerts' }), metrics: ctx.metrics.metrics, clock: runtime.clock });
   const readiness = readinessFor(cfg, publisher, () => dataset.readinessProblem(), alerter, runtime);
+  // WebSub callbacks only when the bot has a public URL for hubs to call.
+  const push = cfg.http.publicUrl === undefined ? null : createPushReceiver({
+    feeds: cfg.feeds, subscriber: pushSubscriberFor(cfg, backend, runtime, log.child({ module: 'websub' })), deps: pollFeedDepsFor(cfg, backend, runtime),
+    lease: backend.lease, lockMs: POLL_LOCK_MS, log: log.child({ module: 'websub' }), metrics: ctx.metrics.metrics,
+  });
   const dashboard = createDashboard({ ops, adminToken: cfg.env.ADMIN_TOKEN, sessionHours: cfg.http.sessionHours, loginAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, secureCookies: cfg.http.secureCookies });
   const app = await buildHttpServer({
     ops, adminToken: cfg.env.ADMIN_TOKEN, host: cfg.env.HTTP_HOST, log, bodyLimitBytes: cfg.http.bodyLimitBytes,
     queues: [backend.queue.queue], metrics: ctx.metrics, sessionAuth: dashboard.isAuthenticated, plugins: [dashboard.plugin], trustProxy: cfg.http.trustProxy, bearerAttemptsPerMinute: cfg.http.loginAttemptsPerMinute, readiness: () => readiness.snapshot(),
+    websub: push ? { endpoint: push, maxBytes: cfg.fetch.maxBytes, requestsPerMinute: cfg.push.requestsPerMinute } : undefined,
   });
   try {
     await app.listen({ host: cfg.env.HTTP_HOST, port: cfg.env.HTTP_PORT });
@@ -115,6 +154,7 @@ export async function startHttpRole(ctx: RoleContext, pollNow: ((feedId: string)
     url,
     stop: async () => {
       await app.close();
+      await push?.stop();
       readiness.stop();
     },
   };

@@ -2,7 +2,7 @@
  * Part of the composition root: builds adapters from the validated Config. main.ts (the only reader of
  * process.env) passes in what comes from the environment and hands the results to entrypoints.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createBullmqPostQueue, POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
 import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
@@ -18,6 +18,10 @@ import { createRedisFeedStateStore } from './adapters/redis/redis-feed-state-sto
 import { createRedisKeys } from './adapters/redis/redis-keys.js';
 import { createRedisLease } from './adapters/redis/redis-lease.js';
 import { createRedisSeenStore } from './adapters/redis/redis-seen-store.js';
+import { createRedisPushSubscriptionStore } from './adapters/redis/redis-push-subscriptions.js';
+import { createWebSubHubClient } from './adapters/websub-hub-client.js';
+import { createPushSubscriber } from './app/push-subscriptions.js';
+import { pollMayWait, pushView } from './domain/websub.js';
 import { ensureRedis, parseRedisUrl, redisAnswers } from './adapters/redis/local-redis-server.js';
 import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { redactRedisUrl } from './lib/redis-url.js';
@@ -105,6 +109,7 @@ export async function openBackend(cfg: Config, log: Logger, runtime: Runtime, op
     lease,
     decisions: createRedisDecisionLog(redis, keys, { ttlMs }),
     feedState: createRedisFeedStateStore(redis, keys),
+    push: createRedisPushSubscriptionStore(redis, keys),
     admin: { queue, deliveries, control, clock: runtime.clock, channelIds: cfg.channels.map((c) => c.id) } satisfies AdminDeps,
     /** A connection for a BullMQ Worker (`maxRetriesPerRequest: null`); closed by close(), after the worker. */
     workerConnection: (): RedisConnection => {
@@ -156,14 +161,43 @@ export function pollFeedDepsFor(cfg: Config, backend: Backend, runtime: Runtime,
   };
 }
 
+/**
+ * WebSub subscriptions for this process: hub requests under the feed fetcher's address rules, a 32-byte
+ * random secret per subscription, the lease asked from config.
+ */
+export function pushSubscriberFor(cfg: Config, backend: Backend, runtime: Runtime, log: Logger) {
+  return createPushSubscriber({
+    store: backend.push,
+    hub: createWebSubHubClient({ timeoutMs: cfg.fetch.timeoutSeconds * 1000, userAgent: runtime.userAgent, addressGuard: { resolveHost: systemResolveHost, allowPrivateOrigin: true } }),
+    lease: backend.lease,
+    clock: runtime.clock,
+    publicUrl: cfg.http.publicUrl,
+    leaseSeconds: Math.round(cfg.push.leaseDays * 86_400),
+    newSecret: () => randomBytes(32).toString('hex'),
+    log,
+  });
+}
+
+/** The cron slot may pass without a poll while the feed's pushes arrive (push.pollSlowdown). */
+export function pollSlowdownFor(cfg: Config, backend: Backend, runtime: Runtime, subscriber: ReturnType<typeof pushSubscriberFor>) {
+  const rules = { pollSlowdown: cfg.push.pollSlowdown, silenceMs: cfg.push.silenceMinutes * 60_000 };
+  return async (feedId: string, slotMs: number): Promise<boolean> => {
+    if (rules.pollSlowdown <= 1) return false;
+    const [view, state] = await Promise.all([subscriber.view(feedId), backend.feedState.get(feedId)]);
+    return pollMayWait(view, state.lastPollAt, runtime.clock.now(), slotMs, rules);
+  };
+}
+
+/** The per-feed poll lock (a push takes it too); renewed while held, so this only bounds how long a poller killed mid-poll blocks the feed. */
+export const POLL_LOCK_MS = 15_000;
+
 /** What every poller needs from the config; the per-feed lock outlives the longest fetch plus processing. */
 export function pollerOptions(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard) {
   return {
     feeds: cfg.feeds,
     deps: pollFeedDepsFor(cfg, backend, runtime, firstRunGuard),
     lease: backend.lease,
-    // Renewed while a poll runs: this only bounds how long a poller killed mid-poll blocks the feed.
-    pollLockMs: 15_000,
+    pollLockMs: POLL_LOCK_MS,
   };
 }
 
@@ -234,6 +268,10 @@ export function opsFor(
     datasetProblem,
     localImageReadable: isReadableFile,
     publishesTo: async () => ownTarget ?? parseTarget(await backend.redis.get(backend.keys.runningPublisher())),
+    pushState: async (feedId) => {
+      const sub = await backend.push.get(feedId);
+      return sub ? pushView(sub, backend.admin.clock.now()) : null;
+    },
   });
 }
 
@@ -290,7 +328,7 @@ export function metricsFor(cfg: Config, backend: Backend, publisher: Publisher |
     collect: gaugeCollector({
       queue: backend.queue,
       deliveries: backend.deliveries,
-      feeds: { ids: cfg.feeds.map((f) => f.id), state: backend.feedState },
+      feeds: { ids: cfg.feeds.map((f) => f.id), state: backend.feedState, push: backend.push },
       publisherState: () => publisher?.state() ?? null,
       clock: runtime.clock,
     }),

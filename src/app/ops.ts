@@ -3,6 +3,7 @@
  * can ask and do. Each entrypoint translates requests into these calls; none reaches an adapter itself.
  */
 import type { ItemDecision } from '../domain/item-decision.js';
+import type { PushView } from '../domain/websub.js';
 import type {
   ChannelControl, Clock, DecisionLog, DeliveryRecord, DeliveryState, DeliveryStore, FeedState, FeedStateStore, Lease, ManualPostJob, PostQueue, PostWait, PublisherState,
 } from '../ports.js';
@@ -39,6 +40,8 @@ export interface OpsDeps {
   readonly datasetProblem?: (() => Promise<string | null>) | undefined;
   /** Whether a local image file can be read: for doors that may name one (a stored WhatsApp attachment). */
   readonly localImageReadable?: ((path: string) => Promise<boolean>) | undefined;
+  /** A feed's WebSub push state (none: null). Absent: no feed shows one. */
+  readonly pushState?: ((feedId: string) => Promise<PushView | null>) | undefined;
 }
 
 export interface Explanation {
@@ -56,7 +59,7 @@ export interface PublisherTarget {
 }
 
 export interface OpsStatus {
-  readonly feeds: readonly (FeedState & { readonly feedId: string; readonly url: string })[];
+  readonly feeds: readonly (FeedState & { readonly feedId: string; readonly url: string; readonly push: PushView | null })[];
   readonly channels: readonly { readonly channelId: string; readonly pausedSince: string | null }[];
   readonly queue: Record<string, number>;
   readonly deliveries: Record<DeliveryState, number>;
@@ -104,7 +107,9 @@ export function createOps(deps: OpsDeps) {
     },
     async status(): Promise<OpsStatus> {
       return {
-        feeds: await Promise.all(deps.config.feeds.map(async (f) => ({ feedId: f.id, url: f.url, ...(await deps.feedState.get(f.id)) }))),
+        feeds: await Promise.all(
+          deps.config.feeds.map(async (f) => ({ feedId: f.id, url: f.url, ...(await deps.feedState.get(f.id)), push: (await deps.pushState?.(f.id)) ?? null })),
+        ),
         channels: await Promise.all(admin.channelIds.map(async (id) => ({ channelId: id, pausedSince: await deps.control.pausedSince(id) }))),
         queue: await deps.queue.counts(),
         deliveries: await deps.deliveries.countByState(),

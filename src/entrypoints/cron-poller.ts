@@ -26,7 +26,17 @@ export interface PollerOptions {
   readonly pollOnStart?: boolean;
   /** Poll counts/durations and item decisions go here (Prometheus in production). */
   readonly metrics?: Metrics | undefined;
+  /** Told of every poll's outcome (WebSub: what the document names for push). Errors are logged, never thrown. */
+  readonly onPolled?: ((feed: PollerFeed, outcome: PollOutcome) => Promise<void>) | undefined;
+  /**
+   * Asked at each cron slot (not for polls on start or on demand): true lets the slot pass without a poll
+   * (WebSub pushes arrive). `slotMs` is the feed's schedule interval.
+   */
+  readonly mayWait?: ((feedId: string, slotMs: number) => Promise<boolean>) | undefined;
 }
+
+/** The per-feed lock a poll takes, and a pushed body too (push-receiver.ts): one at a time per feed. */
+export const pollLockName = (feedId: string): string => `poll:${feedId}`;
 
 export interface Poller {
   /** Polls one feed now (under its lock); null when another replica is polling it. */
@@ -49,14 +59,14 @@ export function startPoller(options: PollerOptions): Poller {
     const feed = byId.get(feedId);
     if (!feed) throw new Error(`unknown feed "${feedId}"`);
     const feedLog = feedLogs.get(feedId) ?? log;
-    const token = await lease.acquire(`poll:${feedId}`, options.pollLockMs);
+    const token = await lease.acquire(pollLockName(feedId), options.pollLockMs);
     if (!token) {
       feedLog.debug('poll skipped: another replica is polling this feed');
       return null;
     }
     const started = Date.now();
     const renewal = setInterval(() => {
-      lease.renew(`poll:${feedId}`, token, options.pollLockMs).then(
+      lease.renew(pollLockName(feedId), token, options.pollLockMs).then(
         (held) => held || feedLog.warn('poll lock lost while polling (Redis was unreachable too long); queueing stays idempotent'),
         (err: unknown) => feedLog.warn({ err }, 'poll lock renewal failed'),
       );
@@ -66,6 +76,7 @@ export function startPoller(options: PollerOptions): Poller {
       const durationMs = Date.now() - started;
       logOutcome(feedLog, outcome, durationMs);
       recordOutcome(options.metrics, feedId, outcome, durationMs);
+      options.onPolled?.(feed, outcome).catch((err: unknown) => feedLog.warn({ err }, 'after-poll step failed'));
       return outcome;
     } catch (err) {
       // A crash (Redis down, a bug) is not an outcome, but it is exactly what a dashboard must show.
@@ -73,12 +84,22 @@ export function startPoller(options: PollerOptions): Poller {
       throw err;
     } finally {
       clearInterval(renewal);
-      await lease.release(`poll:${feedId}`, token);
+      await lease.release(pollLockName(feedId), token);
     }
   };
 
-  const track = (feedId: string): Promise<void> => {
-    const run = pollNow(feedId).then(
+  const slotMs = new Map<string, number>();
+  const slotPoll = async (feedId: string): Promise<unknown> => {
+    const slot = slotMs.get(feedId);
+    if (slot !== undefined && options.mayWait && (await options.mayWait(feedId, slot))) {
+      (feedLogs.get(feedId) ?? log).debug({ slotMs: slot }, 'poll slot passed: pushes arrive (push.pollSlowdown)');
+      return null;
+    }
+    return pollNow(feedId);
+  };
+
+  const track = (feedId: string, atSlot = false): Promise<void> => {
+    const run = (atSlot ? slotPoll(feedId) : pollNow(feedId)).then(
       () => undefined,
       (err: unknown) => log.error({ err, feedId }, 'poll crashed'),
     );
@@ -88,7 +109,7 @@ export function startPoller(options: PollerOptions): Poller {
   };
 
   const tasks: ScheduledTask[] = options.feeds.map((feed) =>
-    createTask(feed.schedule, () => track(feed.id), {
+    createTask(feed.schedule, () => track(feed.id, true), {
       name: `poll-${feed.id}`,
       noOverlap: true,
       distributed: true,
@@ -97,7 +118,12 @@ export function startPoller(options: PollerOptions): Poller {
       logger: cronLogger(log),
     }),
   );
-  for (const task of tasks) void task.start();
+  tasks.forEach((task, i) => {
+    const [next, after] = task.getNextRuns(2);
+    const feed = options.feeds[i];
+    if (feed && next && after) slotMs.set(feed.id, after.getTime() - next.getTime());
+    void task.start();
+  });
   log.info({ feeds: options.feeds.map((f) => ({ feedId: f.id, schedule: f.schedule })) }, 'poller started');
   if (options.pollOnStart ?? true) for (const feed of options.feeds) void track(feed.id);
 

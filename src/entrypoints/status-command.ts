@@ -1,5 +1,6 @@
 /** `channelcast status`: feeds, channels, queue and deliveries at a glance, in aligned columns. */
 import type { OpsStatus, PublisherTarget } from '../app/ops.js';
+import { pushText } from '../domain/websub.js';
 import { printTable } from './table.js';
 
 /** "DRY RUN: posts go to data/dry-run.jsonl (file publisher)", "WhatsApp", … */
@@ -15,7 +16,7 @@ export function printStatus(report: OpsStatus, json: boolean, write: (line: stri
   if (report.publisher) write(`PUBLISHER   ${report.publisher.status}${report.publisher.reason ? ` (${report.publisher.reason})` : ''}`);
   write('FEEDS');
   printTable(
-    ['id', 'last poll', 'last success', 'failures', 'next attempt', 'last error'],
+    ['id', 'last poll', 'last success', 'failures', 'next attempt', 'last error', 'push', 'last push'],
     report.feeds.map((f) => [
       f.feedId,
       f.lastPollAt ?? 'never',
@@ -23,6 +24,8 @@ export function printStatus(report: OpsStatus, json: boolean, write: (line: stri
       String(f.consecutiveFailures),
       f.nextAttemptAt ?? '-',
       f.lastError && f.consecutiveFailures > 0 ? `${f.lastError.kind}: ${f.lastError.message}` : '-',
+      pushText(f.push),
+      f.push?.lastPushAt ?? '-',
     ]),
     write,
   );

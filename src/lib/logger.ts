@@ -11,7 +11,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger };
 
 /** Paths that may carry secrets; pino replaces their values with "[redacted]". */
-const REDACT = ['token', '*.token', 'adminToken', '*.adminToken', 'password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'redisUrl', '*.redisUrl', 'qr', '*.qr'];
+const REDACT = ['token', '*.token', 'adminToken', '*.adminToken', 'password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'redisUrl', '*.redisUrl', 'qr', '*.qr', 'secret', '*.secret'];
 
 const ERROR_LEVEL = 50;
 

@@ -16,6 +16,8 @@ export interface Metrics {
   itemsDecided(feedId: string, decision: string, count: number): void;
   /** A post reached a final state; latencies in ms when known (item-to-post: first sighting → sent). */
   postFinished(channelId: string, state: 'sent' | 'failed' | 'skipped', publishMs: number | null, itemToPostMs: number | null): void;
+  /** A WebSub push came in: 'accepted', 'bad-signature', 'unknown' (no subscription), 'unreadable' (not a feed). */
+  pushReceived?(feedId: string, result: string): void;
   /** A digest went out carrying `count` feed posts (the digest itself is one postFinished 'sent'). */
   digestMembersSent?(channelId: string, count: number): void;
   alertRaised(alert: string): void;

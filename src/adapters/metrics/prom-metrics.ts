@@ -23,6 +23,8 @@ export interface FeedGauge {
   /** Seconds since the last successful poll; null when the feed never succeeded. */
   readonly lastSuccessAgeSeconds: number | null;
   readonly consecutiveFailures: number;
+  /** WebSub: the subscription's state (absent: none), and when the last signed push came (ISO 8601). */
+  readonly push?: { readonly state: string; readonly lastPushAt: string | null } | undefined;
 }
 
 export interface PromMetrics {
@@ -39,6 +41,8 @@ const STATUSES = Object.keys({
 } satisfies Record<PublisherStatus, 0>) as PublisherStatus[];
 
 const seconds = (ms: number): number => ms / 1000;
+
+const PUSH_STATES = ['none', 'subscribing', 'live', 'failed', 'unsubscribing'];
 
 export function createPromMetrics(options: { collect: () => Promise<GaugeSnapshot> }): PromMetrics {
   const register = new Registry();
@@ -70,6 +74,7 @@ export function createPromMetrics(options: { collect: () => Promise<GaugeSnapsho
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400],
     registers,
   });
+  const pushes = new Counter({ name: 'channelcast_websub_pushes_total', help: 'WebSub pushes received, by result (accepted, bad-signature, unknown, unreadable)', labelNames: ['feed', 'result'], registers });
   const alerts = new Counter({ name: 'channelcast_alerts_total', help: 'Alerts raised, by alert', labelNames: ['alert'], registers });
 
   const snapshot = sharedSnapshot(options.collect);
@@ -93,6 +98,13 @@ export function createPromMetrics(options: { collect: () => Promise<GaugeSnapsho
     for (const f of s.feeds ?? []) g.set({ feed: f.feedId }, f.consecutiveFailures);
   });
 
+  gauge(register, 'channelcast_websub_subscription', 'WebSub subscription state per feed (1 = current; none when absent)', ['feed', 'state'], snapshot, (g, s) => {
+    for (const f of s.feeds ?? []) for (const state of PUSH_STATES) g.set({ feed: f.feedId, state }, (f.push?.state ?? 'none') === state ? 1 : 0);
+  });
+  gauge(register, 'channelcast_websub_last_push_timestamp_seconds', 'When the feed\'s last signed push arrived (Unix time)', ['feed'], snapshot, (g, s) => {
+    for (const f of s.feeds ?? []) if (f.push?.lastPushAt) g.set({ feed: f.feedId }, Date.parse(f.push.lastPushAt) / 1000);
+  });
+
   const metrics: Metrics = {
     pollFinished(feedId, result, durationMs) {
       polls.inc({ feed: feedId, result });
@@ -109,6 +121,9 @@ export function createPromMetrics(options: { collect: () => Promise<GaugeSnapsho
     },
     digestMembersSent(channelId, count) {
       digestMembers.inc({ channel: channelId }, count);
+    },
+    pushReceived(feedId, result) {
+      pushes.inc({ feed: feedId, result });
     },
     alertRaised(alert) {
       alerts.inc({ alert });

@@ -13,6 +13,7 @@ import { createBearerCheck, requireBearer } from './auth.js';
 import { createLoginLimiter } from './failure-limiter.js';
 import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.js';
 import { securityHeaders } from './security-headers.js';
+import { websubRoutes, type WebSubRoutesOptions } from './websub-routes.js';
 
 export interface HttpDeps {
   readonly ops: Ops;
@@ -40,6 +41,8 @@ export interface HttpDeps {
    * without waiting. Without it (tests) /readyz asks ops.readiness() under a 900 ms deadline.
    */
   readonly readiness?: (() => { ready: boolean; reasons: string[] }) | undefined;
+  /** WebSub callbacks under /websub/ (when http.publicUrl is set): open, signed, rate limited. */
+  readonly websub?: WebSubRoutesOptions | undefined;
 }
 
 /**
@@ -107,6 +110,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   const metricsHooks = isLoopbackHost(deps.host) ? [] : [requireBearer(deps.adminToken, bearer, limiter)];
   app.get('/metrics', { onRequest: metricsHooks }, async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.text()));
 
+  if (deps.websub) await app.register(websubRoutes, { prefix: '/websub', ...deps.websub });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await app.register(apiRoutes, { prefix: '/api', ops: deps.ops, adminToken: deps.adminToken, bearer, limiter, resolveHost: deps.resolveHost ?? systemResolveHost });
   await registerBullBoard(app, { queues: deps.queues, adminToken: deps.adminToken, bearer, limiter, sessionAuth: deps.sessionAuth });

@@ -3,6 +3,7 @@
  * asks "is it working?". It reloads itself every 15 s; nothing on it is typed into.
  */
 import type { OpsStatus, PublisherTarget } from '../../../app/ops.js';
+import type { PushView } from '../../../domain/websub.js';
 import type { DeliveryRecord, DeliveryState, PostWait, PublisherState } from '../../../ports.js';
 import { renderWhatsAppMarkup } from './whatsapp-preview.js';
 import { html, raw, type SafeHtml } from './html.js';
@@ -101,6 +102,15 @@ function channelsCard(channels: OpsStatus['channels'], csrf: string, now: Date):
 <p class="muted small">A paused channel keeps its posts waiting; nothing is dropped.</p></section>`;
 }
 
+/** none · subscribing · live until … · failed with its reason; then the last push. */
+function pushCell(push: PushView | null, now: Date): SafeHtml {
+  if (push === null) return html`<span class="muted">none</span>`;
+  const last = html`<br><span class="muted small">last push ${push.lastPushAt ? when(push.lastPushAt, now) : 'never'}${push.badSignatures > 0 ? html`, ${push.badSignatures} refused (bad signature)` : null}</span>`;
+  if (push.state === 'live') return html`${badge('ok', 'live')} until ${when(push.until, now)}${last}`;
+  if (push.state === 'failed') return html`${badge('bad', 'failed')} ${push.reason}${last}`;
+  return html`${push.state} since ${when(push.since, now)}${last}`;
+}
+
 function feedsCard(feeds: OpsStatus['feeds'], now: Date): SafeHtml {
   const rows = feeds.map((f) => html`<tr>
 <td data-label="Feed"><strong>${f.feedId}</strong><br><span class="muted small">${f.url}</span></td>
@@ -108,9 +118,10 @@ function feedsCard(feeds: OpsStatus['feeds'], now: Date): SafeHtml {
 <td data-label="Last success">${when(f.lastSuccessAt, now)}</td>
 <td data-label="Failures in a row">${f.consecutiveFailures > 0 ? badge('bad', String(f.consecutiveFailures)) : '0'}</td>
 <td data-label="Last error">${f.lastError ? html`${f.lastError.kind}: ${f.lastError.message} <span class="muted small">(${when(f.lastError.at)})</span>` : html`<span class="muted">—</span>`}</td>
+<td data-label="Push">${pushCell(f.push, now)}</td>
 </tr>`);
   return html`<section class="card wide" aria-labelledby="feeds-h"><h2 id="feeds-h">Feeds</h2>
-<table class="rows"><thead><tr><th>Feed</th><th>Last poll</th><th>Last success</th><th>Failures</th><th>Last error</th></tr></thead>
+<table class="rows"><thead><tr><th>Feed</th><th>Last poll</th><th>Last success</th><th>Failures</th><th>Last error</th><th>Push (WebSub)</th></tr></thead>
 <tbody>${rows}</tbody></table>${feeds.length === 0 ? html`<p class="muted">No feeds configured.</p>` : null}</section>`;
 }
 
