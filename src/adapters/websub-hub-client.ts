@@ -6,6 +6,7 @@
  * followed (WebSub's hubs answer the POST itself), and the whole request has one deadline.
  */
 import { fetch, type Dispatcher } from 'undici';
+import { FeedError } from '../domain/errors.js';
 import type { HubClient, HubRequest } from '../ports.js';
 import { guardedDispatcher, isPrivateHost, refuseLiteralPrivate, type AddressGuard } from './http-feed-fetcher.js';
 
@@ -77,7 +78,8 @@ function formOf(request: HubRequest): URLSearchParams {
 /** The innermost message: fetch's "fetch failed" hides the system error (ECONNREFUSED, our refusal) in cause. */
 function describe(err: unknown): string {
   let current: unknown = err;
-  for (let depth = 0; depth < 4 && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;
+  for (let depth = 0; depth < 4 && !(current instanceof FeedError) && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;
+  if (current instanceof FeedError) return current.message; // the address rule's refusal says it all
   if (current instanceof Error) return (current as NodeJS.ErrnoException).code ?? current.message;
   return String(current);
 }
