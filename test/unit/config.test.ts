@@ -101,3 +101,26 @@ describe('ADMIN_TOKEN rules (issue 18)', () => {
     expect(loadConfig({ ADMIN_TOKEN: '3f9c1a7e5b2d4c60' }, fileOf(minimal)).env.ADMIN_TOKEN).toBe('3f9c1a7e5b2d4c60');
   });
 });
+
+describe('loadConfig: WebSub push', () => {
+  it('subscribes nothing by default (no publicUrl); feeds push "auto"; the slowdown and lease have defaults', () => {
+    const cfg = loadConfig({}, fileOf(minimal));
+    expect(cfg.http.publicUrl).toBeUndefined();
+    expect(cfg.feeds[0]?.push).toBe('auto');
+    expect(cfg.push).toEqual({ pollSlowdown: 4, silenceMinutes: 360, leaseDays: 10, requestsPerMinute: 120 });
+  });
+
+  it('takes an http(s) public URL without its trailing slash, and push "off"', () => {
+    const cfg = loadConfig({}, fileOf({ ...minimal, feeds: [{ ...minimal.feeds[0], push: 'off' }], http: { publicUrl: 'https://bot.example.org/' } }));
+    expect(cfg.http.publicUrl).toBe('https://bot.example.org');
+    expect(cfg.feeds[0]?.push).toBe('off');
+  });
+
+  it('reports a public URL that is no http(s) URL, an unknown push mode and a slowdown below 1, together', () => {
+    const found = problems({}, fileOf({ ...minimal, feeds: [{ ...minimal.feeds[0], push: 'always' }], http: { publicUrl: 'ftp://bot.example.org' }, push: { pollSlowdown: 0 } }));
+    expect(found).toHaveLength(3);
+    expect(found.join('\n')).toMatch(/http\.publicUrl/);
+    expect(found.join('\n')).toMatch(/feeds\[0\]\.push/);
+    expect(found.join('\n')).toMatch(/push\.pollSlowdown/);
+  });
+});
