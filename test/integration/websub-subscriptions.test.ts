@@ -163,3 +163,32 @@ describe('the hub client’s address rule (the feed fetcher’s)', () => {
     expect(await client.send({ ...request, feedUrl: 'http://127.0.0.1:9/feed' })).toEqual({ accepted: true });
   });
 });
+
+describe('the /websub routes', () => {
+  it('hand the raw bytes of any media type to the endpoint, refuse bodies over the cap (413) and addresses over the rate (429)', async () => {
+    const seen: { body: string; signature: string | undefined; contentType: string | null }[] = [];
+    const routes = Fastify();
+    await routes.register(websubRoutes, {
+      prefix: '/websub',
+      maxBytes: 1000,
+      requestsPerMinute: 4,
+      endpoint: {
+        verify: () => Promise.resolve(null),
+        receive: (_id, body, signature, contentType) => {
+          seen.push({ body: Buffer.from(body).toString('latin1'), signature, contentType });
+          return Promise.resolve('accepted');
+        },
+      },
+    });
+    const latin1 = Buffer.from('<rss>caf\xe9</rss>', 'latin1');
+    const ok = await routes.inject({ method: 'POST', url: '/websub/site', headers: { 'content-type': 'application/atom+xml; charset=iso-8859-1', 'x-hub-signature': 'sha256=ab' }, payload: latin1 });
+    expect(ok.statusCode).toBe(202);
+    expect(seen).toEqual([{ body: '<rss>caf\xe9</rss>', signature: 'sha256=ab', contentType: 'application/atom+xml; charset=iso-8859-1' }]);
+    const big = await routes.inject({ method: 'POST', url: '/websub/site', headers: { 'content-type': 'application/rss+xml' }, payload: 'x'.repeat(2000) });
+    expect(big.statusCode).toBe(413);
+    expect((await routes.inject({ method: 'GET', url: '/websub/site?hub.mode=subscribe' })).statusCode).toBe(404);
+    expect((await routes.inject({ method: 'GET', url: '/websub/site' })).statusCode).toBe(404);
+    expect((await routes.inject({ method: 'GET', url: '/websub/site' })).statusCode).toBe(429);
+    await routes.close();
+  });
+});
