@@ -124,7 +124,7 @@ describe('channelcast start', () => {
       const explained = cli(['explain', 'https://tech.example.pk/telecom-q3-numbers/?utm_source=x', '--config', config], { REDIS_PREFIX: prefix });
       expect(explained.code).toBe(0);
       expect(explained.stdout).toContain('Telecom Regulator Publishes Q3 Numbers');
-      expect(explained.stdout).toMatch(/baseline\s+feed local: present at the first poll and not among the 2 newest/);
+      expect(explained.stdout).toMatch(/baseline\s+feed local \(by poll\): present at the first poll and not among the 2 newest/);
       const queuedItem = cli(['explain', 'https://tech.example.pk/karachi-tech-conference/', '--config', config], { REDIS_PREFIX: prefix });
       expect(queuedItem.stdout).toMatch(/queued\s+feed local → channel news \(by poll\): new item \(post p-[0-9a-f]{40}\)/);
       expect(queuedItem.stdout).toMatch(/post p-[0-9a-f]{40} → channel news: queued, since /);
