@@ -62,7 +62,8 @@ export function createPushSubscriber(deps: PushSubscriberDeps) {
     const sub: PushSubscription = {
       feedId: feed.id, hub: want.hub, topic: want.topic, callback, state: renewal ? 'live' : 'subscribing', requestedAt: now.toISOString(),
       leaseSeconds: renewal ? (current?.leaseSeconds ?? null) : null, expiresAt: renewal ? (current?.expiresAt ?? null) : null,
-      reason: null, failures: current?.failures ?? 0, retryAt: null, lastPushAt: current?.lastPushAt ?? null, badSignatures: renewal ? (current?.badSignatures ?? 0) : 0,
+      // A renewal stays live meanwhile: not asked again before the hub had time to verify it (which clears this).
+      reason: null, failures: current?.failures ?? 0, retryAt: renewal ? new Date(now.getTime() + VERIFY_WAIT_MS).toISOString() : null, lastPushAt: current?.lastPushAt ?? null, badSignatures: renewal ? (current?.badSignatures ?? 0) : 0,
     };
     // Saved before asking: a hub may verify before it even answers the request.
     await store.save(sub, secret);

@@ -79,7 +79,8 @@ export function createPushReceiver(options: PushReceiverOptions) {
     /** Checks the signature now (the hub's answer depends on it); ingests the body afterwards. */
     async receive(feedId: string, body: Uint8Array, signature: string | undefined, contentType: string | null): Promise<PushAnswer> {
       const feed = byId.get(feedId);
-      if (!feed || stopped) return 'unknown';
+      if (!feed) return 'unknown';
+      if (stopped) return 'busy'; // shutting down: the hub retries (410 would end the subscription)
       if ((pending.get(feedId) ?? 0) >= MAX_PENDING_PER_FEED) return 'busy';
       const verdict = await options.subscriber.receive(feedId, body, signature);
       options.metrics?.pushReceived?.(feedId, verdict);
