@@ -6,7 +6,7 @@ import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { clusterPrefix, hashTagOf, isNodeList, redisUrlProblem } from './lib/redis-url.js';
 import { ConfigError } from './domain/errors.js';
-import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE, type PostFormat } from './domain/format-post.js';
+import { DEFAULT_POST_FORMAT, type PostFormat } from './domain/format-post.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'use letters, digits, "-" or "_" (max 64)');
 const keywords = z.array(z.string().trim().min(1)).default([]);
@@ -51,14 +51,14 @@ const channelSchema = z.strictObject({
     .nullable()
     .default(null),
   /** Placeholders: {title} {summary} {link} {author} {categories} {date}. */
-  template: z.string().min(1).default(DEFAULT_TEMPLATE),
-  timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('Asia/Karachi'),
-  summaryMaxChars: z.int().min(40).max(4000).default(400),
-  maxPostLength: z.int().min(100).max(4096).default(1000),
+  template: z.string().min(1).default(DEFAULT_POST_FORMAT.template),
+  timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default(DEFAULT_POST_FORMAT.timezone),
+  summaryMaxChars: z.int().min(40).max(4000).default(DEFAULT_POST_FORMAT.summaryMaxChars),
+  maxPostLength: z.int().min(100).max(4096).default(DEFAULT_POST_FORMAT.maxPostLength),
   /** Render {categories} as hashtags (#Startups) rather than a comma list. */
-  hashtags: z.boolean().default(false),
+  hashtags: z.boolean().default(DEFAULT_POST_FORMAT.hashtags),
   /** Case-insensitive regular expressions: a matching paragraph is dropped from summaries (a match that runs to the paragraph's end strips just that tail). */
-  boilerplate: z.array(regexSource).default([...DEFAULT_BOILERPLATE]),
+  boilerplate: z.array(regexSource).default([...DEFAULT_POST_FORMAT.boilerplate]),
   /** A digest's first line; "{count}" is its number of stories (e.g. "*{count} نئی خبریں*"). Absent: "*N new stories*". */
   digestHeading: z.string().trim().min(1).max(200).optional(),
   /** Post the item's image with the text as caption. */
@@ -227,8 +227,6 @@ export function postFormatOf(c: ChannelConfig): PostFormat {
   return { template: c.template, timezone: c.timezone, summaryMaxChars: c.summaryMaxChars, maxPostLength: c.maxPostLength, hashtags: c.hashtags, boilerplate: c.boilerplate };
 }
 
-/** A channel's post format with every default: what `preview` uses when no channel is named. */
-export const defaultPostFormat = (): PostFormat => postFormatOf(channelSchema.parse({ id: 'default' }));
 export interface Config extends FileConfig {
   readonly env: EnvConfig;
   /** The file the feeds and channels came from. */

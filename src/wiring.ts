@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createBullmqPostQueue, POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
-import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
-import { createFeedFetcher } from './adapters/http-feed-fetcher.js';
+import { feedReader } from './feed-reader.js';
 import { createImageFetcher } from './adapters/image-fetcher.js';
 import { createRedisChannelControl } from './adapters/redis/redis-channel-control.js';
 import { createRedisChannelPacer } from './adapters/redis/redis-channel-pacer.js';
@@ -35,7 +34,6 @@ import { DEFAULT_REDIS_URL, postFormatOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
 import type { Logger } from './lib/logger.js';
 import { adminNotifier } from './publishers.js';
-import { systemResolveHost } from './lib/address-safety.js';
 import { quietUntil } from './domain/pacing.js';
 import { MAX_LINK_LENGTH } from './domain/poll-policy.js';
 import { isReadableFile } from './adapters/readable-file.js';
@@ -47,20 +45,6 @@ export interface Runtime {
   readonly clock: Clock;
   /** process.env.PATH, to find redis-server. */
   readonly searchPath: string | undefined;
-}
-
-export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Runtime, 'userAgent'>) {
-  return {
-    fetcher: createFeedFetcher({
-      timeoutMs: (fetch?.timeoutSeconds ?? 15) * 1000,
-      maxBytes: fetch?.maxBytes ?? 5 * 1024 * 1024,
-      maxRedirects: fetch?.maxRedirects ?? 5,
-      userAgent: runtime.userAgent,
-      // A redirect (or a rebinding name) may not lead a public feed onto loopback or the private network.
-      addressGuard: { resolveHost: systemResolveHost, allowPrivateOrigin: true },
-    }),
-    parser: createRssFeedParser(),
-  };
 }
 
 export type Backend = Awaited<ReturnType<typeof openBackend>>;
@@ -145,7 +129,7 @@ async function assertRedisAnswers(url: string, forStart: boolean): Promise<void>
 export function pollFeedDepsFor(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard): PollFeedDeps {
   return {
     firstRunGuard,
-    ...feedReader(cfg.fetch, runtime),
+    ...feedReader(cfg.fetch, runtime.userAgent),
     state: backend.feedState,
     seen: createRedisSeenStore(backend.redis, backend.keys, { ttlMs: backend.ttlMs }),
     decisions: backend.decisions,

@@ -30,6 +30,16 @@ export const DEFAULT_BOILERPLATE: readonly string[] = [
   String.raw`\s*\[\s*(?:…|\.{3}|&#8230;|&hellip;)\s*\]$`,
 ];
 
+/** A channel's post format with every default (config.ts's channel defaults are these values). */
+export const DEFAULT_POST_FORMAT: PostFormat = {
+  template: DEFAULT_TEMPLATE,
+  timezone: 'Asia/Karachi',
+  summaryMaxChars: 400,
+  maxPostLength: 1000,
+  hashtags: false,
+  boilerplate: DEFAULT_BOILERPLATE,
+};
+
 export interface PostFormat {
   readonly template: string;
   readonly timezone: string;
