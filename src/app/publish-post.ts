@@ -241,10 +241,13 @@ function asDigestItem(record: DeliveryRecord): FeedItem {
 
 /** The text a post goes out with. */
 export function postText(job: PostJob, settings: ChannelSettings): string {
-  return job.kind === 'manual' ? job.text : formatPost(job.item, settings.format);
+  return job.kind === 'feed-item' ? formatPost(job.item, settings.format) : job.text;
 }
 
-const imageOf = (job: PostJob, settings: ChannelSettings): string | null => (job.kind === 'manual' ? job.imageUrl : settings.images ? job.item.imageUrl : null);
+function imageOf(job: PostJob, settings: ChannelSettings): string | null {
+  if (job.kind === 'manual') return job.imageUrl;
+  return job.kind === 'feed-item' && settings.images ? job.item.imageUrl : null;
+}
 
 /** The post's record; the poller records deliveries right after queueing, so a crash in between leaves a job without one. */
 async function recordOf(job: PostJob, deps: PublishDeps): Promise<DeliveryRecord> {

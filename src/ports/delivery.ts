@@ -27,6 +27,11 @@ export interface DeliveryStore {
   countSent(): Promise<{ messages: number; items: number }>;
   /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */
   queuedFeedPosts(channelId: string, limit: number): Promise<string[]>;
+  /**
+   * Feed posts of a channel that went out (on their own or inside a digest) after `from` and up to `to`,
+   * newest first, `limit` at most: what a roundup lists. Admin posts, digests and roundups are not items.
+   */
+  sentItems(channelId: string, window: { readonly from: Date; readonly to: Date }, limit: number): Promise<DeliveryRecord[]>;
   /** Appends an acknowledgement to the post that got this message id (ignored when unknown). */
   recordAck(messageId: string, ack: string, at: Date): Promise<void>;
 }
