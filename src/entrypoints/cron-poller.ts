@@ -36,10 +36,7 @@ export interface Poller {
 
 export function startPoller(options: PollerOptions): Poller {
   const { lease, log } = options;
-  const coordinator: RunCoordinator = {
-    // The key names the task and the slot, so exactly one replica wins each slot; the lease just expires.
-    shouldRun: async (key, ttlMs) => (await lease.acquire(`cron:${key}`, ttlMs)) !== null,
-  };
+  const coordinator = leaseCoordinator(lease);
   const byId = new Map(options.feeds.map((feed) => [feed.id, feed]));
   // One child logger per feed, made once: a poll every few minutes per feed, for months.
   const feedLogs = new Map(options.feeds.map((feed) => [feed.id, log.child({ feedId: feed.id, url: feed.url })]));
@@ -147,7 +144,12 @@ function recordOutcome(metrics: Metrics | undefined, feedId: string, outcome: Po
   for (const [decision, count] of Object.entries(outcome.decisions)) metrics.itemsDecided(feedId, decision, count);
 }
 
-function cronLogger(log: Logger) {
+/** node-cron's run coordinator over our lease: the key names the task and the slot, so one replica wins each slot; the lease just expires. */
+export function leaseCoordinator(lease: Lease): RunCoordinator {
+  return { shouldRun: async (key, ttlMs) => (await lease.acquire(`cron:${key}`, ttlMs)) !== null };
+}
+
+export function cronLogger(log: Logger) {
   const cron = log.child({ module: 'node-cron' });
   return {
     info: (message: string) => cron.debug(message),
