@@ -24,8 +24,7 @@ export interface RoundupSpec {
 
 /** The slot's minute in UTC, "2026-12-06T03:00Z": a slot is a minute, whatever second the timer fired at. */
 export function slotMinute(slot: Date): string {
-  const minute = new Date(Math.floor(slot.getTime() / 60_000) * 60_000);
-  return `${minute.toISOString().slice(0, 16)}Z`;
+  return `${slot.toISOString().slice(0, 16)}Z`;
 }
 
 /** "r-<channel>-<index>-2026-12-06T0300Z" (BullMQ job ids may not contain ':'). */
