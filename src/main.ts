@@ -230,6 +230,14 @@ const actions: CliActions = {
     await runPreview(source, { ...options, format }, feedReader(cfg?.fetch, runtime), (line) => process.stdout.write(`${line}\n`));
   },
 
+  async previewRoundup(channelId, options) {
+    // Loaded when used: only this command needs it.
+    const { runRoundupPreview } = await import('./entrypoints/roundup-preview-command.js');
+    const cfg = config(options.config);
+    const open = (work: (deps: { deliveries: Backend['deliveries']; clock: typeof clock }) => Promise<void>) => withBackend(cfg, (backend) => work({ deliveries: backend.deliveries, clock }));
+    await runRoundupPreview(channelId, cfg, open, options, (line) => process.stdout.write(`${line}\n`));
+  },
+
   explain(ref, options) {
     const cfg = config(options.config);
     return withBackend(cfg, async (backend) => {
