@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { clusterPrefix, hashTagOf, isNodeList, redisUrlProblem } from './lib/redis-url.js';
 import { ConfigError } from './domain/errors.js';
 import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE, type PostFormat } from './domain/format-post.js';
-import type { RoundupSpec } from './domain/roundup.js';
+import { normaliseSchedule, type RoundupSpec } from './domain/roundup.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'use letters, digits, "-" or "_" (max 64)');
 const keywords = z.array(z.string().trim().min(1)).default([]);
@@ -174,6 +174,14 @@ const fileSchema = z
     const channelIds = new Set(cfg.channels.map((c) => c.id));
     reportDuplicates(cfg.feeds.map((f) => f.id), ['feeds'], ctx);
     reportDuplicates(cfg.channels.map((c) => c.id), ['channels'], ctx);
+    // A roundup's schedule names its posts (roundupPostId): two with one schedule would be one post.
+    cfg.channels.forEach((c, i) =>
+      c.roundups.forEach((r, j) => {
+        if (c.roundups.findIndex((other) => normaliseSchedule(other.schedule) === normaliseSchedule(r.schedule)) !== j) {
+          ctx.addIssue({ code: 'custom', path: ['channels', i, 'roundups', j, 'schedule'], message: `another roundup of channel "${c.id}" has this schedule` });
+        }
+      }),
+    );
     cfg.feeds.forEach((feed, i) =>
       feed.channels.forEach((ch, j) => {
         if (!channelIds.has(ch)) ctx.addIssue({ code: 'custom', path: ['feeds', i, 'channels', j], message: `no channel with id "${ch}"` });

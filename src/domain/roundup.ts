@@ -3,12 +3,13 @@
  * got in the window before the slot. The slot is the post's identity, so every replica that fires it and a
  * restart that catches it up name the same post, and it goes out once.
  */
+import { createHash } from 'node:crypto';
 import { formatDigest, type ListedItem, type PostFormat } from './format-post.js';
 
 /** One entry of a channel's `roundups`. */
 export interface RoundupSpec {
   readonly channelId: string;
-  /** Its position in the channel's `roundups`: part of each slot's post id. */
+  /** Its position in the channel's `roundups` (logs and preview). */
   readonly index: number;
   /** Five-field cron expression, read in the channel's time zone. */
   readonly schedule: string;
@@ -27,9 +28,17 @@ export function slotMinute(slot: Date): string {
   return `${slot.toISOString().slice(0, 16)}Z`;
 }
 
-/** "r-<channel>-<index>-2026-12-06T0300Z" (BullMQ job ids may not contain ':'). */
-export function roundupPostId(spec: Pick<RoundupSpec, 'channelId' | 'index'>, slot: Date): string {
-  return `r-${spec.channelId}-${spec.index}-${slotMinute(slot).replace(':', '')}`;
+/** The schedule with its fields separated by single spaces: how two spellings of one schedule compare. */
+export const normaliseSchedule = (schedule: string): string => schedule.trim().split(/\s+/).join(' ');
+
+/**
+ * "r-<channel>-<schedule hash>-2026-12-06T0300Z" (BullMQ job ids may not contain ':'). The schedule, not the
+ * roundup's place in the list, names it: reordering a channel's roundups must not make a slot already
+ * posted look new to a restart's catch-up. (A channel's roundups have distinct schedules: config.ts.)
+ */
+export function roundupPostId(spec: Pick<RoundupSpec, 'channelId' | 'schedule'>, slot: Date): string {
+  const schedule = createHash('sha256').update(normaliseSchedule(spec.schedule)).digest('hex').slice(0, 8);
+  return `r-${spec.channelId}-${schedule}-${slotMinute(slot).replace(':', '')}`;
 }
 
 /** The stories a slot lists: those the channel got after `from`, up to and including the slot's minute. */

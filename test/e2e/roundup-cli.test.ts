@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDeliveryStore } from '../../src/adapters/redis/redis-delivery-store.js';
 import { createRedisKeys } from '../../src/adapters/redis/redis-keys.js';
 import { postRoundup } from '../../src/app/roundup.js';
+import { roundupPostId } from '../../src/domain/roundup.js';
 import { loadConfig, postFormatOf, roundupsOf } from '../../src/config.js';
 import { InMemoryPostQueue } from '../fakes/in-memory-ports.js';
 import { connectRedis, deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -88,9 +89,10 @@ describe('channelcast preview --roundup', () => {
 
 describe('channelcast explain <roundup post id>', () => {
   it('shows a skipped roundup and why', () => {
-    const run = cli(['explain', 'r-quiet-0-2026-12-05T1500Z']);
+    const postId = roundupPostId({ channelId: 'quiet', schedule: '0 20 * * *' }, new Date('2026-12-05T15:00:00Z'));
+    const run = cli(['explain', postId]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('roundup post r-quiet-0-2026-12-05T1500Z → channel quiet: skipped');
+    expect(run.stdout).toContain(`roundup post ${postId} → channel quiet: skipped`);
     expect(run.stdout).toContain('nothing was posted to the channel in the 24 h before 2026-12-05T15:00Z: roundup not posted');
   });
 });

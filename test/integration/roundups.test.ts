@@ -104,7 +104,7 @@ describe('roundups', () => {
     await sendStories(h, [7]);
     const slot = nextSlot();
     const missed = roundupAt(slot);
-    const tooLate = roundupAt(slot, 'main', { index: 1, catchUpMinutes: 30 });
+    const tooLate = roundupAt(slot, 'main', { index: 1, schedule: `${slot.getUTCMinutes()} ${slot.getUTCHours()} * * 0-6`, catchUpMinutes: 30 });
     const restarted = replica(h, prefixOf(h), [missed, tooLate], () => new Date(slot.getTime() + 45 * MINUTE), true);
     await restarted.scheduler.caughtUp;
     await until(async () => (await h.deliveries.get(roundupPostId(missed.spec, slot)))?.state === 'sent', 10_000, 'the missed roundup sent');

@@ -14,10 +14,14 @@ const slot = new Date('2026-12-06T03:00:00Z'); // 08:00 in Karachi
 const story = (n: number) => ({ title: `Story ${n}`, link: `https://news.example/${n}`, text: '' });
 
 describe('roundup slots', () => {
-  it('names the post by channel, roundup and slot minute, whatever second the timer fired at', () => {
-    expect(roundupPostId(spec, slot)).toBe('r-main-0-2026-12-06T0300Z');
+  it('names the post by channel, schedule and slot minute, whatever second the timer fired at', () => {
+    expect(roundupPostId(spec, slot)).toMatch(/^r-main-[0-9a-f]{8}-2026-12-06T0300Z$/);
     expect(roundupPostId(spec, new Date('2026-12-06T03:00:41.250Z'))).toBe(roundupPostId(spec, slot));
-    expect(roundupPostId({ ...spec, index: 1 }, slot)).not.toBe(roundupPostId(spec, slot));
+    // Its place in the list is not part of it (reordering must not make a posted slot look new); spacing neither.
+    const second: RoundupSpec = { ...spec, index: 1, schedule: ' 0  8 * * * ' };
+    expect(roundupPostId(second, slot)).toBe(roundupPostId(spec, slot));
+    expect(roundupPostId({ ...spec, schedule: '0 8 * * 1-5' }, slot)).not.toBe(roundupPostId(spec, slot));
+    expect(roundupPostId({ ...spec, channelId: 'other' }, slot)).not.toBe(roundupPostId(spec, slot));
     expect(roundupPostId(spec, new Date('2026-12-07T03:00:00Z'))).not.toBe(roundupPostId(spec, slot));
     expect(roundupPostId(spec, slot)).not.toContain(':'); // BullMQ refuses ':' in job ids
     expect(slotMinute(slot)).toBe('2026-12-06T03:00Z');
@@ -85,6 +89,7 @@ describe('roundup config', () => {
       { schedule: '0 0 8 * * *', heading: 'x' },
       { schedule: '0 8 * * *', heading: '  ', windowHours: 0, max: 51 },
       { schedule: '0 8 * * *', heading: 'x', max: 0, catchUpMinutes: -1 },
+      { schedule: '0  8 * * *', heading: 'same schedule as [2] and [3]' },
     ];
     let message = '';
     try {
@@ -92,11 +97,12 @@ describe('roundup config', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    for (const path of ['[0].schedule', '[1].schedule', '[2].heading', '[2].windowHours', '[2].max', '[3].max', '[3].catchUpMinutes']) {
+    for (const path of ['[0].schedule', '[1].schedule', '[2].heading', '[2].windowHours', '[2].max', '[3].max', '[3].catchUpMinutes', '[4].schedule']) {
       expect(message).toContain(`channels[0].roundups${path}`);
     }
     expect(message).toContain('not a valid cron expression');
     expect(message).toContain('five fields');
+    expect(message).toContain('another roundup of channel "main" has this schedule');
   });
 });
 
@@ -133,9 +139,10 @@ describe('posting a roundup slot (in memory)', () => {
     await sent('a', 3);
     const first = await postRoundup(spec, format, slot, deps);
     const again = await postRoundup(spec, format, new Date('2026-12-06T03:00:59Z'), deps);
-    expect(first).toEqual({ kind: 'queued', postId: 'r-main-0-2026-12-06T0300Z', included: 1 });
-    expect(again).toEqual({ kind: 'exists', postId: 'r-main-0-2026-12-06T0300Z', state: 'queued' });
-    expect(queue.log).toEqual(['roundup r-main-0-2026-12-06T0300Z']);
+    const postId = roundupPostId(spec, slot);
+    expect(first).toEqual({ kind: 'queued', postId, included: 1 });
+    expect(again).toEqual({ kind: 'exists', postId, state: 'queued' });
+    expect(queue.log).toEqual([`roundup ${postId}`]);
     const record = (await deliveries.get(first.postId))!;
     expect(record).toMatchObject({ kind: 'roundup', state: 'queued', channelId: 'main', members: [] });
     expect(record.text).toContain('• Title a');
