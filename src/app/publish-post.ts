@@ -196,7 +196,8 @@ async function finish(
       unsent.map((member) => ({ current: member, state: 'sent' as const, patch: { messageId, digestId: record.postId, lastError: null, retryAt: null }, note: `sent in digest ${record.postId}` })),
       now,
     );
-    if (record.kind === 'digest') await deps.deliveries.recordDigestSent(record.postId, record.members, now);
+    // A roundup, like a digest, is a channel message that is no story of its own: `status` counts it so.
+    if (record.kind === 'digest' || record.kind === 'roundup') await deps.deliveries.recordDigestSent(record.postId, record.members, now);
   } catch (err) {
     throw new UnrecordedSendError(`${record.postId} is in the channel as ${messageId} but could not be recorded: ${errorText(err)}`, { cause: err });
   }

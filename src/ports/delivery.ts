@@ -21,7 +21,10 @@ export interface DeliveryStore {
   claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]>;
   /** How many records are in each state (within the bounded indexes). */
   countByState(): Promise<Record<DeliveryState, number>>;
-  /** Remembers that a digest went out with these members: `sent` counts both, a channel saw one message. */
+  /**
+   * Remembers that a digest went out with these members: `sent` counts both, a channel saw one message. A
+   * roundup is recorded the same way, with no members: a message, not an item.
+   */
   recordDigestSent(digestId: string, memberIds: readonly string[], at: Date): Promise<void>;
   /** Sent channel messages (a digest is one) and sent items (a digest's members, not the digest). */
   countSent(): Promise<{ messages: number; items: number }>;

@@ -96,6 +96,8 @@ describe('roundups', () => {
     expect(record).toMatchObject({ kind: 'roundup', state: 'sent', text, members: [] });
     expect(record.history.map((t) => t.state)).toEqual(['queued', 'sending', 'sent']);
     expect(stories).toHaveLength(4);
+    // Three channel messages (the digest, the admin post, the roundup); five items (four stories, the admin post).
+    expect(await h.deliveries.countSent()).toEqual({ messages: 3, items: 5 });
   });
 
   it('catches up a slot missed while no poller ran, when it is recent enough', async () => {
