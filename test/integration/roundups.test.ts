@@ -100,6 +100,27 @@ describe('roundups', () => {
     expect(await h.deliveries.countSent()).toEqual({ messages: 3, items: 5 });
   });
 
+  it('fires from the cron timer on two replicas at once: one post per slot', async () => {
+    const h = harness();
+    h.startWorker();
+    // A story sent an hour ago (a slot's window ends at its minute, so one sent this minute is not listed yet).
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await h.deliveries.createQueued([{ postId: 'p-earlier', kind: 'feed', channelId: 'main', feedId: 'feed', itemKey: 'k', link: 'https://news.example/earlier', title: 'Earlier story', firstSeenAt: null }], hourAgo);
+    await h.deliveries.transition((await h.deliveries.get('p-earlier'))!, 'sent', hourAgo);
+    // Every second: each replica's timer fires three times or so within one slot minute (started early enough in it).
+    await until(() => new Date().getUTCSeconds() < 50, 15_000, 'a minute with room for the run');
+    const everySecond = roundupAt(new Date(), 'main', { schedule: '* * * * * *' });
+    const replicas = [replica(h, prefixOf(h), [everySecond], () => new Date()), replica(h, prefixOf(h), [everySecond], () => new Date())];
+    await new Promise((r) => setTimeout(r, 3200));
+    await Promise.all(replicas.map((r) => r.close()));
+    const roundups = async () => (await h.deliveries.list({ limit: 50 })).filter((r) => r.kind === 'roundup');
+    await until(async () => (await roundups()).length > 0 && (await roundups()).every((r) => r.state === 'sent'), 10_000, 'the roundups sent');
+    const sends = roundupSends(h);
+    expect(sends).toHaveLength(1);
+    expect((await roundups()).map((r) => r.postId)).toEqual([sends[0]!.postId]);
+    expect(sends[0]!.text).toBe('*Briefing*\n\n• Earlier story\nhttps://news.example/earlier');
+  });
+
   it('catches up a slot missed while no poller ran, when it is recent enough', async () => {
     const h = harness();
     h.startWorker();
