@@ -258,6 +258,14 @@ const actions: CliActions = {
     await runPreview(source, { ...options, format }, feedReader(cfg?.fetch, runtime.userAgent), (line) => process.stdout.write(`${line}\n`));
   },
 
+  async previewRoundup(channelId, options) {
+    // Loaded when used: only this command needs it.
+    const { runRoundupPreview } = await import('./entrypoints/roundup-preview-command.js');
+    const cfg = await config(options.config);
+    const open = (work: (deps: { deliveries: Backend['deliveries']; clock: typeof clock }) => Promise<void>) => withBackend(cfg, (backend) => work({ deliveries: backend.deliveries, clock }));
+    await runRoundupPreview(channelId, cfg, open, options, (line) => process.stdout.write(`${line}\n`));
+  },
+
   async explain(ref, options) {
     const cfg = await config(options.config);
     return withBackend(cfg, async (backend) => {

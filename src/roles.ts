@@ -12,11 +12,12 @@ import { startPoller } from './entrypoints/cron-poller.js';
 import { createDashboard } from './entrypoints/http/dashboard/dashboard-plugin.js';
 import { buildHttpServer } from './entrypoints/http/server.js';
 import { startPublishWorker } from './entrypoints/publish-worker.js';
+import { startRoundupScheduler } from './entrypoints/roundup-scheduler.js';
 import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import type { Logger } from './lib/logger.js';
 import type { Publisher } from './ports.js';
 import { adminNotifier, isWhatsAppPublisher, publisherTarget, recordPublisherTarget, uploadStore } from './publishers.js';
-import { healthCheckFor, opsFor, pollerOptions, publishWorkerOptions, readinessFor, type Backend, type Runtime } from './wiring.js';
+import { healthCheckFor, opsFor, pollerOptions, publishWorkerOptions, readinessFor, roundupSchedulerOptions, type Backend, type Runtime } from './wiring.js';
 import type { datasetGuardFor, metricsFor } from './wiring.js';
 
 /** What every role is started with. */
@@ -73,10 +74,17 @@ export async function startWorkerRole(ctx: RoleContext & { readonly publisher: P
   };
 }
 
-/** The cron poller; `pollNow` lets the HTTP API poll a feed on demand. */
+/** The cron poller and the channels' roundups; `pollNow` lets the HTTP API poll a feed on demand. */
 export function startPollerRole(ctx: RoleContext): Running & { readonly pollNow: (feedId: string) => Promise<PollOutcome | null> } {
   const poller = startPoller({ ...pollerOptions(ctx.cfg, ctx.backend, ctx.runtime, ctx.dataset), log: ctx.log.child({ module: 'poller' }), metrics: ctx.metrics.metrics });
-  return { pollNow: (feedId) => poller.pollNow(feedId), stop: () => poller.stop() };
+  const roundups = startRoundupScheduler({ ...roundupSchedulerOptions(ctx.cfg, ctx.backend, ctx.runtime), log: ctx.log.child({ module: 'roundups' }) });
+  return {
+    pollNow: (feedId) => poller.pollNow(feedId),
+    stop: async () => {
+      await roundups.stop();
+      await poller.stop();
+    },
+  };
 }
 
 /** The HTTP server; resolves once it listens, with the URL it listens on. */

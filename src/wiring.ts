@@ -30,8 +30,9 @@ import { startReadinessMonitor } from './app/readiness.js';
 import { createRedisProbe } from './adapters/redis/redis-probe.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
-import { DEFAULT_REDIS_URL, postFormatOf, type Config } from './config.js';
+import { DEFAULT_REDIS_URL, postFormatOf, roundupsOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
+import type { RoundupSchedulerOptions } from './entrypoints/roundup-scheduler.js';
 import type { Logger } from './lib/logger.js';
 import { adminNotifier } from './publishers.js';
 import { quietUntil } from './domain/pacing.js';
@@ -149,6 +150,15 @@ export function pollerOptions(cfg: Config, backend: Backend, runtime: Runtime, f
     // Renewed while a poll runs: this only bounds how long a poller killed mid-poll blocks the feed.
     pollLockMs: 15_000,
   };
+}
+
+/** Every channel's roundups, each with its channel's post format, for the poller role's scheduler. */
+export function roundupSchedulerOptions(cfg: Config, backend: Backend, runtime: Runtime) {
+  return {
+    roundups: cfg.channels.flatMap((c) => roundupsOf(c).map((spec) => ({ spec, format: postFormatOf(c) }))),
+    deps: { queue: backend.queue, deliveries: backend.deliveries, clock: runtime.clock },
+    lease: backend.lease,
+  } satisfies Partial<RoundupSchedulerOptions>;
 }
 
 export function publishDepsFor(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {

@@ -7,7 +7,7 @@
  * 0.2 ms of CPU per feed per slot before any poll begins; 1,000 feeds due the same minute started their
  * fetches up to 0.7 s late on a 2-core machine from that alone (docs/benchmarks.md, feeds1000).
  */
-import { createTask, type ScheduledTask } from 'node-cron';
+import { createTask, type RunCoordinator, type ScheduledTask } from 'node-cron';
 import { pollFeed, type PolledFeed, type PollFeedDeps, type PollOutcome } from '../app/poll-feed.js';
 import type { Logger } from '../lib/logger.js';
 import type { Lease, Metrics } from '../ports.js';
@@ -167,7 +167,12 @@ function recordOutcome(metrics: Metrics | undefined, feedId: string, outcome: Po
   for (const [decision, count] of Object.entries(outcome.decisions)) metrics.itemsDecided(feedId, decision, count);
 }
 
-function cronLogger(log: Logger) {
+/** node-cron's run coordinator over our lease: the key names the task and the slot, so one replica wins each slot; the lease just expires. */
+export function leaseCoordinator(lease: Lease): RunCoordinator {
+  return { shouldRun: async (key, ttlMs) => (await lease.acquire(`cron:${key}`, ttlMs)) !== null };
+}
+
+export function cronLogger(log: Logger) {
   const cron = log.child({ module: 'node-cron' });
   return {
     info: (message: string) => cron.debug(message),
