@@ -22,7 +22,7 @@ const layers = [
   { type: 'adapters', pattern: 'src/adapters/**', mode: 'file' },
   { type: 'entrypoints', pattern: 'src/entrypoints/**', mode: 'file' },
   { type: 'config', pattern: 'src/config.ts', mode: 'file' },
-  { type: 'root', pattern: ['src/main.ts', 'src/wiring.ts', 'src/roles.ts', 'src/publishers.ts'], mode: 'file' },
+  { type: 'root', pattern: ['src/main.ts', 'src/wiring.ts', 'src/roles.ts', 'src/publishers.ts', 'src/feed-reader.ts'], mode: 'file' },
   { type: 'types', pattern: 'src/types/**', mode: 'file' },
 ];
 const mayImport = {

@@ -6,7 +6,8 @@ import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { clusterPrefix, hashTagOf, isNodeList, redisUrlProblem } from './lib/redis-url.js';
 import { ConfigError } from './domain/errors.js';
-import { DEFAULT_BOILERPLATE, DEFAULT_TEMPLATE, type PostFormat } from './domain/format-post.js';
+import { DEFAULT_POST_FORMAT, type PostFormat } from './domain/format-post.js';
+import { normaliseSchedule, type RoundupSpec } from './domain/roundup.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'use letters, digits, "-" or "_" (max 64)');
 const keywords = z.array(z.string().trim().min(1)).default([]);
@@ -43,6 +44,24 @@ const regexSource = z.string().min(1).refine((source) => {
   }
 }, 'not a valid regular expression');
 
+/** A scheduled roundup (README "Scheduled roundups"): at each slot, one post listing the channel's stories of the window before it. */
+const roundupSchema = z.strictObject({
+  /** Five fields (minute hour day month weekday), in the channel's time zone: a slot is a minute, and names its post. */
+  schedule: z
+    .string()
+    .trim()
+    .refine((v) => v.split(/\s+/).length === 5, 'expected five fields (minute hour day-of-month month day-of-week), no seconds')
+    .refine(isValidCron, 'not a valid cron expression'),
+  /** The post's first line; "{count}" is the number of stories listed. */
+  heading: z.string().trim().min(1).max(200),
+  /** Stories the channel got in this many hours before the slot. */
+  windowHours: z.number().positive().max(744).default(24),
+  /** At most this many stories, newest first (fewer when maxPostLength is reached). */
+  max: z.int().min(1).max(50).default(8),
+  /** A slot missed while no poller ran (a restart, an outage) is still posted this long after it; 0 = never. */
+  catchUpMinutes: z.int().min(0).max(1440).default(120),
+});
+
 const channelSchema = z.strictObject({
   id,
   /** `…@newsletter` id or channel invite link/code; null until the operator fills it in. */
@@ -53,16 +72,18 @@ const channelSchema = z.strictObject({
     .nullable()
     .default(null),
   /** Placeholders: {title} {summary} {link} {author} {categories} {date}. */
-  template: z.string().min(1).default(DEFAULT_TEMPLATE),
-  timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('Asia/Karachi'),
-  summaryMaxChars: z.int().min(40).max(4000).default(400),
-  maxPostLength: z.int().min(100).max(4096).default(1000),
+  template: z.string().min(1).default(DEFAULT_POST_FORMAT.template),
+  timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default(DEFAULT_POST_FORMAT.timezone),
+  summaryMaxChars: z.int().min(40).max(4000).default(DEFAULT_POST_FORMAT.summaryMaxChars),
+  maxPostLength: z.int().min(100).max(4096).default(DEFAULT_POST_FORMAT.maxPostLength),
   /** Render {categories} as hashtags (#Startups) rather than a comma list. */
-  hashtags: z.boolean().default(false),
+  hashtags: z.boolean().default(DEFAULT_POST_FORMAT.hashtags),
   /** Case-insensitive regular expressions: a matching paragraph is dropped from summaries (a match that runs to the paragraph's end strips just that tail). */
-  boilerplate: z.array(regexSource).default([...DEFAULT_BOILERPLATE]),
+  boilerplate: z.array(regexSource).default([...DEFAULT_POST_FORMAT.boilerplate]),
   /** A digest's first line; "{count}" is its number of stories (e.g. "*{count} نئی خبریں*"). Absent: "*N new stories*". */
   digestHeading: z.string().trim().min(1).max(200).optional(),
+  /** Scheduled roundups of the channel's stories (none by default). */
+  roundups: z.array(roundupSchema).max(24).default([]),
   /** Post the item's image with the text as caption. */
   images: z.boolean().default(true),
   /** Ask WhatsApp for a link preview on text posts; a preview send it does not confirm is tried once without. */
@@ -172,6 +193,14 @@ const fileSchema = z
     const channelIds = new Set(cfg.channels.map((c) => c.id));
     reportDuplicates(cfg.feeds.map((f) => f.id), ['feeds'], ctx);
     reportDuplicates(cfg.channels.map((c) => c.id), ['channels'], ctx);
+    // A roundup's schedule names its posts (roundupPostId): two with one schedule would be one post.
+    cfg.channels.forEach((c, i) =>
+      c.roundups.forEach((r, j) => {
+        if (c.roundups.findIndex((other) => normaliseSchedule(other.schedule) === normaliseSchedule(r.schedule)) !== j) {
+          ctx.addIssue({ code: 'custom', path: ['channels', i, 'roundups', j, 'schedule'], message: `another roundup of channel "${c.id}" has this schedule` });
+        }
+      }),
+    );
     cfg.feeds.forEach((feed, i) =>
       feed.channels.forEach((ch, j) => {
         if (!channelIds.has(ch)) ctx.addIssue({ code: 'custom', path: ['feeds', i, 'channels', j], message: `no channel with id "${ch}"` });
@@ -246,8 +275,10 @@ export function postFormatOf(c: ChannelConfig): PostFormat {
   return { template: c.template, timezone: c.timezone, summaryMaxChars: c.summaryMaxChars, maxPostLength: c.maxPostLength, hashtags: c.hashtags, boilerplate: c.boilerplate };
 }
 
-/** A channel's post format with every default: what `preview` uses when no channel is named. */
-export const defaultPostFormat = (): PostFormat => postFormatOf(channelSchema.parse({ id: 'default' }));
+/** A channel's roundups, as the scheduler and `preview --roundup` take them. */
+export function roundupsOf(c: ChannelConfig): RoundupSpec[] {
+  return c.roundups.map((r, index) => ({ channelId: c.id, index, schedule: r.schedule, timezone: c.timezone, heading: r.heading, windowHours: r.windowHours, max: r.max, catchUpMinutes: r.catchUpMinutes }));
+}
 export interface Config extends FileConfig {
   readonly env: EnvConfig;
   /** The file the feeds and channels came from. */

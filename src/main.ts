@@ -2,40 +2,31 @@
 /**
  * Composition root: the only module that reads process.env, registers process handlers, calls
  * process.exit, and wires adapters to use-cases and entrypoints.
+ *
+ * Each command imports its modules when it runs (`await import`), never up front: `--version` answers
+ * without loading anything, `preview` loads the feed reader only, and only `start` loads BullMQ, fastify
+ * and the rest of the wiring (docs/benchmarks.md, preview_ratio).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommanderError } from 'commander';
-import qrcode from 'qrcode-terminal';
-import { faultyPublisherFromEnv } from './adapters/publishers/faulty-publisher.js';
-import { redactRedisUrl } from './lib/redis-url.js';
-import { isReadableFile } from './adapters/readable-file.js';
-import { cancelPost, pauseChannels, resolvePostId, resumeChannels, retryPost } from './app/admin-actions.js';
-import { checkPost, createManualPost, InvalidPostError } from './app/manual-post.js';
-import { defaultPostFormat, loadConfig, postFormatOf, type Config } from './config.js';
+import type { Config } from './config.js';
 import { ConfigError, DependencyUnavailableError, FeedError, PublishUnavailableError } from './domain/errors.js';
-import { buildCli, type CliActions } from './entrypoints/cli.js';
-import { startDatasetWatch } from './entrypoints/dataset-watch.js';
-import { assertSafeBinding } from './entrypoints/http/server.js';
-import { printDeliveries } from './entrypoints/deliveries-command.js';
-import { runExplain } from './entrypoints/explain-command.js';
-import { runPreview } from './entrypoints/preview-command.js';
-import { printStatus } from './entrypoints/status-command.js';
-import { channelLacks, startBanner, type BannerFacts } from './entrypoints/start-banner.js';
-import { createLogger, type Logger } from './lib/logger.js';
+import { InvalidPostError } from './domain/manual-post-rules.js';
+import type { CliActions } from './entrypoints/cli.js';
+import type { Logger } from './lib/logger.js';
 import type { DeliveryState, PublisherState } from './ports.js';
-import { startHttpRole, startPollerRole, startWorkerRole } from './roles.js';
-import { isWhatsAppPublisher, publisherTarget, simplePublisher, whatsappPublisher } from './publishers.js';
-import { datasetGuardFor, feedReader, metricsFor, openBackend, opsFor, withOpenBackend, type Backend, type Runtime } from './wiring.js';
+import type { Backend, Runtime } from './wiring.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const userAgent = `channelcast/${version} (+https://github.com/channelcast/channelcast)`;
 const clock = { now: () => new Date() };
 
-const config = (configPath?: string): Config =>
-  loadConfig(process.env, (p) => readFileSync(p, 'utf8'), configPath, path.join(packageRoot, 'config/default.json'));
+async function config(configPath?: string): Promise<Config> {
+  const { loadConfig } = await import('./config.js');
+  return loadConfig(process.env, (p) => readFileSync(p, 'utf8'), configPath, path.join(packageRoot, 'config/default.json'));
+}
 
 const runtime: Runtime = { userAgent, clock, searchPath: process.env.PATH };
 
@@ -43,12 +34,18 @@ const runtime: Runtime = { userAgent, clock, searchPath: process.env.PATH };
 const pretty = process.stdout.isTTY ? { colour: process.env.NO_COLOR === undefined } : undefined;
 
 /** QR codes go to stderr for the person at the terminal; logs stay JSON on stdout. */
-const printQr = (qr: string): void => qrcode.generate(qr, { small: true }, (art) => process.stderr.write(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
+async function printQr(qr: string): Promise<void> {
+  const { default: qrcode } = await import('qrcode-terminal');
+  qrcode.generate(qr, { small: true }, (art) => process.stderr.write(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
+}
+const onQr = (qr: string): void => void printQr(qr);
 
 /** Links WhatsApp in this process (login, channels). Fails fast when the running bot holds the session. */
 async function linkedWhatsApp(cfg: Config, log: Logger) {
+  const { openBackend } = await import('./wiring.js');
+  const { isWhatsAppPublisher, whatsappPublisher } = await import('./publishers.js');
   const backend = await openBackend(cfg, log, runtime);
-  const publisher = await whatsappPublisher(cfg, backend, log, { onQr: printQr });
+  const publisher = await whatsappPublisher(cfg, backend, log, { onQr });
   if (!isWhatsAppPublisher(publisher)) {
     await backend.close();
     throw new DependencyUnavailableError(publisher.state().reason ?? 'WhatsApp is not available');
@@ -96,11 +93,31 @@ async function linkedWhatsApp(cfg: Config, log: Logger) {
 }
 
 /** A CLI command's backend (quiet logs), opened for `work` and closed after it. */
-const withBackend = <T>(cfg: Config, work: (backend: Backend) => Promise<T>): Promise<T> => withOpenBackend(cfg, createLogger({ level: 'warn' }), runtime, work);
+async function withBackend<T>(cfg: Config, work: (backend: Backend) => Promise<T>): Promise<T> {
+  const [{ withOpenBackend }, { createLogger }] = await Promise.all([import('./wiring.js'), import('./lib/logger.js')]);
+  return withOpenBackend(cfg, createLogger({ level: 'warn' }), runtime, work);
+}
+
+/** A quiet logger for the commands that link WhatsApp in this process. */
+const quietLogger = async (): Promise<Logger> => (await import('./lib/logger.js')).createLogger({ level: 'warn' });
 
 const actions: CliActions = {
   async start(options) {
-    const cfg = config(options.config);
+    const cfg = await config(options.config);
+    const [{ createLogger }, { redactRedisUrl }, { assertSafeBinding }, { faultyPublisherFromEnv }, publishers, wiring, roles, { startDatasetWatch }, { channelLacks, startBanner }] = await Promise.all([
+      import('./lib/logger.js'),
+      import('./lib/redis-url.js'),
+      import('./entrypoints/http/server.js'),
+      import('./adapters/publishers/faulty-publisher.js'),
+      import('./publishers.js'),
+      import('./wiring.js'),
+      import('./roles.js'),
+      import('./entrypoints/dataset-watch.js'),
+      import('./entrypoints/start-banner.js'),
+    ]);
+    const { isWhatsAppPublisher, publisherTarget, simplePublisher, whatsappPublisher } = publishers;
+    const { datasetGuardFor, metricsFor, openBackend } = wiring;
+    const { startHttpRole, startPollerRole, startWorkerRole } = roles;
     const log = createLogger({ level: cfg.env.LOG_LEVEL, pretty });
     log.info({ version, configPath: cfg.configPath, roles: options.roles, redis: redactRedisUrl(cfg.env.REDIS_URL) }, 'channelcast starting');
     if (options.roles.includes('http')) {
@@ -118,7 +135,7 @@ const actions: CliActions = {
     let onAlert: (alert: string) => void = () => undefined;
     const publisher = options.roles.includes('worker')
       ? // CHANNELCAST_FAULT_* (fault-injection tests only) make the file/console publisher fail at a given rate.
-        (faultyPublisherFromEnv(simplePublisher(cfg, options.dryRun), process.env) ?? (await whatsappPublisher(cfg, backend, log, { onQr: printQr, onAlert: (a) => onAlert(a) })))
+        (faultyPublisherFromEnv(simplePublisher(cfg, options.dryRun), process.env) ?? (await whatsappPublisher(cfg, backend, log, { onQr, onAlert: (a) => onAlert(a) })))
       : null;
     const prom = metricsFor(cfg, backend, publisher, runtime);
     onAlert = (alert) => prom.metrics.alertRaised(alert);
@@ -140,7 +157,7 @@ const actions: CliActions = {
       dashboardUrl = http.url;
       stops.push(http.stop);
     }
-    const facts: BannerFacts = {
+    const facts: Parameters<typeof startBanner>[0] = {
       version,
       roles: options.roles,
       redis: redactRedisUrl(cfg.env.REDIS_URL),
@@ -164,7 +181,8 @@ const actions: CliActions = {
   },
 
   async post(text, options) {
-    const cfg = config(options.config);
+    const cfg = await config(options.config);
+    const [{ isReadableFile }, { checkPost, createManualPost }] = await Promise.all([import('./adapters/readable-file.js'), import('./app/manual-post.js')]);
     // The rules every door shares; the CLI may also name a local image file, which must be readable.
     const image = options.image !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(options.image) ? path.resolve(options.image) : options.image;
     const input = { text, imageUrl: image, at: options.at, channel: options.channel };
@@ -177,22 +195,25 @@ const actions: CliActions = {
     });
   },
 
-  deliveries: (options) =>
-    withBackend(config(options.config), async (backend) => {
+  deliveries: async (options) =>
+    withBackend(await config(options.config), async (backend) => {
+      const { printDeliveries } = await import('./entrypoints/deliveries-command.js');
       const state = options.state as DeliveryState | undefined;
       const records = await backend.deliveries.list({ ...(state ? { state } : {}), limit: options.limit });
       printDeliveries(records, options.json, (line) => process.stdout.write(`${line}\n`));
     }),
 
-  status(options) {
-    const cfg = config(options.config);
+  async status(options) {
+    const cfg = await config(options.config);
     return withBackend(cfg, async (backend) => {
+      const [{ printStatus }, { opsFor }] = await Promise.all([import('./entrypoints/status-command.js'), import('./wiring.js')]);
       printStatus(await opsFor(cfg, backend, null).status(), options.json, (line) => process.stdout.write(`${line}\n`));
     });
   },
 
-  admin: (action, target, options) =>
-    withBackend(config(options.config), async (backend) => {
+  admin: async (action, target, options) =>
+    withBackend(await config(options.config), async (backend) => {
+      const { cancelPost, pauseChannels, resolvePostId, resumeChannels, retryPost } = await import('./app/admin-actions.js');
       const run = { retry: retryPost, cancel: cancelPost, pause: pauseChannels, resume: resumeChannels }[action];
       // Post ids may be abbreviated to a unique prefix, like git's.
       const resolved = action === 'retry' || action === 'cancel' ? await resolvePostId(target as string, backend.admin) : { ok: true as const, postId: target };
@@ -203,15 +224,15 @@ const actions: CliActions = {
     }),
 
   async login(options) {
-    const cfg = config(options.config);
-    const { close } = await linkedWhatsApp(cfg, createLogger({ level: 'warn' }));
+    const cfg = await config(options.config);
+    const { close } = await linkedWhatsApp(cfg, await quietLogger());
     process.stdout.write(`WhatsApp linked (session kept in ${cfg.env.WHATSAPP_AUTH_DIR}).\n`);
     await close();
   },
 
   async channels(options) {
-    const cfg = config(options.config);
-    const { publisher, close } = await linkedWhatsApp(cfg, createLogger({ level: 'warn' }));
+    const cfg = await config(options.config);
+    const { publisher, close } = await linkedWhatsApp(cfg, await quietLogger());
     try {
       const channels = await publisher.listChannels();
       if (options.json) for (const c of channels) process.stdout.write(`${JSON.stringify(c)}\n`);
@@ -223,16 +244,32 @@ const actions: CliActions = {
   },
 
   async preview(source, options) {
-    const cfg = options.channel || options.config ? config(options.config) : undefined;
+    // No config named: the default post format, and no zod, Redis or queue loaded (a quick look at a feed).
+    const cfg = options.channel || options.config ? await config(options.config) : undefined;
     const channel = cfg && options.channel ? cfg.channels.find((c) => c.id === options.channel) : cfg?.channels[0];
     if (cfg && !channel) throw new ConfigError([`--channel: no channel "${options.channel ?? ''}" in ${cfg.configPath}`]);
-    const format = channel ? postFormatOf(channel) : defaultPostFormat();
-    await runPreview(source, { ...options, format }, feedReader(cfg?.fetch, runtime), (line) => process.stdout.write(`${line}\n`));
+    const [{ runPreview }, { feedReader }, { DEFAULT_POST_FORMAT }, { postFormatOf }] = await Promise.all([
+      import('./entrypoints/preview-command.js'),
+      import('./feed-reader.js'),
+      import('./domain/format-post.js'),
+      channel ? import('./config.js') : { postFormatOf: undefined },
+    ]);
+    const format = channel && postFormatOf ? postFormatOf(channel) : DEFAULT_POST_FORMAT;
+    await runPreview(source, { ...options, format }, feedReader(cfg?.fetch, runtime.userAgent), (line) => process.stdout.write(`${line}\n`));
   },
 
-  explain(ref, options) {
-    const cfg = config(options.config);
+  async previewRoundup(channelId, options) {
+    // Loaded when used: only this command needs it.
+    const { runRoundupPreview } = await import('./entrypoints/roundup-preview-command.js');
+    const cfg = await config(options.config);
+    const open = (work: (deps: { deliveries: Backend['deliveries']; clock: typeof clock }) => Promise<void>) => withBackend(cfg, (backend) => work({ deliveries: backend.deliveries, clock }));
+    await runRoundupPreview(channelId, cfg, open, options, (line) => process.stdout.write(`${line}\n`));
+  },
+
+  async explain(ref, options) {
+    const cfg = await config(options.config);
     return withBackend(cfg, async (backend) => {
+      const [{ runExplain }, { opsFor }] = await Promise.all([import('./entrypoints/explain-command.js'), import('./wiring.js')]);
       const ops = opsFor(cfg, backend, null);
       const found = await runExplain(ref, options, (r) => ops.explain(r), (line) => process.stdout.write(`${line}\n`));
       process.exitCode = found ? 0 : 1;
@@ -270,8 +307,8 @@ function onShutdown(log: Logger, stop: () => Promise<void>): void {
   process.on('SIGHUP', handle);
 }
 
-function reportAndExit(err: unknown, command: string | undefined, source: string | undefined): never {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander already said why
+function reportAndExit(err: unknown, command: string | undefined, source: string | undefined, isCommanderError: (err: unknown) => err is { exitCode: number }): never {
+  if (isCommanderError(err)) process.exit(err.exitCode === 0 ? 0 : 2); // commander already said why
   if (err instanceof ConfigError) {
     process.stderr.write(`channelcast: ${err.message}\n`);
     process.exit(2);
@@ -293,6 +330,12 @@ function reportAndExit(err: unknown, command: string | undefined, source: string
 }
 
 const argv = process.argv;
-buildCli(actions, version)
-  .parseAsync(argv)
-  .catch((err: unknown) => reportAndExit(err, argv[2], argv[3]));
+// `--version` alone answers before anything is loaded (goal: under 150 ms, most of it node's own start).
+if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+  process.stdout.write(`${version}\n`);
+} else {
+  const [{ buildCli }, { CommanderError }] = await Promise.all([import('./entrypoints/cli.js'), import('commander')]);
+  await buildCli(actions, version)
+    .parseAsync(argv)
+    .catch((err: unknown) => reportAndExit(err, argv[2], argv[3], (e): e is InstanceType<typeof CommanderError> => e instanceof CommanderError));
+}

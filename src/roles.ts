@@ -13,11 +13,14 @@ import { createDashboard } from './entrypoints/http/dashboard/dashboard-plugin.j
 import { buildHttpServer } from './entrypoints/http/server.js';
 import { startPublishWorker } from './entrypoints/publish-worker.js';
 import { createPushReceiver } from './entrypoints/push-receiver.js';
+import { startRoundupScheduler } from './entrypoints/roundup-scheduler.js';
 import { startWhatsAppCommands } from './entrypoints/whatsapp-commands.js';
 import type { Logger } from './lib/logger.js';
 import type { Publisher } from './ports.js';
 import { adminNotifier, isWhatsAppPublisher, publisherTarget, recordPublisherTarget, uploadStore } from './publishers.js';
-import { healthCheckFor, opsFor, POLL_LOCK_MS, pollerOptions, pollFeedDepsFor, pollSlowdownFor, publishWorkerOptions, pushSubscriberFor, readinessFor, type Backend, type Runtime } from './wiring.js';
+import {
+  healthCheckFor, opsFor, POLL_LOCK_MS, pollerOptions, pollFeedDepsFor, pollSlowdownFor, publishWorkerOptions, pushSubscriberFor, readinessFor, roundupSchedulerOptions, type Backend, type Runtime,
+} from './wiring.js';
 import type { datasetGuardFor, metricsFor } from './wiring.js';
 
 /** What every role is started with. */
@@ -78,7 +81,7 @@ export async function startWorkerRole(ctx: RoleContext & { readonly publisher: P
 const PUSH_SYNC_MS = 60_000;
 
 /**
- * The cron poller; `pollNow` lets the HTTP API poll a feed on demand. It also keeps the WebSub
+ * The cron poller and the channels' roundups; `pollNow` lets the HTTP API poll a feed on demand. It also keeps the WebSub
  * subscriptions: a processed poll says what the feed names for push, a minute timer renews and retries,
  * and the poller slows down while pushes arrive.
  */
@@ -96,6 +99,7 @@ export function startPollerRole(ctx: RoleContext): Running & { readonly pollNow:
     },
     mayWait: pollSlowdownFor(cfg, backend, runtime, subscriber),
   });
+  const roundups = startRoundupScheduler({ ...roundupSchedulerOptions(cfg, backend, runtime), log: ctx.log.child({ module: 'roundups' }) });
   let syncing = Promise.resolve();
   const sync = (): void => {
     syncing = syncing.then(() => subscriber.syncAll(cfg.feeds)).catch((err: unknown) => pushLog.warn({ err }, 'push subscription sync failed'));
@@ -106,6 +110,7 @@ export function startPollerRole(ctx: RoleContext): Running & { readonly pollNow:
     pollNow: (feedId) => poller.pollNow(feedId),
     stop: async () => {
       clearInterval(timer);
+      await roundups.stop();
       await poller.stop();
       await syncing;
     },

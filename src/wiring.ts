@@ -5,8 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createBullmqPostQueue, POSTS_QUEUE } from './adapters/bullmq/post-queue.js';
-import { createRssFeedParser } from './adapters/feed/rss-feed-parser.js';
-import { createFeedFetcher } from './adapters/http-feed-fetcher.js';
+import { feedReader } from './feed-reader.js';
 import { createImageFetcher } from './adapters/image-fetcher.js';
 import { createRedisChannelControl } from './adapters/redis/redis-channel-control.js';
 import { createRedisChannelPacer } from './adapters/redis/redis-channel-pacer.js';
@@ -25,6 +24,7 @@ import { pollMayWait, pushView } from './domain/websub.js';
 import { ensureRedis, parseRedisUrl, redisAnswers } from './adapters/redis/local-redis-server.js';
 import { assertClusterAnswers, closeRedisConnection, createRedisConnection, type RedisConnection } from './adapters/redis/redis-connection.js';
 import { redactRedisUrl } from './lib/redis-url.js';
+import { systemResolveHost } from './lib/address-safety.js';
 import { gaugeCollector } from './adapters/metrics/gauge-snapshot.js';
 import { createPromMetrics } from './adapters/metrics/prom-metrics.js';
 import type { AdminDeps } from './app/admin-actions.js';
@@ -35,11 +35,11 @@ import { startReadinessMonitor } from './app/readiness.js';
 import { createRedisProbe } from './adapters/redis/redis-probe.js';
 import type { PollFeedDeps, PollOutcome } from './app/poll-feed.js';
 import type { ChannelSettings, PublishDeps } from './app/publish-post.js';
-import { DEFAULT_REDIS_URL, postFormatOf, type Config } from './config.js';
+import { DEFAULT_REDIS_URL, postFormatOf, roundupsOf, type Config } from './config.js';
 import type { PublishWorkerOptions } from './entrypoints/publish-worker.js';
+import type { RoundupSchedulerOptions } from './entrypoints/roundup-scheduler.js';
 import type { Logger } from './lib/logger.js';
 import { adminNotifier } from './publishers.js';
-import { systemResolveHost } from './lib/address-safety.js';
 import { quietUntil } from './domain/pacing.js';
 import { MAX_LINK_LENGTH } from './domain/poll-policy.js';
 import { isReadableFile } from './adapters/readable-file.js';
@@ -51,20 +51,6 @@ export interface Runtime {
   readonly clock: Clock;
   /** process.env.PATH, to find redis-server. */
   readonly searchPath: string | undefined;
-}
-
-export function feedReader(fetch: Config['fetch'] | undefined, runtime: Pick<Runtime, 'userAgent'>) {
-  return {
-    fetcher: createFeedFetcher({
-      timeoutMs: (fetch?.timeoutSeconds ?? 15) * 1000,
-      maxBytes: fetch?.maxBytes ?? 5 * 1024 * 1024,
-      maxRedirects: fetch?.maxRedirects ?? 5,
-      userAgent: runtime.userAgent,
-      // A redirect (or a rebinding name) may not lead a public feed onto loopback or the private network.
-      addressGuard: { resolveHost: systemResolveHost, allowPrivateOrigin: true },
-    }),
-    parser: createRssFeedParser(),
-  };
 }
 
 export type Backend = Awaited<ReturnType<typeof openBackend>>;
@@ -150,7 +136,7 @@ async function assertRedisAnswers(url: string, forStart: boolean): Promise<void>
 export function pollFeedDepsFor(cfg: Config, backend: Backend, runtime: Runtime, firstRunGuard?: FirstRunGuard): PollFeedDeps {
   return {
     firstRunGuard,
-    ...feedReader(cfg.fetch, runtime),
+    ...feedReader(cfg.fetch, runtime.userAgent),
     state: backend.feedState,
     seen: createRedisSeenStore(backend.redis, backend.keys, { ttlMs: backend.ttlMs }),
     decisions: backend.decisions,
@@ -199,6 +185,15 @@ export function pollerOptions(cfg: Config, backend: Backend, runtime: Runtime, f
     lease: backend.lease,
     pollLockMs: POLL_LOCK_MS,
   };
+}
+
+/** Every channel's roundups, each with its channel's post format, for the poller role's scheduler. */
+export function roundupSchedulerOptions(cfg: Config, backend: Backend, runtime: Runtime) {
+  return {
+    roundups: cfg.channels.flatMap((c) => roundupsOf(c).map((spec) => ({ spec, format: postFormatOf(c) }))),
+    deps: { queue: backend.queue, deliveries: backend.deliveries, clock: runtime.clock },
+    lease: backend.lease,
+  } satisfies Partial<RoundupSchedulerOptions>;
 }
 
 export function publishDepsFor(cfg: Config, backend: Backend, publisher: Publisher, runtime: Runtime): PublishDeps {

@@ -167,7 +167,14 @@ export async function runFeeds1000(feeds: number, items: number, minutes: number
         if (bot.exitCode !== null) throw new Error(`the bot exited with ${bot.exitCode}`);
       }
       if (pid === null || server.arrivals.length < feeds) throw new Error('the bot did not start polling');
-      await sleep(5000);
+      // The start-up polls are fetched, but may still be deciding and recording their 30,000 baselines (longer on
+      // a busy machine): a slot that came while they held their feeds' locks would be skipped. Wait until the bot
+      // idles (under 5 % of a core for 2 s), at most 2 minutes.
+      for (let i = 0; i < 60; i++) {
+        const before = cpuOf(pid);
+        await sleep(2000);
+        if (cpuOf(pid) - before < 100) break;
+      }
       let start = nextMinute(Date.now());
       if (start - Date.now() < 5000) start += 60_000;
       progress(`feeds1000: bot pid ${pid} up, measuring ${minutes} min from ${new Date(start).toISOString().slice(11, 19)}`);

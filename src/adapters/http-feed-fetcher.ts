@@ -5,7 +5,7 @@
  * Everything it throws is a FeedError.
  */
 import { isIP } from 'node:net';
-import { Agent, fetch, type Dispatcher, type Response } from 'undici';
+import type { Dispatcher, Response } from 'undici';
 import { FeedError } from '../domain/errors.js';
 import { isPublicAddress, type ResolveHost } from '../lib/address-safety.js';
 import type { FeedFetcher, FetchRequest, FetchResult } from '../ports.js';
@@ -48,8 +48,15 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // undici's own timeouts (defaults far above ours) and the OS's, in case one fires first.
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
+// undici is loaded on the first HTTP fetch: reading a local file (`channelcast preview feed.xml`) never pays for it.
+type Undici = Awaited<ReturnType<typeof importUndici>>;
+const importUndici = () => import('undici');
+let undici: Promise<Undici> | undefined;
+const loadUndici = (): Promise<Undici> => (undici ??= importUndici());
+
 export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
-  const guarded = options.addressGuard ? guardedDispatcher(options.addressGuard) : undefined;
+  let guarded: Promise<Dispatcher> | undefined;
+  const guardedFor = (guard: AddressGuard): Promise<Dispatcher> => (guarded ??= guardedDispatcher(guard));
   return {
     async fetch(request: FetchRequest): Promise<FetchResult> {
       const controller = new AbortController();
@@ -57,7 +64,7 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
       const timer = setTimeout(() => controller.abort(), options.timeoutMs);
       try {
         if (isLocalPath(request.url)) return await readLocalFeed(request, options.maxBytes, controller.signal);
-        return await fetchHttp(request, options, controller.signal, guarded);
+        return await fetchHttp(request, options, controller.signal, guardedFor);
       } catch (err) {
         const timedOut = controller.signal.aborted;
         // Releases any socket or file still open. Only here: on success the body was read to the end (or a
@@ -71,14 +78,20 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
   };
 }
 
-async function fetchHttp(request: FetchRequest, options: FeedFetcherOptions, signal: AbortSignal, guarded: Dispatcher | undefined): Promise<FetchResult> {
+async function fetchHttp(
+  request: FetchRequest,
+  options: FeedFetcherOptions,
+  signal: AbortSignal,
+  guardedFor: (guard: AddressGuard) => Promise<Dispatcher>,
+): Promise<FetchResult> {
+  const { fetch } = await loadUndici();
   let url = parseUrl(request.url);
   const seen = new Set([url.href]);
   const headers = requestHeaders(request, options.userAgent);
   const guard = options.addressGuard;
   // An intranet feed (its configured URL resolves to a private address) may fetch anywhere; any other fetch
   // goes through the guarded dispatcher on every hop.
-  const dispatcher = guard && !(guard.allowPrivateOrigin && (await isPrivateHost(url, guard))) ? guarded : undefined;
+  const dispatcher = guard && !(guard.allowPrivateOrigin && (await isPrivateHost(url, guard))) ? await guardedFor(guard) : undefined;
   for (let followed = 0; ; followed++) {
     await options.checkUrl?.(url);
     if (dispatcher && guard) refuseLiteralPrivate(url, guard);
@@ -254,7 +267,8 @@ const refusal = (host: string, address: string): FeedError =>
 type LookupCallback = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
 
 /** An undici Agent whose DNS lookup refuses names with any non-public address and connects to the address it checked. */
-export function guardedDispatcher(guard: AddressGuard): Dispatcher {
+export async function guardedDispatcher(guard: AddressGuard): Promise<Dispatcher> {
+  const { Agent } = await loadUndici();
   const isPublic = isPublicIn(guard);
   const lookup = (hostname: string, opts: { all?: boolean | undefined }, callback: LookupCallback): void => {
     guard.resolveHost(hostname).then(

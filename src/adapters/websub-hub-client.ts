@@ -5,7 +5,7 @@
  * name is resolved by the connection itself and refused if any address is private. No redirects are
  * followed (WebSub's hubs answer the POST itself), and the whole request has one deadline.
  */
-import { fetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { FeedError } from '../domain/errors.js';
 import type { HubClient, HubRequest } from '../ports.js';
 import { guardedDispatcher, isPrivateHost, refuseLiteralPrivate, type AddressGuard } from './http-feed-fetcher.js';
@@ -20,7 +20,9 @@ export interface HubClientOptions {
 const REASON_BYTES = 300;
 
 export function createWebSubHubClient(options: HubClientOptions): HubClient {
-  const guarded = guardedDispatcher(options.addressGuard);
+  // Built on the first request, like the feed fetcher's: a bot with no hub to ask never loads undici for it.
+  let guarded: Promise<Dispatcher> | undefined;
+  const guardedFor = (): Promise<Dispatcher> => (guarded ??= guardedDispatcher(options.addressGuard));
   return {
     async send(request) {
       const controller = new AbortController();
@@ -32,7 +34,8 @@ export function createWebSubHubClient(options: HubClientOptions): HubClient {
       try {
         const hub = new URL(request.hub);
         if (hub.protocol !== 'http:' && hub.protocol !== 'https:') return { accepted: false, reason: `the hub URL is not http(s): ${hub.protocol}` };
-        const dispatcher = await dispatcherFor(request, hub, options.addressGuard, guarded);
+        const dispatcher = await dispatcherFor(request, hub, options.addressGuard, guardedFor);
+        const { fetch } = await import('undici');
         const response = await fetch(hub, {
           method: 'POST',
           body: formOf(request),
@@ -55,7 +58,7 @@ export function createWebSubHubClient(options: HubClientOptions): HubClient {
 }
 
 /** The guarded dispatcher unless the feed itself lives on a private address (then the hub may too). */
-async function dispatcherFor(request: HubRequest, hub: URL, guard: AddressGuard, guarded: Dispatcher): Promise<Dispatcher | undefined> {
+async function dispatcherFor(request: HubRequest, hub: URL, guard: AddressGuard, guarded: () => Promise<Dispatcher>): Promise<Dispatcher | undefined> {
   let feed: URL | null = null;
   try {
     feed = new URL(request.feedUrl);
@@ -65,7 +68,7 @@ async function dispatcherFor(request: HubRequest, hub: URL, guard: AddressGuard,
   const privateOrigin = feed !== null && /^https?:$/.test(feed.protocol) && guard.allowPrivateOrigin && (await isPrivateHost(feed, guard));
   if (privateOrigin) return undefined;
   refuseLiteralPrivate(hub, guard);
-  return guarded;
+  return guarded();
 }
 
 function formOf(request: HubRequest): URLSearchParams {

@@ -3,7 +3,7 @@
  * items (by priority). It then goes through the same worker, pacing and tracking as any feed post.
  */
 import { randomUUID } from 'node:crypto';
-import { checkManualPost, describeProblems, type FieldProblem, type ManualPostFields } from '../domain/manual-post-rules.js';
+import { checkManualPost, InvalidPostError, type FieldProblem, type ManualPostFields } from '../domain/manual-post-rules.js';
 import type { Clock, DeliveryStore, ManualPostJob, PostQueue } from '../ports.js';
 import { deliveryOf } from './delivery-records.js';
 
@@ -18,14 +18,6 @@ export interface ManualPostDeps {
   readonly channels: readonly { readonly id: string; readonly maxPostLength: number }[];
   /** Given for doors that may name a local image file (CLI, WhatsApp attachments): whether it can be read. */
   readonly localImageReadable?: ((path: string) => Promise<boolean>) | undefined;
-}
-
-/** Thrown for input a person must fix: every problem, each naming its field; the message lists them all. */
-export class InvalidPostError extends Error {
-  override readonly name = 'InvalidPostError';
-  constructor(readonly problems: readonly FieldProblem[]) {
-    super(describeProblems(problems));
-  }
 }
 
 /** Every problem with the post, by the rules every door shares (manual-post-rules.ts); empty when it may go. */

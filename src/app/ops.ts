@@ -91,6 +91,11 @@ export function createOps(deps: OpsDeps) {
     waits: (postIds: readonly string[]): Promise<Map<string, PostWait>> => (deps.queue.waits ? deps.queue.waits(postIds) : Promise.resolve(new Map<string, PostWait>())),
     async explain(ref: { url: string } | { key: string }): Promise<Explanation> {
       const decisions = await deps.decisions.explain(ref);
+      if (decisions.length === 0 && 'key' in ref) {
+        // A post no feed item stands behind (a roundup, an admin's post) is explained by its own record.
+        const own = await deps.deliveries.get(ref.key);
+        return { decisions, deliveries: own ? [own] : [] };
+      }
       const postIds = [...new Set(decisions.map((d) => d.postId).filter((id): id is string => id !== undefined))];
       const records = await Promise.all(postIds.map((id) => deps.deliveries.get(id)));
       return { decisions, deliveries: records.filter((r): r is DeliveryRecord => r !== null) };

@@ -196,7 +196,8 @@ async function finish(
       unsent.map((member) => ({ current: member, state: 'sent' as const, patch: { messageId, digestId: record.postId, lastError: null, retryAt: null }, note: `sent in digest ${record.postId}` })),
       now,
     );
-    if (record.kind === 'digest') await deps.deliveries.recordDigestSent(record.postId, record.members, now);
+    // A roundup, like a digest, is a channel message that is no story of its own: `status` counts it so.
+    if (record.kind === 'digest' || record.kind === 'roundup') await deps.deliveries.recordDigestSent(record.postId, record.members, now);
   } catch (err) {
     throw new UnrecordedSendError(`${record.postId} is in the channel as ${messageId} but could not be recorded: ${errorText(err)}`, { cause: err });
   }
@@ -241,10 +242,13 @@ function asDigestItem(record: DeliveryRecord): FeedItem {
 
 /** The text a post goes out with. */
 export function postText(job: PostJob, settings: ChannelSettings): string {
-  return job.kind === 'manual' ? job.text : formatPost(job.item, settings.format);
+  return job.kind === 'feed-item' ? formatPost(job.item, settings.format) : job.text;
 }
 
-const imageOf = (job: PostJob, settings: ChannelSettings): string | null => (job.kind === 'manual' ? job.imageUrl : settings.images ? job.item.imageUrl : null);
+function imageOf(job: PostJob, settings: ChannelSettings): string | null {
+  if (job.kind === 'manual') return job.imageUrl;
+  return job.kind === 'feed-item' && settings.images ? job.item.imageUrl : null;
+}
 
 /** The post's record; the poller records deliveries right after queueing, so a crash in between leaves a job without one. */
 async function recordOf(job: PostJob, deps: PublishDeps): Promise<DeliveryRecord> {

@@ -11,7 +11,7 @@ export interface DeliveryTransition {
 /** Everything known about one post's delivery. */
 export interface DeliveryRecord {
   readonly postId: string;
-  readonly kind: 'feed' | 'manual' | 'digest';
+  readonly kind: 'feed' | 'manual' | 'digest' | 'roundup';
   readonly channelId: string;
   readonly feedId: string | null;
   readonly itemKey: string | null;

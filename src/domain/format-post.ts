@@ -30,6 +30,16 @@ export const DEFAULT_BOILERPLATE: readonly string[] = [
   String.raw`\s*\[\s*(?:…|\.{3}|&#8230;|&hellip;)\s*\]$`,
 ];
 
+/** A channel's post format with every default (config.ts's channel defaults are these values). */
+export const DEFAULT_POST_FORMAT: PostFormat = {
+  template: DEFAULT_TEMPLATE,
+  timezone: 'Asia/Karachi',
+  summaryMaxChars: 400,
+  maxPostLength: 1000,
+  hashtags: false,
+  boilerplate: DEFAULT_BOILERPLATE,
+};
+
 export interface PostFormat {
   readonly template: string;
   readonly timezone: string;
@@ -159,7 +169,10 @@ function digestEntry(title: string, link: string | null): string {
   return link === null ? `• ${title}` : `• ${title}\n${link}`;
 }
 
-const digestTitle = (item: FeedItem): string => escapeMarkup(item.title !== '' ? item.title : cutAtWord(item.text.split('\n')[0] ?? '', 100));
+/** What a list of stories (a digest, a roundup) shows of each: its title (or its text's first line) and link. */
+export type ListedItem = Pick<FeedItem, 'title' | 'link' | 'text'>;
+
+const digestTitle = (item: ListedItem): string => escapeMarkup(item.title !== '' ? item.title : cutAtWord(item.text.split('\n')[0] ?? '', 100));
 
 /**
  * Several items as one post: a heading (the channel's `digestHeading`, "{count}" standing for the number
@@ -167,7 +180,7 @@ const digestTitle = (item: FeedItem): string => escapeMarkup(item.title !== '' ?
  * Takes items in input order while the text stays within `maxPostLength`, always at least one (its
  * title cut to fit if need be); `included` says how many.
  */
-export function formatDigest(items: readonly FeedItem[], format: PostFormat, heading?: string): { text: string; included: number } {
+export function formatDigest(items: readonly ListedItem[], format: PostFormat, heading?: string): { text: string; included: number } {
   const first = items[0];
   if (first === undefined) return { text: '', included: 0 };
   const head = (n: number): string => (heading === undefined ? defaultHeading(n) : heading.replaceAll('{count}', String(n)));

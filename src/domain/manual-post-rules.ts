@@ -83,3 +83,11 @@ function scheduleProblem(at: string, now: Date): string | null {
 
 /** The problems as one line: what an error message or a CLI shows. */
 export const describeProblems = (problems: readonly FieldProblem[]): string => problems.map((p) => p.message).join('; ');
+
+/** Thrown for input a person must fix: every problem, each naming its field; the message lists them all. */
+export class InvalidPostError extends Error {
+  override readonly name = 'InvalidPostError';
+  constructor(readonly problems: readonly FieldProblem[]) {
+    super(describeProblems(problems));
+  }
+}

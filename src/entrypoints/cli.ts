@@ -13,6 +13,7 @@ export interface CliActions {
   channels(options: { json: boolean; config?: string }): Promise<void>;
   admin(action: 'retry' | 'cancel' | 'pause' | 'resume', target: string | undefined, options: { config?: string }): Promise<void>;
   preview(source: string, options: { limit: number; json: boolean; channel?: string; config?: string }): Promise<void>;
+  previewRoundup(channelId: string, options: { json: boolean; config?: string }): Promise<void>;
   explain(ref: string, options: { json: boolean; config?: string }): Promise<void>;
 }
 
@@ -63,19 +64,26 @@ export function buildCli(actions: CliActions, version: string): Command {
     .action((options: { state?: string; limit: number; json: boolean; config?: string }) => actions.deliveries(options));
 
   program
-    .command('preview <url-or-file>')
+    .command('preview [url-or-file]')
     .description('fetch, parse and format the newest items of a feed; touches neither Redis nor WhatsApp')
     .option('-n, --limit <n>', 'how many items', parsePositiveInt, 10)
     .option('--json', 'one JSON object per line: key, title, link, publishedAt, imageUrl, text', false)
     .option('--channel <id>', "format with this channel's settings (needs the config)")
+    .option('--roundup <channel>', "instead of a feed: the channel's roundups as they would be posted now (reads Redis, sends nothing)")
     .addOption(configOption())
-    .action((source: string, options: { limit: number; json: boolean; channel?: string; config?: string }) =>
-      actions.preview(source, options),
-    );
+    .action(function (this: Command, source: string | undefined, options: { limit: number; json: boolean; channel?: string; roundup?: string; config?: string }) {
+      const { roundup, ...feedOptions } = options;
+      if (roundup !== undefined) {
+        if (source !== undefined || options.channel !== undefined) this.error('error: --roundup takes the channel; give no feed and no --channel with it');
+        return actions.previewRoundup(roundup, { json: options.json, ...(options.config === undefined ? {} : { config: options.config }) });
+      }
+      if (source === undefined) this.error("error: missing argument 'url-or-file' (or give --roundup <channel>)");
+      return actions.preview(source, feedOptions);
+    });
 
   program
     .command('explain <url-or-key>')
-    .description('why an item was or was not posted: every decision recorded about it')
+    .description('why an item was or was not posted: every decision recorded about it (or a post id: its record, e.g. a skipped roundup)')
     .option('--json', 'one JSON object per decision', false)
     .addOption(configOption())
     .action((ref: string, options: { json: boolean; config?: string }) => actions.explain(ref, options));

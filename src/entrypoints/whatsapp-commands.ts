@@ -4,7 +4,7 @@
  * a stranger the number is a bot and invite probing. Every command goes through Ops, like the HTTP API.
  */
 import type { Explanation, Ops, OpsStatus } from '../app/ops.js';
-import { InvalidPostError } from '../app/manual-post.js';
+import { InvalidPostError } from '../domain/manual-post-rules.js';
 import type { Logger } from '../lib/logger.js';
 import type { DeliveryRecord, PostImage } from '../ports.js';
 

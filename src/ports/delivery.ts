@@ -21,12 +21,20 @@ export interface DeliveryStore {
   claimsOf(channelId: string, serverIds: readonly string[]): Promise<(string | null)[]>;
   /** How many records are in each state (within the bounded indexes). */
   countByState(): Promise<Record<DeliveryState, number>>;
-  /** Remembers that a digest went out with these members: `sent` counts both, a channel saw one message. */
+  /**
+   * Remembers that a digest went out with these members: `sent` counts both, a channel saw one message. A
+   * roundup is recorded the same way, with no members: a message, not an item.
+   */
   recordDigestSent(digestId: string, memberIds: readonly string[], at: Date): Promise<void>;
   /** Sent channel messages (a digest is one) and sent items (a digest's members, not the digest). */
   countSent(): Promise<{ messages: number; items: number }>;
   /** Feed posts of a channel still `queued`, oldest first: what a digest would carry. */
   queuedFeedPosts(channelId: string, limit: number): Promise<string[]>;
+  /**
+   * Feed posts of a channel that went out (on their own or inside a digest) after `from` and up to `to`,
+   * newest first, `limit` at most: what a roundup lists. Admin posts, digests and roundups are not items.
+   */
+  sentItems(channelId: string, window: { readonly from: Date; readonly to: Date }, limit: number): Promise<DeliveryRecord[]>;
   /** Appends an acknowledgement to the post that got this message id (ignored when unknown). */
   recordAck(messageId: string, ack: string, at: Date): Promise<void>;
 }

@@ -24,7 +24,19 @@ export interface ManualPostJob {
   readonly createdAt: string;
 }
 
-export type PostJob = FeedPostJob | ManualPostJob;
+/** A channel's roundup for one slot (src/domain/roundup.ts): its text is made when the slot fires. */
+export interface RoundupPostJob {
+  readonly kind: 'roundup';
+  /** Derived from the channel, the roundup and the slot: the same on every replica. */
+  readonly postId: string;
+  readonly channelId: string;
+  /** The slot (ISO 8601 minute). */
+  readonly slot: string;
+  readonly title: string;
+  readonly text: string;
+}
+
+export type PostJob = FeedPostJob | ManualPostJob | RoundupPostJob;
 
 /** The `posts` queue: one job per post, its job id the post id (docs/adr/0003-one-job-per-post.md). */
 export interface PostQueue {
@@ -32,6 +44,8 @@ export interface PostQueue {
   enqueueFeedPosts(jobs: readonly FeedPostJob[]): Promise<void>;
   /** An admin's post, ahead of every feed post (and delayed until `at`, when given). */
   enqueueManualPost(job: ManualPostJob): Promise<void>;
+  /** A roundup, ahead of feed posts. Idempotent like feed posts: its slot's post id is queued once. */
+  enqueueRoundup(job: RoundupPostJob): Promise<void>;
   /**
    * An admin's retry of a post that failed for good: its job runs again with every attempt, ahead of feed
    * posts; `job` stands in when the old job is gone. The worker sends the text the record last tried.

@@ -1,6 +1,6 @@
 // The compiled binary (dist/main.js), as `npx channelcast` runs it, against real Redis.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,5 +62,31 @@ describe('the built channelcast binary', () => {
     const noChromium = bin(['login', '--config', config], { CHROME_PATH: '/nonexistent/chrome' });
     expect(noChromium.code).toBe(1);
     expect(noChromium.stderr).toContain('No Chromium or Chrome found. Install it');
+  });
+
+  // Start time (issue 19): each command imports its modules when it runs. A resolve hook lists every module
+  // the process loads; a static import of the wiring in main.ts would pull in BullMQ, fastify and zod here.
+  it('loads only what a command needs: nothing for --version, the feed reader alone for preview', () => {
+    const loaded = (args: string[]): string[] => {
+      const log = path.join(tmp, `loaded-${args[0]}.txt`);
+      const hooks = path.join(tmp, 'hooks.mjs');
+      writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
+      const register = path.join(tmp, 'register.mjs');
+      writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
+      const run = spawnSync(process.execPath, ['--import', register, path.join(root, 'dist/main.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(run.status, run.stderr).toBe(0);
+      return readFileSync(log, 'utf8').trim().split('\n');
+    };
+    const heavy = /node_modules\/(bullmq|ioredis|fastify|@bull-board|prom-client|zod|undici|pino|whatsapp-web\.js|node-cron|commander)\//;
+
+    const version = loaded(['--version']);
+    // main.js and the pure error types it reports with; nothing else of ours, nothing heavy.
+    expect(version.filter((url) => url.includes('/dist/') && !/\/dist\/(main|domain\/[a-z-]+)\.js$/.test(url))).toEqual([]);
+    expect(version.filter((url) => heavy.test(url))).toEqual([]);
+
+    const preview = loaded(['preview', path.join(root, 'test/fixtures/feeds/spin-style.xml')]);
+    expect(preview.filter((url) => heavy.test(url) && !/node_modules\/commander\//.test(url))).toEqual([]);
+    expect(preview.some((url) => url.endsWith('/dist/feed-reader.js'))).toBe(true);
+    expect(preview.some((url) => url.endsWith('/dist/wiring.js') || url.endsWith('/dist/config.js'))).toBe(false);
   });
 });

@@ -21,6 +21,7 @@ import type {
   PacingHold,
   PostJob,
   PostQueue,
+  RoundupPostJob,
 } from '../../src/ports.js';
 
 /** A clock tests move by hand. */
@@ -38,6 +39,8 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   readonly records = new Map<string, DeliveryRecord>();
   private readonly claims = new Map<string, string>();
   private readonly byMessage = new Map<string, string>();
+  /** A channel's feed posts that went out → when (ms), as the Redis store indexes them for roundups. */
+  private readonly sentAt = new Map<string, number>();
 
   get(postId: string): Promise<DeliveryRecord | null> {
     return Promise.resolve(this.records.get(postId) ?? null);
@@ -79,6 +82,7 @@ export class InMemoryDeliveryStore implements DeliveryStore {
         this.records.set(current.postId, next);
         if (patch.serverId) this.claims.set(`${current.channelId}:${patch.serverId}`, current.postId);
         if (patch.messageId) this.byMessage.set(patch.messageId, current.postId);
+        if (current.kind === 'feed' && state === 'sent' && current.state !== 'sent') this.sentAt.set(current.postId, at.getTime());
         return next;
       }),
     );
@@ -116,6 +120,12 @@ export class InMemoryDeliveryStore implements DeliveryStore {
   queuedFeedPosts(channelId: string, limit: number): Promise<string[]> {
     const queued = [...this.records.values()].filter((r) => r.kind === 'feed' && r.channelId === channelId && r.state === 'queued');
     return Promise.resolve(queued.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit).map((r) => r.postId));
+  }
+
+  sentItems(channelId: string, window: { readonly from: Date; readonly to: Date }, limit: number): Promise<DeliveryRecord[]> {
+    const inWindow = [...this.sentAt].filter(([, ms]) => ms > window.from.getTime() && ms <= window.to.getTime()).sort((a, b) => b[1] - a[1]);
+    const records = inWindow.map(([id]) => this.records.get(id)).filter((r): r is DeliveryRecord => r !== undefined && r.channelId === channelId);
+    return Promise.resolve(records.slice(0, limit));
   }
 
   async recordAck(messageId: string, ack: string, at: Date): Promise<void> {
@@ -211,6 +221,12 @@ export class InMemoryPostQueue implements PostQueue {
   enqueueManualPost(job: ManualPostJob): Promise<void> {
     this.jobs.set(job.postId, { job, state: 'waiting' });
     this.log.push(`manual ${job.postId}`);
+    return Promise.resolve();
+  }
+
+  enqueueRoundup(job: RoundupPostJob): Promise<void> {
+    if (!this.jobs.has(job.postId)) this.jobs.set(job.postId, { job, state: 'waiting' });
+    this.log.push(`roundup ${job.postId}`);
     return Promise.resolve();
   }
 

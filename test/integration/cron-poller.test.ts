@@ -78,4 +78,20 @@ describe('startPoller with two replicas', () => {
     expect(server.requests('/cron')).toBeLessThanOrEqual(slots + 2);
     expect(await b.harness.jobs()).toHaveLength(10);
   });
+
+  it('polls every feed due in a slot, feeds sharing a schedule and feeds with their own', async () => {
+    const feeds: PollerFeed[] = Array.from({ length: 20 }, (_, i) => {
+      server.set(`/many-${i}`, { body: rssFeed(tenItems.map((item) => ({ ...item, guid: `${i}-${item.guid}` }))) });
+      return { ...feedAt(`/many-${i}`, i < 15 ? '* * * * * *' : '*/2 * * * * *'), id: `many-${i}` };
+    });
+    const harness = createHarness(prefix, new TestClock(new Date()));
+    harnesses.push(harness);
+    const poller = startPoller({ feeds, deps: harness.deps, lease: harness.lease, log: silent, pollLockMs: 10_000, pollOnStart: false });
+    pollers.push(poller);
+    await new Promise((r) => setTimeout(r, 4200));
+    // Four or five one-second slots and two or three two-second slots in 4.2 s; every feed polled in each.
+    for (let i = 0; i < 15; i++) expect(server.requests(`/many-${i}`), `feed many-${i}`).toBeGreaterThanOrEqual(4);
+    for (let i = 15; i < 20; i++) expect(server.requests(`/many-${i}`), `feed many-${i}`).toBeGreaterThanOrEqual(2);
+    for (let i = 15; i < 20; i++) expect(server.requests(`/many-${i}`), `feed many-${i}`).toBeLessThanOrEqual(3);
+  });
 });

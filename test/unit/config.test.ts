@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, postFormatOf } from '../../src/config.js';
+import { DEFAULT_POST_FORMAT } from '../../src/domain/format-post.js';
 import { ConfigError } from '../../src/domain/errors.js';
 
 const fileOf = (json: unknown) => () => JSON.stringify(json);
@@ -17,6 +18,10 @@ function problems(env: Record<string, string>, read: () => string): string[] {
 }
 
 describe('loadConfig', () => {
+  it("gives a channel that sets nothing the default post format `preview` uses without a config", () => {
+    expect(postFormatOf(loadConfig({}, fileOf(minimal)).channels[0]!)).toEqual(DEFAULT_POST_FORMAT);
+  });
+
   it('ships SPIN’s setup as the default file', () => {
     const cfg = loadConfig({}, (p) => readFileSync(p, 'utf8'));
     expect(cfg.feeds).toEqual([

@@ -5,12 +5,12 @@
  * own; the worker maps our errors to them (publish-worker.ts).
  */
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import type { FeedPostJob, ManualPostJob, PostJob, PostQueue, PostWait } from '../../ports.js';
+import type { FeedPostJob, ManualPostJob, PostJob, PostQueue, PostWait, RoundupPostJob } from '../../ports.js';
 
 export const POSTS_QUEUE = 'posts';
 
 /** BullMQ runs unprioritised jobs before prioritised ones, so feed posts get a priority too (lower = sooner). */
-export const PRIORITY = { manual: 1, feed: 10 } as const;
+export const PRIORITY = { manual: 1, roundup: 5, feed: 10 } as const;
 
 /** Not one of BullMQ's own, so BullMQ asks the worker's backoffStrategy (capped doubling, publish-worker.ts). */
 export const POST_BACKOFF = 'capped-doubling';
@@ -58,6 +58,10 @@ export function createBullmqPostQueue(options: PostQueueOptions): BullmqPostQueu
     },
     async enqueueManualPost(job) {
       await addManual(job);
+    },
+    async enqueueRoundup(job: RoundupPostJob) {
+      // The slot's post id, with a dedup key like a feed post's: a replica or a restart firing the slot again adds nothing.
+      await queue.add('roundup', job, { jobId: job.postId, deduplication: { id: job.postId, ttl: options.dedupTtlMs }, priority: PRIORITY.roundup });
     },
     async retry(job) {
       const existing = await queue.getJob(job.postId);

@@ -1,7 +1,7 @@
 /**
- * Delivery records in Redis: one hash per post plus sorted-set indexes by recency, by state and (for
- * digests) a channel's queued feed posts. Indexes are trimmed to a size and records expire, so memory
- * stays bounded. State changes are made under the channel's send lock from the record the caller holds,
+ * Delivery records in Redis: one hash per post plus sorted-set indexes by recency, by state, (for
+ * digests) a channel's queued feed posts and (for roundups) its sent ones. Indexes are trimmed to a size
+ * and records expire, so memory stays bounded. State changes are made under the channel's send lock from the record the caller holds,
  * so a transition is one write, with no read before it.
  */
 import type { Redis } from 'ioredis';
@@ -39,22 +39,22 @@ return 1`;
 // State changes of several records in one call: for each, the changed fields, and the record moved into
 // its new state's index (and out of every other, so a caller's out-of-date view can never leave it in two).
 // KEYS: recent index, the five state indexes (in STATES order), then per record: the record, its channel's
-// queued feed posts, message id → post id, server id → post id (the claim). ARGV: ttl (ms), index cap,
-// number of records, then per record: post id, score (ms), new state's position in STATES (1-5), queued-feed
-// op (add|rem|none), message id ('' for none), server id ('' for none), the state the caller read, number of
-// fields, field/value pairs. A record whose state is no longer the one the caller read (an admin cancelled
+// queued feed posts, message id → post id, server id → post id (the claim), its channel's sent items.
+// ARGV: ttl (ms), index cap, number of records, then per record: post id, score (ms), new state's position
+// in STATES (1-5), queued-feed op (add|rem|none), message id ('' for none), server id ('' for none), the
+// state the caller read, sent-item (1 = a feed post going `sent`, else 0), number of fields, field/value pairs. A record whose state is no longer the one the caller read (an admin cancelled
 // it meanwhile, say) is left as it is: its answer is 2. A record that has expired or been removed is not recreated as
 // a fragment: its answer is 0 (1 when written).
 const TRANSITION = `
 local ttl, n, a = ARGV[1], tonumber(ARGV[3]), 4
 local written, touched = {}, {}
 for r = 1, n do
-  local record, queuedFeed, byMessage, claim = KEYS[3 + 4 * r], KEYS[4 + 4 * r], KEYS[5 + 4 * r], KEYS[6 + 4 * r]
+  local record, queuedFeed, byMessage, claim, sentItems = KEYS[2 + 5 * r], KEYS[3 + 5 * r], KEYS[4 + 5 * r], KEYS[5 + 5 * r], KEYS[6 + 5 * r]
   local postId, score, state, op, messageId, serverId = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local last = a + 7 + 2 * tonumber(ARGV[a + 7])
+  local last = a + 8 + 2 * tonumber(ARGV[a + 8])
   if redis.call('EXISTS', record) == 0 then written[r] = 0
   elseif (redis.call('HGET', record, 'state') or 'queued') ~= ARGV[a + 6] then written[r] = 2 else
-    redis.call('HSET', record, unpack(ARGV, a + 8, last))
+    redis.call('HSET', record, unpack(ARGV, a + 9, last))
     redis.call('PEXPIRE', record, ttl)
     redis.call('ZADD', KEYS[1], score, postId)
     for s = 1, 5 do
@@ -65,6 +65,10 @@ for r = 1, n do
     elseif op == 'rem' then redis.call('ZREM', queuedFeed, postId) end
     if messageId ~= '' then redis.call('SET', byMessage, postId, 'PX', ttl) end
     if serverId ~= '' then redis.call('SET', claim, postId, 'PX', ttl) end
+    if ARGV[a + 7] == '1' then
+      redis.call('ZADD', sentItems, score, postId)
+      redis.call('ZREMRANGEBYRANK', sentItems, 0, -(tonumber(ARGV[2]) + 1))
+    end
     written[r] = 1
   end
   a = last + 1
@@ -129,8 +133,11 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
         keys.queuedFeedPosts(current.channelId),
         keys.deliveryByMessage(patch.messageId ?? ''),
         keys.messageClaim(current.channelId, patch.serverId ?? ''),
+        keys.sentItems(current.channelId),
       );
-      args.push(current.postId, at.getTime(), STATES.indexOf(state) + 1, queuedFeedOp, patch.messageId ?? '', patch.serverId ?? '', current.state, fields.length, ...fields.flat());
+      // A feed post going out, alone or in a digest, is a story the channel got: what roundups list.
+      const sentItem = current.kind === 'feed' && state === 'sent' && current.state !== 'sent' ? 1 : 0;
+      args.push(current.postId, at.getTime(), STATES.indexOf(state) + 1, queuedFeedOp, patch.messageId ?? '', patch.serverId ?? '', current.state, sentItem, fields.length, ...fields.flat());
       return { ...current, ...patch, state, updatedAt: stamp, history };
     });
     const written = await commands.channelcastTransitions(recordKeys.length, ...recordKeys, ...args);
@@ -208,6 +215,14 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
 
     async queuedFeedPosts(channelId, limit) {
       return redis.zrange(keys.queuedFeedPosts(channelId), '0', String(Math.max(0, limit - 1)));
+    },
+
+    async sentItems(channelId, { from, to }, limit) {
+      if (limit <= 0) return [];
+      const ids = await redis.zrevrangebyscore(keys.sentItems(channelId), to.getTime(), `(${from.getTime()}`, 'LIMIT', 0, limit);
+      const records = await Promise.all(ids.map(read));
+      // A record expired since (seenTtlDays) is no longer listed.
+      return records.filter((r): r is DeliveryRecord => r !== null);
     },
 
     async recordAck(messageId, ack, at) {

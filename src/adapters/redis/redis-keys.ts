@@ -40,6 +40,8 @@ export function createRedisKeys(prefix: string) {
     digestsSent: () => `${prefix}:deliveries:digests-sent`,
     /** ZSET postId → created (ms): a channel's feed posts still queued (digest candidates). */
     queuedFeedPosts: (channelId: string) => `${prefix}:channel:${channelId}:queued-feed`,
+    /** ZSET postId → sent (ms): a channel's feed posts that went out, alone or in a digest (what a roundup lists). */
+    sentItems: (channelId: string) => `${prefix}:channel:${channelId}:sent-items`,
     /** STRING: set while an admin has paused the channel (value: since when). */
     channelPaused: (channelId: string) => `${prefix}:channel:${channelId}:paused`,
     /** HASH nextAt; ZSET of send times in the last hour. */

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AdminResult } from '../../app/admin-actions.js';
-import { InvalidPostError } from '../../app/manual-post.js';
+import { InvalidPostError } from '../../domain/manual-post-rules.js';
 import type { Ops } from '../../app/ops.js';
 import { unsafeUrlReason, type ResolveHost } from '../../lib/address-safety.js';
 import { requireBearer, type BearerCheck } from './auth.js';

@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
 import type { Ops } from '../../app/ops.js';
-import { InvalidPostError } from '../../app/manual-post.js';
+import { InvalidPostError } from '../../domain/manual-post-rules.js';
 import type { Logger } from '../../lib/logger.js';
 import { isLoopbackHost, systemResolveHost, type ResolveHost } from '../../lib/address-safety.js';
 import { apiRoutes, InvalidRequestError } from './api-routes.js';

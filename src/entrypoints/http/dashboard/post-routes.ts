@@ -1,6 +1,6 @@
 /** GET /post (the form), POST /posts/preview and POST /posts (send). */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { InvalidPostError } from '../../../app/manual-post.js';
+import { InvalidPostError } from '../../../domain/manual-post-rules.js';
 import { describeProblems } from '../../../domain/manual-post-rules.js';
 import { formSession, pageSession, sendHtml, type DashboardContext, type LoggedIn } from './guards.js';
 import { emptyPostForm, readPostForm, toPostInput, type PostFormValues } from './post-form.js';
