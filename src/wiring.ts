@@ -167,8 +167,10 @@ export function pushSubscriberFor(cfg: Config, backend: Backend, runtime: Runtim
 /** The cron slot may pass without a poll while the feed's pushes arrive (push.pollSlowdown). */
 export function pollSlowdownFor(cfg: Config, backend: Backend, runtime: Runtime, subscriber: ReturnType<typeof pushSubscriberFor>) {
   const rules = { pollSlowdown: cfg.push.pollSlowdown, silenceMs: cfg.push.silenceMinutes * 60_000 };
+  // Only feeds that may be pushed at all cost a look in Redis at their slot (1,000 polled feeds, no push: none).
+  const pushable = new Set(cfg.http.publicUrl === undefined ? [] : cfg.feeds.filter((f) => f.push === 'auto').map((f) => f.id));
   return async (feedId: string, slotMs: number): Promise<boolean> => {
-    if (rules.pollSlowdown <= 1) return false;
+    if (rules.pollSlowdown <= 1 || !pushable.has(feedId)) return false;
     const [view, state] = await Promise.all([subscriber.view(feedId), backend.feedState.get(feedId)]);
     return pollMayWait(view, state.lastPollAt, runtime.clock.now(), slotMs, rules);
   };
