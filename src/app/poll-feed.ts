@@ -252,7 +252,10 @@ async function readDelta(
 
 // ---------------------------------------------------------------- deciding
 
-/** Items are completed, judged and queued in chunks, so a huge feed never holds all its posts at once. */
+/**
+ * Items are completed, judged, queued and their decisions recorded in chunks, so a huge feed never holds
+ * all its posts, or all its decisions, at once (a 10,000-item first poll held 10,000 decisions until its end).
+ */
 const CHUNK = 500;
 
 async function processItems(
@@ -274,14 +277,25 @@ async function processItems(
   // Oldest first: one job per post, FIFO within a priority, so the order queued is the order posted.
   const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: sortOldestFirst(fresh), baseline: [] };
   const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
+  const counts: Record<string, number> = { discovered: fresh.length };
+  // In the order they were made, a chunk at a time: the log ends up as if they were recorded at once.
+  const record = async (decisions: readonly ItemDecision[]): Promise<void> => {
+    for (const d of decisions) counts[d.decision] = (counts[d.decision] ?? 0) + 1;
+    if (decisions.length > 0) await deps.decisions.record(decisions);
+  };
   // Oldest first here too: the decision log keeps a feed's newest routine decisions, so the newest items' stay.
-  const decisions: ItemDecision[] = sortOldestFirst(baseline).map((item) => decide(feed, item, now, 'baseline', null, reason, origin));
+  const baselineOldestFirst = sortOldestFirst(baseline);
+  for (let start = 0; start < baselineOldestFirst.length; start += CHUNK) {
+    await record(baselineOldestFirst.slice(start, start + CHUNK).map((item) => decide(feed, item, now, 'baseline', null, reason, origin)));
+  }
   let queued = 0;
   for (let start = 0; start < post.length; start += CHUNK) {
+    const decisions: ItemDecision[] = [];
     queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps, origin);
+    await record(decisions);
   }
-  await Promise.all([deps.decisions.record(decisions), deps.seen.rememberInFeed(feed.id, keys, now)]);
-  return { newItems: fresh.length, queued, decisions: countDecisions(decisions, fresh.length) };
+  await deps.seen.rememberInFeed(feed.id, keys, now);
+  return { newItems: fresh.length, queued, decisions: counts };
 }
 
 /** Judges, queues and marks one chunk; appends its decisions. Returns how many posts it queued. */
@@ -336,12 +350,6 @@ async function recordGuidReuse(feed: PolledFeed, reused: readonly ListedItem[], 
   }
   if (decisions.length > 0) await deps.decisions.record(decisions);
   return decisions.length;
-}
-
-function countDecisions(decisions: readonly ItemDecision[], discovered: number): Record<string, number> {
-  const counts: Record<string, number> = { discovered };
-  for (const d of decisions) counts[d.decision] = (counts[d.decision] ?? 0) + 1;
-  return counts;
 }
 
 function decide(

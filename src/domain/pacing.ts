@@ -44,8 +44,16 @@ function toMinutes(hhmm: string): number {
   return h * 60 + m;
 }
 
+/** One formatter per time zone: building one costs more than the rest of a post's checks. */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
 function minutesOfDay(at: Date, timezone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  let format = clockFormats.get(timezone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clockFormats.set(timezone, format);
+  }
+  const parts = format.formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return get('hour') * 60 + get('minute');
 }

@@ -95,7 +95,9 @@ function removeBoilerplate(paragraph: string, patterns: readonly RegExp[]): stri
 /** Headings, link labels and credits ("More PayTech coverage") are short and unpunctuated; prose is not. */
 const looksLikeProse = (p: string): boolean => ENDS_CLAUSE.test(p) || p.split(/\s+/).length >= 8;
 
-const sameText = (a: string, b: string): boolean => a.localeCompare(b, undefined, { sensitivity: 'base' }) === 0;
+// One collator for every comparison: localeCompare with options builds a new one per call.
+const baseLetters = new Intl.Collator(undefined, { sensitivity: 'base' });
+const sameText = (a: string, b: string): boolean => baseLetters.compare(a, b) === 0;
 
 /**
  * The item's summary sentences in order: from the HTML body, else (when that has no prose at all)

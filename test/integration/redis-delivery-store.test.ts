@@ -134,6 +134,19 @@ describe('redis delivery store', () => {
     expect(await redis.get(`${prefix}:delivery-by-message:m-1`)).toBe('p-101');
   });
 
+  it('keeps every index to its cap, newest kept, as records are created and moved', async () => {
+    const capped = createRedisDeliveryStore(redis, createRedisKeys(prefix), { ttlMs: 3_600_000, indexCap: 5 });
+    await capped.createQueued(Array.from({ length: 8 }, (_, i) => feedPost(300 + i)), at(1));
+    const members = (index: string) => redis.zrange(`${prefix}:deliveries:${index}`, '0', '-1');
+    expect(await members('recent')).toEqual(['p-303', 'p-304', 'p-305', 'p-306', 'p-307']);
+    expect(await members('state:queued')).toEqual(['p-303', 'p-304', 'p-305', 'p-306', 'p-307']);
+    const records = await Promise.all(Array.from({ length: 7 }, (_, i) => capped.get(`p-${300 + i}`)));
+    for (const [i, record] of records.entries()) await capped.transition(record!, 'sending', at(2 + i), { attempts: 1 });
+    expect(await members('state:sending')).toEqual(['p-302', 'p-303', 'p-304', 'p-305', 'p-306']);
+    expect(await members('state:queued')).toEqual(['p-307']);
+    expect(await members('recent')).toEqual(['p-302', 'p-303', 'p-304', 'p-305', 'p-306']); // moved last, so newest
+  });
+
   it('creates a large batch of mixed records, leaving existing ones alone', async () => {
     await store.createQueued([feedPost(7)], at(1));
     await move('p-7', 'sent', at(2), { messageId: 'm-7' });

@@ -18,10 +18,10 @@ const NUMBER_FIELDS = new Set(['attempts']);
 
 // Creates each record only when it does not exist (a restarted poller must not reset a sent post).
 // KEYS: recent index, queued index, then per record: the record, its channel's queued feed posts.
-// ARGV: ttl (ms), number of records, then per record: post id, score (ms), is a feed post (1|0),
-// number of fields, field/value pairs.
+// ARGV: ttl (ms), index cap, number of records, then per record: post id, score (ms), is a feed post (1|0),
+// number of fields, field/value pairs. The two indexes are trimmed to the cap once, at the end.
 const CREATE_IF_ABSENT = `
-local ttl, n, a = ARGV[1], tonumber(ARGV[2]), 3
+local ttl, n, a = ARGV[1], tonumber(ARGV[3]), 4
 for r = 1, n do
   local record, queuedFeed = KEYS[1 + 2 * r], KEYS[2 + 2 * r]
   local postId, score, isFeed, last = ARGV[a], ARGV[a + 1], ARGV[a + 2], a + 3 + 2 * tonumber(ARGV[a + 3])
@@ -34,38 +34,44 @@ for r = 1, n do
   end
   a = last + 1
 end
+local keep = -(tonumber(ARGV[2]) + 1)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, keep)
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, keep)
 return 1`;
 
-// State changes of several records in one call: for each, the changed fields, and the record moved into
-// its new state's index (and out of every other, so a caller's out-of-date view can never leave it in two).
+// State changes of several records in one call: for each, the changed fields, and the record moved from
+// its state's index into its new state's. The state it is moved from is the one the record holds (checked
+// equal to the caller's), so it is in no other index. Every redis.call costs Redis a few microseconds, and
+// two of these run for every post: the script makes only the calls the change needs.
 // KEYS: recent index, the five state indexes (in STATES order), then per record: the record, its channel's
 // queued feed posts, message id → post id, server id → post id (the claim), its channel's sent items.
 // ARGV: ttl (ms), index cap, number of records, then per record: post id, score (ms), new state's position
 // in STATES (1-5), queued-feed op (add|rem|none), message id ('' for none), server id ('' for none), the
-// state the caller read, sent-item (1 = a feed post going `sent`, else 0), number of fields, field/value pairs. A record whose state is no longer the one the caller read (an admin cancelled
-// it meanwhile, say) is left as it is: its answer is 2. A record that has expired or been removed is not recreated as
-// a fragment: its answer is 0 (1 when written).
+// state the caller read, its position in STATES, sent-item (1 = a feed post going `sent`, else 0), number
+// of fields, field/value pairs. A record whose state is no longer the one the caller read (an admin
+// cancelled it meanwhile, say) is left as it is: its answer is 2. A record that has expired or been removed
+// is not recreated as a fragment: its answer is 0 (1 when written). An index is trimmed to its cap only
+// when it gained a member.
 const TRANSITION = `
 local ttl, n, a = ARGV[1], tonumber(ARGV[3]), 4
-local written, touched = {}, {}
+local written, grown = {}, {}
 for r = 1, n do
   local record, queuedFeed, byMessage, claim, sentItems = KEYS[2 + 5 * r], KEYS[3 + 5 * r], KEYS[4 + 5 * r], KEYS[5 + 5 * r], KEYS[6 + 5 * r]
   local postId, score, state, op, messageId, serverId = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local last = a + 8 + 2 * tonumber(ARGV[a + 8])
-  if redis.call('EXISTS', record) == 0 then written[r] = 0
-  elseif (redis.call('HGET', record, 'state') or 'queued') ~= ARGV[a + 6] then written[r] = 2 else
-    redis.call('HSET', record, unpack(ARGV, a + 9, last))
+  local from, last = tonumber(ARGV[a + 7]), a + 9 + 2 * tonumber(ARGV[a + 9])
+  local held = redis.call('HMGET', record, 'postId', 'state')
+  if not held[1] then written[r] = 0
+  elseif (held[2] or 'queued') ~= ARGV[a + 6] then written[r] = 2 else
+    redis.call('HSET', record, unpack(ARGV, a + 10, last))
     redis.call('PEXPIRE', record, ttl)
-    redis.call('ZADD', KEYS[1], score, postId)
-    for s = 1, 5 do
-      if s == state then redis.call('ZADD', KEYS[1 + s], score, postId) else redis.call('ZREM', KEYS[1 + s], postId) end
-    end
-    touched[state] = true
+    if redis.call('ZADD', KEYS[1], score, postId) == 1 then grown[0] = true end
+    if from ~= state then redis.call('ZREM', KEYS[1 + from], postId) end
+    if redis.call('ZADD', KEYS[1 + state], score, postId) == 1 then grown[state] = true end
     if op == 'add' then redis.call('ZADD', queuedFeed, 'NX', score, postId)
     elseif op == 'rem' then redis.call('ZREM', queuedFeed, postId) end
     if messageId ~= '' then redis.call('SET', byMessage, postId, 'PX', ttl) end
     if serverId ~= '' then redis.call('SET', claim, postId, 'PX', ttl) end
-    if ARGV[a + 7] == '1' then
+    if ARGV[a + 8] == '1' then
       redis.call('ZADD', sentItems, score, postId)
       redis.call('ZREMRANGEBYRANK', sentItems, 0, -(tonumber(ARGV[2]) + 1))
     end
@@ -74,8 +80,7 @@ for r = 1, n do
   a = last + 1
 end
 local keep = -(tonumber(ARGV[2]) + 1)
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, keep)
-for s in pairs(touched) do redis.call('ZREMRANGEBYRANK', KEYS[1 + s], 0, keep) end
+for s in pairs(grown) do redis.call('ZREMRANGEBYRANK', KEYS[1 + s], 0, keep) end
 return written`;
 
 /** ioredis adds a method per defineCommand; it runs by EVALSHA and loads the script when Redis lacks it. */
@@ -87,7 +92,8 @@ interface DeliveryCommands {
 /** Records per script call: one call is one round trip, and Redis runs nothing else meanwhile, so not too many. */
 const SCRIPT_BATCH = 100;
 
-export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options: { ttlMs: number }): DeliveryStore {
+export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options: { ttlMs: number; indexCap?: number }): DeliveryStore {
+  const indexCap = options.indexCap ?? INDEX_CAP;
   redis.defineCommand('channelcastCreateDeliveries', { lua: CREATE_IF_ABSENT });
   redis.defineCommand('channelcastTransitions', { lua: TRANSITION });
   const commands = redis as unknown as DeliveryCommands;
@@ -101,7 +107,7 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
     const now = at.toISOString();
     // Only real keys go in KEYS (Redis Cluster checks they share a slot); post ids are arguments.
     const recordKeys: string[] = [keys.deliveriesRecent(), keys.deliveriesByState('queued')];
-    const args: (string | number)[] = [options.ttlMs, deliveries.length];
+    const args: (string | number)[] = [options.ttlMs, indexCap, deliveries.length];
     for (const d of deliveries) {
       // A new record is written without what fromHash can tell from its absence: state queued, no attempts,
       // updated when created, one history entry; and without its empty fields.
@@ -121,7 +127,7 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
   const transitionSome = async (changes: readonly DeliveryChange[], at: Date): Promise<DeliveryRecord[]> => {
     const stamp = at.toISOString();
     const recordKeys: string[] = [keys.deliveriesRecent(), ...stateIndexes];
-    const args: (string | number)[] = [options.ttlMs, INDEX_CAP, changes.length];
+    const args: (string | number)[] = [options.ttlMs, indexCap, changes.length];
     const next = changes.map(({ current, state, patch = {}, note }) => {
       const history = [...current.history, { state, at: stamp, ...(note ? { note } : {}) }].slice(-HISTORY_CAP);
       // Only what changed is written: the record itself is not read back or rewritten whole.
@@ -137,7 +143,19 @@ export function createRedisDeliveryStore(redis: Redis, keys: RedisKeys, options:
       );
       // A feed post going out, alone or in a digest, is a story the channel got: what roundups list.
       const sentItem = current.kind === 'feed' && state === 'sent' && current.state !== 'sent' ? 1 : 0;
-      args.push(current.postId, at.getTime(), STATES.indexOf(state) + 1, queuedFeedOp, patch.messageId ?? '', patch.serverId ?? '', current.state, sentItem, fields.length, ...fields.flat());
+      args.push(
+        current.postId,
+        at.getTime(),
+        STATES.indexOf(state) + 1,
+        queuedFeedOp,
+        patch.messageId ?? '',
+        patch.serverId ?? '',
+        current.state,
+        STATES.indexOf(current.state) + 1,
+        sentItem,
+        fields.length,
+        ...fields.flat(),
+      );
       return { ...current, ...patch, state, updatedAt: stamp, history };
     });
     const written = await commands.channelcastTransitions(recordKeys.length, ...recordKeys, ...args);
