@@ -38,7 +38,7 @@ describe('a push under the poll lock', () => {
 
     const receiver = createPushReceiver({
       feeds: [feed],
-      subscriber: { verify: async () => null, receive: async () => 'accepted' },
+      subscriber: { verify: () => Promise.resolve(null), receive: () => Promise.resolve('accepted' as const) },
       deps: harness.deps,
       lease: harness.lease,
       lockMs: 5_000,
