@@ -22,59 +22,83 @@ interface Attr {
 }
 
 interface Tag {
-  readonly kind: 'tag';
   readonly name: string;
   readonly closing: boolean;
+  /** Empty unless the scan asked for this tag's attributes. */
   readonly attrs: readonly Attr[];
+  /** The source offsets of the tag, `<` to just past `>`. */
+  readonly start: number;
+  readonly end: number;
 }
 
-type Token = Tag | { readonly kind: 'text'; readonly text: string };
+/** What a scan reports: text runs as offsets (sliced only by whoever wants them), tags as they come. */
+interface ScanVisitor {
+  /** Whether a tag's attributes are collected (a tag's end is found either way). */
+  readonly wantsAttrs: (name: string, closing: boolean) => boolean;
+  readonly text?: (start: number, end: number) => void;
+  /** True stops the scan. */
+  readonly tag: (tag: Tag) => boolean | void;
+}
 
-const isSpace = (c: string): boolean => c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f';
-const isLetter = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+const NO_ATTRS: readonly Attr[] = [];
 
-/** Parses the tag starting at `lt`; null when it never closes (then the `<` is just text). */
-function parseTag(html: string, lt: number): (Tag & { end: number }) | null {
+const isSpaceCode = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x0c;
+const isLetterCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+/** [A-Za-z0-9:-] */
+const isNameCode = (c: number): boolean => isLetterCode(c) || (c >= 0x30 && c <= 0x3a) || c === 0x2d;
+/** Ends an attribute name: whitespace, `=`, `>`, `/`. */
+const endsAttrName = (c: number): boolean => isSpaceCode(c) || c === 0x3d || c === 0x3e || c === 0x2f;
+
+/** Tag names are read up to this many characters; the rest reads as attributes. */
+const MAX_TAG_NAME = 64;
+
+/**
+ * Parses the tag starting at `lt`; null when it never closes (then the `<` is just text). Attributes are
+ * collected only when `visitor.wantsAttrs` says so; the tag's end is the same either way.
+ */
+function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
   let i = lt + 1;
-  const closing = html[i] === '/';
+  const closing = html.charCodeAt(i) === 0x2f;
   if (closing) i++;
-  const nameMatch = /^[A-Za-z][A-Za-z0-9:-]*/.exec(html.slice(i, i + 64));
-  if (!nameMatch) return null;
-  const name = nameMatch[0].toLowerCase();
-  i += nameMatch[0].length;
-  const attrs: Attr[] = [];
+  if (!isLetterCode(html.charCodeAt(i))) return null;
+  const nameStart = i;
+  const nameLimit = Math.min(html.length, i + MAX_TAG_NAME);
+  while (i < nameLimit && isNameCode(html.charCodeAt(i))) i++;
+  const name = html.slice(nameStart, i).toLowerCase();
+  const attrs: Attr[] | undefined = visitor.wantsAttrs(name, closing) ? [] : undefined;
+  const tag = (end: number): Tag => ({ name, closing, attrs: attrs ?? NO_ATTRS, start: lt, end });
   while (i < html.length) {
-    const c = html.charAt(i);
-    if (c === '>') return { kind: 'tag', name, closing, attrs, end: i + 1 };
-    if (isSpace(c) || c === '/' || c === '=') {
+    const c = html.charCodeAt(i);
+    if (c === 0x3e) return tag(i + 1);
+    if (isSpaceCode(c) || c === 0x2f || c === 0x3d) {
       i++;
       continue;
     }
-    const nameStart = i;
-    while (i < html.length && !isSpace(html.charAt(i)) && !'=>/'.includes(html.charAt(i))) i++;
-    const attrName = html.slice(nameStart, i).toLowerCase();
+    const attrStart = i;
+    while (i < html.length && !endsAttrName(html.charCodeAt(i))) i++;
+    const attrEnd = i;
     let j = i;
-    while (isSpace(html.charAt(j))) j++;
-    if (html.charAt(j) !== '=') {
-      attrs.push({ name: attrName, raw: '', start: i, end: i, quote: '' });
+    while (isSpaceCode(html.charCodeAt(j))) j++;
+    if (html.charCodeAt(j) !== 0x3d) {
+      attrs?.push({ name: html.slice(attrStart, attrEnd).toLowerCase(), raw: '', start: i, end: i, quote: '' });
       continue;
     }
     j++;
-    while (isSpace(html.charAt(j))) j++;
-    const q = html.charAt(j);
-    if (q === '"' || q === "'") {
-      const close = html.indexOf(q, j + 1);
+    while (isSpaceCode(html.charCodeAt(j))) j++;
+    const q = html.charCodeAt(j);
+    if (q === 0x22 || q === 0x27) {
+      const close = html.indexOf(q === 0x22 ? '"' : "'", j + 1);
       if (close < 0) {
         // Unterminated quote: end the tag at the next `>` rather than swallow the rest.
         const gt = html.indexOf('>', j);
-        return gt < 0 ? null : { kind: 'tag', name, closing, attrs, end: gt + 1 };
+        return gt < 0 ? null : tag(gt + 1);
       }
-      attrs.push({ name: attrName, raw: html.slice(j + 1, close), start: j + 1, end: close, quote: q });
+      attrs?.push({ name: html.slice(attrStart, attrEnd).toLowerCase(), raw: html.slice(j + 1, close), start: j + 1, end: close, quote: q === 0x22 ? '"' : "'" });
       i = close + 1;
     } else {
       let k = j;
-      while (k < html.length && !isSpace(html.charAt(k)) && html.charAt(k) !== '>') k++;
-      attrs.push({ name: attrName, raw: html.slice(j, k), start: j, end: k, quote: '' });
+      while (k < html.length && !isSpaceCode(html.charCodeAt(k)) && html.charCodeAt(k) !== 0x3e) k++;
+      attrs?.push({ name: html.slice(attrStart, attrEnd).toLowerCase(), raw: html.slice(j, k), start: j, end: k, quote: '' });
       i = k;
     }
   }
@@ -86,30 +110,33 @@ const TEXT_DROPPED = new Set(['script', 'style', 'iframe', 'noscript', 'template
 /** Content skipped when looking at markup: never holds elements we care about. */
 const CODE_ONLY = new Set(['script', 'style']);
 
-/** Yields text runs and tags (with their source offsets); skips comments, doctypes and `skip` element content. */
-function* scan(html: string, skip: ReadonlySet<string>): Generator<Token | (Tag & { start: number; end: number })> {
+/** `</name` followed by whitespace, `/` or `>`, per name (a handful: the skipped elements'). */
+const closePatterns = new Map<string, RegExp>();
+
+/** Reports text runs and tags (with their source offsets); skips comments, doctypes and `skip` element content. */
+function scan(html: string, skip: ReadonlySet<string>, visitor: ScanVisitor): void {
   let textStart = 0;
   let i = 0;
   // Guards against quadratic rescans of hostile or truncated input: a `<` whose tag runs off the
   // end is retried only so often, and a missing close tag is looked for only once per name.
   let unclosedTags = 0;
-  const neverClosed = new Set<string>();
+  let neverClosed: Set<string> | undefined;
   const lastGt = html.lastIndexOf('>');
   while (i < html.length) {
     const lt = html.indexOf('<', i);
     if (lt < 0) break;
-    const next = html.charAt(lt + 1);
+    const next = html.charCodeAt(lt + 1);
     let end: number;
-    let tag: (Tag & { end: number }) | null = null;
-    if (html.startsWith('<!--', lt)) {
+    let tag: Tag | null = null;
+    if (next === 0x21 && html.startsWith('<!--', lt)) {
       const close = html.indexOf('-->', lt + 4);
       end = close < 0 ? html.length : close + 3;
-    } else if (next === '!' || next === '?') {
+    } else if (next === 0x21 || next === 0x3f) {
       const close = html.indexOf('>', lt);
       end = close < 0 ? html.length : close + 1;
-    } else if (isLetter(next) || (next === '/' && isLetter(html.charAt(lt + 2)))) {
+    } else if (isLetterCode(next) || (next === 0x2f && isLetterCode(html.charCodeAt(lt + 2)))) {
       if (lt > lastGt) break; // nothing can close a tag from here on: the rest is text
-      tag = parseTag(html, lt);
+      tag = parseTag(html, lt, visitor);
       if (tag === null) {
         if (++unclosedTags > 16) break;
         i = lt + 1;
@@ -120,28 +147,29 @@ function* scan(html: string, skip: ReadonlySet<string>): Generator<Token | (Tag 
       i = lt + 1; // `a < b`: prose, not markup
       continue;
     }
-    if (lt > textStart) yield { kind: 'text', text: html.slice(textStart, lt) };
+    if (lt > textStart) visitor.text?.(textStart, lt);
     if (tag !== null) {
-      yield { ...tag, start: lt };
+      if (visitor.tag(tag) === true) return;
       if (!tag.closing && skip.has(tag.name)) {
-        const closeRe = new RegExp(`</${tag.name}[\\s/>]`, 'ig');
+        let closeRe = closePatterns.get(tag.name);
+        if (closeRe === undefined) closePatterns.set(tag.name, (closeRe = new RegExp(`</${tag.name}[\\s/>]`, 'ig')));
         closeRe.lastIndex = end;
-        const close = neverClosed.has(tag.name) ? null : closeRe.exec(html);
+        const close = neverClosed?.has(tag.name) ? null : closeRe.exec(html);
         const gt = close ? html.indexOf('>', close.index) : -1;
         if (gt >= 0) end = gt + 1;
         else {
-          neverClosed.add(tag.name);
+          (neverClosed ??= new Set()).add(tag.name);
           if (CODE_ONLY.has(tag.name)) end = html.length; // an unclosed script is code to the end
         }
       }
     }
     i = textStart = end;
   }
-  if (textStart < html.length) yield { kind: 'text', text: html.slice(textStart) };
+  if (textStart < html.length) visitor.text?.(textStart, html.length);
 }
 
 /** CDATA markers left in HTML by sloppy double-wrapping; the content between them is ordinary HTML. */
-const stripCdataMarkers = (html: string): string => html.replace(/<!\[CDATA\[|\]\]>/g, '');
+const stripCdataMarkers = (html: string): string => (html.includes('<![CDATA[') || html.includes(']]>') ? html.replace(/<!\[CDATA\[|\]\]>/g, '') : html);
 
 const attrValue = (tag: Tag, name: string): string | undefined => {
   const a = tag.attrs.find((x) => x.name === name);
@@ -162,13 +190,19 @@ const CELL = new Set(['td', 'th']);
  * tags are gone, so `&lt;b&gt;` stays visible text.
  */
 export function htmlToText(html: string): string {
+  const source = stripCdataMarkers(html);
+  // No markup: one text run, every line break in it already collapsed to a space.
+  if (!source.includes('<')) return decodeEntities(source, DROP_UNKNOWN).replace(/\s+/g, ' ').trim();
   const parts: string[] = [];
-  for (const t of scan(stripCdataMarkers(html), TEXT_DROPPED)) {
-    if (t.kind === 'text') parts.push(decodeEntities(t.text, { dropUnknown: true }).replace(/\s+/g, ' '));
-    else if (t.name === 'img' && !t.closing) parts.push(emojiAlt(t));
-    else if (BLOCK.has(t.name)) parts.push('\n');
-    else if (CELL.has(t.name)) parts.push(' ');
-  }
+  scan(source, TEXT_DROPPED, {
+    wantsAttrs: isImgStart,
+    text: (start, end) => parts.push(decodeEntities(source.slice(start, end), DROP_UNKNOWN).replace(/\s+/g, ' ')),
+    tag: (t) => {
+      if (t.name === 'img' && !t.closing) parts.push(emojiAlt(t));
+      else if (BLOCK.has(t.name)) parts.push('\n');
+      else if (CELL.has(t.name)) parts.push(' ');
+    },
+  });
   return parts
     .join('')
     .split('\n')
@@ -176,6 +210,9 @@ export function htmlToText(html: string): string {
     .filter((line) => line !== '')
     .join('\n');
 }
+
+const DROP_UNKNOWN = { dropUnknown: true } as const;
+const isImgStart = (name: string, closing: boolean): boolean => name === 'img' && !closing;
 
 /** An emoji drawn as an image (WordPress, Twemoji) keeps its character in the text: its alt. */
 function emojiAlt(tag: Tag): string {
@@ -215,20 +252,27 @@ function firstSrcsetUrl(srcset: string | undefined): string | undefined {
  * icons, anything declared under 200 px: image-choice.ts).
  */
 export function firstImageSrc(html: string): string | null {
-  for (const t of scan(stripCdataMarkers(html), CODE_ONLY)) {
-    if (t.kind !== 'tag' || t.closing || t.name !== 'img') continue;
-    const declared = { className: attrValue(t, 'class'), width: declaredPixels(attrValue(t, 'width')), height: declaredPixels(attrValue(t, 'height')) };
-    const candidates = [
-      attrValue(t, 'src'),
-      firstSrcsetUrl(attrValue(t, 'srcset')),
-      attrValue(t, 'data-src'),
-      attrValue(t, 'data-lazy-src'),
-      firstSrcsetUrl(attrValue(t, 'data-srcset')),
-    ];
-    const src = candidates.find((c) => c !== undefined && c !== '' && !/^data:/i.test(c));
-    if (src !== undefined && !TRACKING_IMAGE.some((re) => re.test(src)) && !isDecorativeImage({ url: src, ...declared })) return src;
-  }
-  return null;
+  const source = stripCdataMarkers(html);
+  if (!/<img/i.test(source)) return null;
+  let found: string | null = null;
+  scan(source, CODE_ONLY, {
+    wantsAttrs: isImgStart,
+    tag: (t) => {
+      if (t.closing || t.name !== 'img') return false;
+      const declared = { className: attrValue(t, 'class'), width: declaredPixels(attrValue(t, 'width')), height: declaredPixels(attrValue(t, 'height')) };
+      const candidates = [
+        attrValue(t, 'src'),
+        firstSrcsetUrl(attrValue(t, 'srcset')),
+        attrValue(t, 'data-src'),
+        attrValue(t, 'data-lazy-src'),
+        firstSrcsetUrl(attrValue(t, 'data-srcset')),
+      ];
+      const src = candidates.find((c) => c !== undefined && c !== '' && !/^data:/i.test(c));
+      if (src !== undefined && !TRACKING_IMAGE.some((re) => re.test(src)) && !isDecorativeImage({ url: src, ...declared })) found = src;
+      return found !== null;
+    },
+  });
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------- URLs
@@ -258,20 +302,24 @@ function mapSrcset(srcset: string, map: (url: string) => string | null): string 
  */
 export function mapUrlAttributes(html: string, map: (url: string) => string | null): string {
   const source = stripCdataMarkers(html);
+  // Every URL-bearing attribute name (href, src, srcset, data-src, data-srcset, poster, cite) holds one of these.
+  if (!/href|src|poster|cite/i.test(source)) return source;
   const edits: { start: number; end: number; text: string }[] = [];
-  for (const t of scan(source, CODE_ONLY)) {
-    if (t.kind !== 'tag' || t.closing) continue;
-    for (const a of t.attrs) {
-      const isSrcset = SRCSET_ATTRS.has(a.name);
-      if (!isSrcset && !URL_ATTRS.has(a.name)) continue;
-      const value = decodeEntities(a.raw).trim();
-      const mapped = isSrcset ? mapSrcset(value, map) : map(value);
-      if (mapped === null || mapped === value) continue;
-      const q = a.quote === '' ? '"' : a.quote;
-      const escaped = mapped.replace(/&/g, '&amp;').replace(q === '"' ? /"/g : /'/g, q === '"' ? '&quot;' : '&#39;');
-      edits.push(a.quote === '' ? { start: a.start, end: a.end, text: `"${escaped}"` } : { start: a.start, end: a.end, text: escaped });
-    }
-  }
+  scan(source, CODE_ONLY, {
+    wantsAttrs: (_name, closing) => !closing,
+    tag: (t) => {
+      for (const a of t.attrs) {
+        const isSrcset = SRCSET_ATTRS.has(a.name);
+        if (!isSrcset && !URL_ATTRS.has(a.name)) continue;
+        const value = decodeEntities(a.raw).trim();
+        const mapped = isSrcset ? mapSrcset(value, map) : map(value);
+        if (mapped === null || mapped === value) continue;
+        const q = a.quote === '' ? '"' : a.quote;
+        const escaped = mapped.replace(/&/g, '&amp;').replace(q === '"' ? /"/g : /'/g, q === '"' ? '&quot;' : '&#39;');
+        edits.push(a.quote === '' ? { start: a.start, end: a.end, text: `"${escaped}"` } : { start: a.start, end: a.end, text: escaped });
+      }
+    },
+  });
   let out = '';
   let pos = 0;
   for (const e of edits) {
