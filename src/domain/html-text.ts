@@ -34,10 +34,10 @@ interface Tag {
 /** What a scan reports: text runs as offsets (sliced only by whoever wants them), tags as they come. */
 interface ScanVisitor {
   /** Whether a tag's attributes are collected (a tag's end is found either way). */
-  readonly wantsAttrs: (name: string, closing: boolean) => boolean;
-  readonly text?: (start: number, end: number) => void;
+  wantsAttrs(name: string, closing: boolean): boolean;
+  text(start: number, end: number): void;
   /** True stops the scan. */
-  readonly tag: (tag: Tag) => boolean | void;
+  tag(tag: Tag): boolean;
 }
 
 const NO_ATTRS: readonly Attr[] = [];
@@ -66,10 +66,9 @@ function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
   while (i < nameLimit && isNameCode(html.charCodeAt(i))) i++;
   const name = html.slice(nameStart, i).toLowerCase();
   const attrs: Attr[] | undefined = visitor.wantsAttrs(name, closing) ? [] : undefined;
-  const tag = (end: number): Tag => ({ name, closing, attrs: attrs ?? NO_ATTRS, start: lt, end });
   while (i < html.length) {
     const c = html.charCodeAt(i);
-    if (c === 0x3e) return tag(i + 1);
+    if (c === 0x3e) return { name, closing, attrs: attrs ?? NO_ATTRS, start: lt, end: i + 1 };
     if (isSpaceCode(c) || c === 0x2f || c === 0x3d) {
       i++;
       continue;
@@ -91,7 +90,7 @@ function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
       if (close < 0) {
         // Unterminated quote: end the tag at the next `>` rather than swallow the rest.
         const gt = html.indexOf('>', j);
-        return gt < 0 ? null : tag(gt + 1);
+        return gt < 0 ? null : { name, closing, attrs: attrs ?? NO_ATTRS, start: lt, end: gt + 1 };
       }
       attrs?.push({ name: html.slice(attrStart, attrEnd).toLowerCase(), raw: html.slice(j + 1, close), start: j + 1, end: close, quote: q === 0x22 ? '"' : "'" });
       i = close + 1;
@@ -147,7 +146,7 @@ function scan(html: string, skip: ReadonlySet<string>, visitor: ScanVisitor): vo
       i = lt + 1; // `a < b`: prose, not markup
       continue;
     }
-    if (lt > textStart) visitor.text?.(textStart, lt);
+    if (lt > textStart) visitor.text(textStart, lt);
     if (tag !== null) {
       if (visitor.tag(tag) === true) return;
       if (!tag.closing && skip.has(tag.name)) {
@@ -165,7 +164,7 @@ function scan(html: string, skip: ReadonlySet<string>, visitor: ScanVisitor): vo
     }
     i = textStart = end;
   }
-  if (textStart < html.length) visitor.text?.(textStart, html.length);
+  if (textStart < html.length) visitor.text(textStart, html.length);
 }
 
 /** CDATA markers left in HTML by sloppy double-wrapping; the content between them is ordinary HTML. */
@@ -193,22 +192,36 @@ export function htmlToText(html: string): string {
   const source = stripCdataMarkers(html);
   // No markup: one text run, every line break in it already collapsed to a space.
   if (!source.includes('<')) return decodeEntities(source, DROP_UNKNOWN).replace(/\s+/g, ' ').trim();
-  const parts: string[] = [];
-  scan(source, TEXT_DROPPED, {
-    wantsAttrs: isImgStart,
-    text: (start, end) => parts.push(decodeEntities(source.slice(start, end), DROP_UNKNOWN).replace(/\s+/g, ' ')),
-    tag: (t) => {
-      if (t.name === 'img' && !t.closing) parts.push(emojiAlt(t));
-      else if (BLOCK.has(t.name)) parts.push('\n');
-      else if (CELL.has(t.name)) parts.push(' ');
-    },
-  });
-  return parts
+  const collector = new TextCollector(source);
+  scan(source, TEXT_DROPPED, collector);
+  return collector.parts
     .join('')
     .split('\n')
     .map((line) => line.replace(/\s+/g, ' ').trim())
     .filter((line) => line !== '')
     .join('\n');
+}
+
+/** htmlToText's visitor: text runs decoded and collapsed, block tags as line breaks, emoji images as their alt. */
+class TextCollector implements ScanVisitor {
+  readonly parts: string[] = [];
+
+  constructor(private readonly source: string) {}
+
+  wantsAttrs(name: string, closing: boolean): boolean {
+    return isImgStart(name, closing);
+  }
+
+  text(start: number, end: number): void {
+    this.parts.push(decodeEntities(this.source.slice(start, end), DROP_UNKNOWN).replace(/\s+/g, ' '));
+  }
+
+  tag(t: Tag): boolean {
+    if (t.name === 'img' && !t.closing) this.parts.push(emojiAlt(t));
+    else if (BLOCK.has(t.name)) this.parts.push('\n');
+    else if (CELL.has(t.name)) this.parts.push(' ');
+    return false;
+  }
 }
 
 const DROP_UNKNOWN = { dropUnknown: true } as const;
@@ -254,25 +267,35 @@ function firstSrcsetUrl(srcset: string | undefined): string | undefined {
 export function firstImageSrc(html: string): string | null {
   const source = stripCdataMarkers(html);
   if (!/<img/i.test(source)) return null;
-  let found: string | null = null;
-  scan(source, CODE_ONLY, {
-    wantsAttrs: isImgStart,
-    tag: (t) => {
-      if (t.closing || t.name !== 'img') return false;
-      const declared = { className: attrValue(t, 'class'), width: declaredPixels(attrValue(t, 'width')), height: declaredPixels(attrValue(t, 'height')) };
-      const candidates = [
-        attrValue(t, 'src'),
-        firstSrcsetUrl(attrValue(t, 'srcset')),
-        attrValue(t, 'data-src'),
-        attrValue(t, 'data-lazy-src'),
-        firstSrcsetUrl(attrValue(t, 'data-srcset')),
-      ];
-      const src = candidates.find((c) => c !== undefined && c !== '' && !/^data:/i.test(c));
-      if (src !== undefined && !TRACKING_IMAGE.some((re) => re.test(src)) && !isDecorativeImage({ url: src, ...declared })) found = src;
-      return found !== null;
-    },
-  });
-  return found;
+  const finder = new ImageFinder();
+  scan(source, CODE_ONLY, finder);
+  return finder.found;
+}
+
+/** firstImageSrc's visitor: stops at the first <img> that is a picture. */
+class ImageFinder implements ScanVisitor {
+  found: string | null = null;
+
+  wantsAttrs(name: string, closing: boolean): boolean {
+    return isImgStart(name, closing);
+  }
+
+  text(): void {}
+
+  tag(t: Tag): boolean {
+    if (t.closing || t.name !== 'img') return false;
+    const declared = { className: attrValue(t, 'class'), width: declaredPixels(attrValue(t, 'width')), height: declaredPixels(attrValue(t, 'height')) };
+    const candidates = [
+      attrValue(t, 'src'),
+      firstSrcsetUrl(attrValue(t, 'srcset')),
+      attrValue(t, 'data-src'),
+      attrValue(t, 'data-lazy-src'),
+      firstSrcsetUrl(attrValue(t, 'data-srcset')),
+    ];
+    const src = candidates.find((c) => c !== undefined && c !== '' && !/^data:/i.test(c));
+    if (src !== undefined && !TRACKING_IMAGE.some((re) => re.test(src)) && !isDecorativeImage({ url: src, ...declared })) this.found = src;
+    return this.found !== null;
+  }
 }
 
 // ---------------------------------------------------------------------------------------- URLs
@@ -304,22 +327,7 @@ export function mapUrlAttributes(html: string, map: (url: string) => string | nu
   const source = stripCdataMarkers(html);
   // Every URL-bearing attribute name (href, src, srcset, data-src, data-srcset, poster, cite) holds one of these.
   if (!/href|src|poster|cite/i.test(source)) return source;
-  const edits: { start: number; end: number; text: string }[] = [];
-  scan(source, CODE_ONLY, {
-    wantsAttrs: (_name, closing) => !closing,
-    tag: (t) => {
-      for (const a of t.attrs) {
-        const isSrcset = SRCSET_ATTRS.has(a.name);
-        if (!isSrcset && !URL_ATTRS.has(a.name)) continue;
-        const value = decodeEntities(a.raw).trim();
-        const mapped = isSrcset ? mapSrcset(value, map) : map(value);
-        if (mapped === null || mapped === value) continue;
-        const q = a.quote === '' ? '"' : a.quote;
-        const escaped = mapped.replace(/&/g, '&amp;').replace(q === '"' ? /"/g : /'/g, q === '"' ? '&quot;' : '&#39;');
-        edits.push(a.quote === '' ? { start: a.start, end: a.end, text: `"${escaped}"` } : { start: a.start, end: a.end, text: escaped });
-      }
-    },
-  });
+  const { edits } = new UrlRewriter(source, map);
   let out = '';
   let pos = 0;
   for (const e of edits) {
@@ -327,4 +335,36 @@ export function mapUrlAttributes(html: string, map: (url: string) => string | nu
     pos = e.end;
   }
   return out + source.slice(pos);
+}
+
+/** mapUrlAttributes' visitor: the edits, in source order, that rewrite URL attributes. */
+class UrlRewriter implements ScanVisitor {
+  readonly edits: { start: number; end: number; text: string }[] = [];
+
+  constructor(
+    source: string,
+    private readonly map: (url: string) => string | null,
+  ) {
+    scan(source, CODE_ONLY, this);
+  }
+
+  wantsAttrs(_name: string, closing: boolean): boolean {
+    return !closing;
+  }
+
+  text(): void {}
+
+  tag(t: Tag): boolean {
+    for (const a of t.attrs) {
+      const isSrcset = SRCSET_ATTRS.has(a.name);
+      if (!isSrcset && !URL_ATTRS.has(a.name)) continue;
+      const value = decodeEntities(a.raw).trim();
+      const mapped = isSrcset ? mapSrcset(value, this.map) : this.map(value);
+      if (mapped === null || mapped === value) continue;
+      const q = a.quote === '' ? '"' : a.quote;
+      const escaped = mapped.replace(/&/g, '&amp;').replace(q === '"' ? /"/g : /'/g, q === '"' ? '&quot;' : '&#39;');
+      this.edits.push(a.quote === '' ? { start: a.start, end: a.end, text: `"${escaped}"` } : { start: a.start, end: a.end, text: escaped });
+    }
+    return false;
+  }
 }

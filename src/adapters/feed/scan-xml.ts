@@ -5,9 +5,9 @@
  *
  * It covers what feeds are made of: start/end tags with quoted attributes, text and references, CDATA,
  * comments and processing instructions. Anything else sax might read differently (a DOCTYPE, `<!x>`, `< a>`,
- * an attribute without a value, a construct cut off by the end of the text) is not guessed at: it throws
- * NOT_SCANNED and the caller asks sax. What is certainly not well-formed for sax (an end tag that does not
- * match, an unknown or broken reference, text outside the root, an unclosed root) throws NOT_WELL_FORMED.
+ * an attribute without a value) is not guessed at: it throws NOT_SCANNED and the caller asks sax. What is
+ * certainly not well-formed for sax (an end tag that does not match, an unknown or broken reference, text
+ * outside the root, a construct the text ends inside, an unclosed root) throws NOT_WELL_FORMED.
  */
 import sax from 'sax';
 
@@ -122,9 +122,9 @@ class XmlScanner {
     return out + xml.slice(from, end);
   }
 
-  /** Index just past a construct ending at `at` (`length` long), or NOT_SCANNED when it never ends. */
+  /** Index just past a construct ending at `at` (`length` long); one the text ends inside is an error to sax. */
   private after(at: number, length: number): number {
-    if (at < 0) throw NOT_SCANNED;
+    if (at < 0) throw NOT_WELL_FORMED; // sax: "Unexpected end", or "Unclosed root tag"
     return at + length;
   }
 
@@ -151,8 +151,7 @@ class XmlScanner {
     const { xml } = this;
     if (xml.startsWith('<!--', lt)) {
       // sax ends a comment at its first `--`, which must be followed by `>` ("Malformed comment").
-      const dashes = xml.indexOf('--', lt + 4);
-      if (dashes < 0) throw NOT_SCANNED;
+      const dashes = this.after(xml.indexOf('--', lt + 4), 0);
       if (xml.charCodeAt(dashes + 2) !== GT) throw NOT_WELL_FORMED;
       return dashes + 3;
     }
@@ -207,8 +206,7 @@ class XmlScanner {
     while (isSpace(xml.charCodeAt(i))) i++;
     const quote = xml.charCodeAt(i);
     if (quote !== DQUOTE && quote !== SQUOTE) throw NOT_SCANNED;
-    const close = xml.indexOf(quote === DQUOTE ? '"' : "'", i + 1);
-    if (close < 0) throw NOT_SCANNED;
+    const close = this.after(xml.indexOf(quote === DQUOTE ? '"' : "'", i + 1), 0);
     const hasReference = this.ampBefore(i + 1, close);
     if (attributes !== undefined) {
       const value = hasReference ? this.decode(i + 1, close) : xml.slice(i + 1, close);
