@@ -191,20 +191,24 @@ const CELL = new Set(['td', 'th']);
 export function htmlToText(html: string): string {
   const source = stripCdataMarkers(html);
   // No markup: one text run, every line break in it already collapsed to a space.
-  if (!source.includes('<')) return decodeEntities(source, DROP_UNKNOWN).replace(/\s+/g, ' ').trim();
-  const collector = new TextCollector(source);
-  scan(source, TEXT_DROPPED, collector);
-  return collector.parts
-    .join('')
-    .split('\n')
-    .map((line) => line.replace(/\s+/g, ' ').trim())
-    .filter((line) => line !== '')
-    .join('\n');
+  if (!source.includes('<')) return collapseSpace(decodeEntities(source, DROP_UNKNOWN)).trim();
+  const lines = new LineCollector(source);
+  scan(source, TEXT_DROPPED, lines);
+  return lines.result();
 }
 
-/** htmlToText's visitor: text runs decoded and collapsed, block tags as line breaks, emoji images as their alt. */
-class TextCollector implements ScanVisitor {
-  readonly parts: string[] = [];
+/** Whitespace that replace(/\s+/g, ' ') would change: a run, or any whitespace other than a space. */
+const UNCOLLAPSED = /[^\S ]| {2}/;
+const collapseSpace = (s: string): string => (UNCOLLAPSED.test(s) ? s.replace(/\s+/g, ' ') : s);
+
+/**
+ * htmlToText's visitor: text runs decoded and collapsed, block tags as line breaks, cells as a space, emoji
+ * images as their alt. Every piece added to a line is collapsed already, so joining two only has to drop
+ * the second of two spaces where they meet; a line is trimmed when it ends and kept unless empty.
+ */
+class LineCollector implements ScanVisitor {
+  private readonly lines: string[] = [];
+  private line = '';
 
   constructor(private readonly source: string) {}
 
@@ -213,14 +217,38 @@ class TextCollector implements ScanVisitor {
   }
 
   text(start: number, end: number): void {
-    this.parts.push(decodeEntities(this.source.slice(start, end), DROP_UNKNOWN).replace(/\s+/g, ' '));
+    this.add(collapseSpace(decodeEntities(this.source.slice(start, end), DROP_UNKNOWN)));
   }
 
   tag(t: Tag): boolean {
-    if (t.name === 'img' && !t.closing) this.parts.push(emojiAlt(t));
-    else if (BLOCK.has(t.name)) this.parts.push('\n');
-    else if (CELL.has(t.name)) this.parts.push(' ');
+    if (t.name === 'img' && !t.closing) {
+      // An alt is the one piece that can hold a line break.
+      const pieces = emojiAlt(t).split('\n');
+      for (let i = 0; i < pieces.length; i++) {
+        if (i > 0) this.endLine();
+        this.add(collapseSpace(pieces[i] ?? ''));
+      }
+    } else if (BLOCK.has(t.name)) this.endLine();
+    else if (CELL.has(t.name)) this.add(' ');
     return false;
+  }
+
+  /** Every line, the last one ended, joined by line breaks. */
+  result(): string {
+    this.endLine();
+    return this.lines.join('\n');
+  }
+
+  /** Adds collapsed text (no whitespace but single spaces) to the line. */
+  private add(piece: string): void {
+    if (piece === '') return;
+    this.line += this.line.endsWith(' ') && piece.startsWith(' ') ? piece.slice(1) : piece;
+  }
+
+  private endLine(): void {
+    const line = this.line.trim();
+    if (line !== '') this.lines.push(line);
+    this.line = '';
   }
 }
 

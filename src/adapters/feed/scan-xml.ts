@@ -46,6 +46,9 @@ const EQUALS = 0x3d;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 
+/** [:_A-Za-z]: sax's name start characters below 0x80. */
+const isAsciiNameStart = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x3a || c === 0x5f;
+
 /** sax's whitespace: space, tab, CR, LF (nothing else). */
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 
@@ -130,14 +133,33 @@ class XmlScanner {
 
   private endTag(lt: number): number {
     const { xml } = this;
-    NAME.lastIndex = lt + 2;
-    const m = NAME.exec(xml);
-    if (m === null) throw NOT_SCANNED;
-    let p = NAME.lastIndex;
+    const end = this.nameEnd(lt + 2);
+    if (end === lt + 2) throw NOT_SCANNED;
+    let p = end;
     while (isSpace(xml.charCodeAt(p))) p++;
     if (xml.charCodeAt(p) !== GT) throw NOT_SCANNED;
-    if (this.open[this.open.length - 1] !== m[0]) throw NOT_WELL_FORMED; // "Unexpected close tag"
+    const current = this.open[this.open.length - 1] ?? '';
+    // Compared in place: an end tag's name is never built.
+    if (end - lt - 2 !== current.length || !xml.startsWith(current, lt + 2)) throw NOT_WELL_FORMED; // "Unexpected close tag"
     return this.closeElement(p + 1);
+  }
+
+  /** Where the name starting at `from` ends (`from` when none starts there): ASCII by char codes, the rest by sax's classes. */
+  private nameEnd(from: number): number {
+    const { xml } = this;
+    let c = xml.charCodeAt(from);
+    if (!isAsciiNameStart(c)) return c >= 0x80 ? this.nameEndByPattern(from) : from;
+    let i = from + 1;
+    for (;;) {
+      c = xml.charCodeAt(i);
+      if (isAsciiNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d) i++;
+      else return c >= 0x80 ? this.nameEndByPattern(from) : i;
+    }
+  }
+
+  private nameEndByPattern(from: number): number {
+    NAME.lastIndex = from;
+    return NAME.test(this.xml) ? NAME.lastIndex : from;
   }
 
   private closeElement(next: number): number {
@@ -163,12 +185,10 @@ class XmlScanner {
 
   private startTag(lt: number): number {
     const { xml, sink } = this;
-    NAME.lastIndex = lt + 1;
-    const m = NAME.exec(xml);
-    if (m === null) throw NOT_SCANNED; // `< a>`, `a < b`, `<3`: sax's readings differ, let it give them
-    const name = m[0];
+    let p = this.nameEnd(lt + 1);
+    if (p === lt + 1) throw NOT_SCANNED; // `< a>`, `a < b`, `<3`: sax's readings differ, let it give them
+    const name = xml.slice(lt + 1, p);
     const attributes: Record<string, string> | undefined = sink.wantsElement(name) ? {} : undefined;
-    let p = NAME.lastIndex;
     let selfClosing = false;
     for (;;) {
       const spaceFrom = p;
@@ -195,11 +215,10 @@ class XmlScanner {
   /** One `name="value"` from `p`; returns the index after it. Only a quoted value is scanned. */
   private attribute(p: number, attributes: Record<string, string> | undefined): number {
     const { xml } = this;
-    NAME.lastIndex = p;
-    const m = NAME.exec(xml);
+    const nameEnd = this.nameEnd(p);
     // sax calls attributes.hasOwnProperty(…) on the next attribute, and fails when one shadowed it.
-    if (m === null || m[0] === 'hasOwnProperty') throw NOT_SCANNED;
-    let i = NAME.lastIndex;
+    if (nameEnd === p || (nameEnd - p === 14 && xml.startsWith('hasOwnProperty', p))) throw NOT_SCANNED;
+    let i = nameEnd;
     while (isSpace(xml.charCodeAt(i))) i++;
     if (xml.charCodeAt(i) !== EQUALS) throw NOT_SCANNED;
     i += 1;
@@ -210,8 +229,9 @@ class XmlScanner {
     const hasReference = this.ampBefore(i + 1, close);
     if (attributes !== undefined) {
       const value = hasReference ? this.decode(i + 1, close) : xml.slice(i + 1, close);
+      const name = xml.slice(p, nameEnd);
       // sax keeps the first of duplicate attributes, silently.
-      if (!Object.hasOwn(attributes, m[0])) attributes[m[0]] = value;
+      if (!Object.hasOwn(attributes, name)) attributes[name] = value;
     } else if (hasReference) {
       this.decode(i + 1, close);
     }
