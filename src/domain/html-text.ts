@@ -33,8 +33,10 @@ interface Tag {
 
 /** What a scan reports: text runs as offsets (sliced only by whoever wants them), tags as they come. */
 interface ScanVisitor {
-  /** Whether a tag's attributes are collected (a tag's end is found either way). */
+  /** Whether a tag's attributes are collected (a tag's end is found either way)… */
   wantsAttrs(name: string, closing: boolean): boolean;
+  /** …and which of them: the only names its reader looks up. */
+  readonly attrNames: ReadonlySet<string>;
   text(start: number, end: number): void;
   /** True stops the scan. */
   tag(tag: Tag): boolean;
@@ -79,7 +81,8 @@ function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
     let j = i;
     while (isSpaceCode(html.charCodeAt(j))) j++;
     if (html.charCodeAt(j) !== 0x3d) {
-      attrs?.push({ name: html.slice(attrStart, attrEnd).toLowerCase(), raw: '', start: i, end: i, quote: '' });
+      const attrName = attrs && html.slice(attrStart, attrEnd).toLowerCase();
+      if (attrName && visitor.attrNames.has(attrName)) attrs?.push({ name: attrName, raw: '', start: i, end: i, quote: '' });
       continue;
     }
     j++;
@@ -92,12 +95,14 @@ function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
         const gt = html.indexOf('>', j);
         return gt < 0 ? null : { name, closing, attrs: attrs ?? NO_ATTRS, start: lt, end: gt + 1 };
       }
-      attrs?.push({ name: html.slice(attrStart, attrEnd).toLowerCase(), raw: html.slice(j + 1, close), start: j + 1, end: close, quote: q === 0x22 ? '"' : "'" });
+      const attrName = attrs && html.slice(attrStart, attrEnd).toLowerCase();
+      if (attrName && visitor.attrNames.has(attrName)) attrs?.push({ name: attrName, raw: html.slice(j + 1, close), start: j + 1, end: close, quote: q === 0x22 ? '"' : "'" });
       i = close + 1;
     } else {
       let k = j;
       while (k < html.length && !isSpaceCode(html.charCodeAt(k)) && html.charCodeAt(k) !== 0x3e) k++;
-      attrs?.push({ name: html.slice(attrStart, attrEnd).toLowerCase(), raw: html.slice(j, k), start: j, end: k, quote: '' });
+      const attrName = attrs && html.slice(attrStart, attrEnd).toLowerCase();
+      if (attrName && visitor.attrNames.has(attrName)) attrs?.push({ name: attrName, raw: html.slice(j, k), start: j, end: k, quote: '' });
       i = k;
     }
   }
@@ -207,6 +212,7 @@ const collapseSpace = (s: string): string => (UNCOLLAPSED.test(s) ? s.replace(/\
  * the second of two spaces where they meet; a line is trimmed when it ends and kept unless empty.
  */
 class LineCollector implements ScanVisitor {
+  readonly attrNames = EMOJI_ATTRS;
   private readonly lines: string[] = [];
   private line = '';
 
@@ -253,6 +259,10 @@ class LineCollector implements ScanVisitor {
 }
 
 const DROP_UNKNOWN = { dropUnknown: true } as const;
+/** What emojiAlt reads. */
+const EMOJI_ATTRS: ReadonlySet<string> = new Set(['src', 'class', 'alt']);
+/** What ImageFinder reads. */
+const IMAGE_ATTRS: ReadonlySet<string> = new Set(['class', 'width', 'height', 'src', 'srcset', 'data-src', 'data-lazy-src', 'data-srcset']);
 const isImgStart = (name: string, closing: boolean): boolean => name === 'img' && !closing;
 
 /** An emoji drawn as an image (WordPress, Twemoji) keeps its character in the text: its alt. */
@@ -302,6 +312,7 @@ export function firstImageSrc(html: string): string | null {
 
 /** firstImageSrc's visitor: stops at the first <img> that is a picture. */
 class ImageFinder implements ScanVisitor {
+  readonly attrNames = IMAGE_ATTRS;
   found: string | null = null;
 
   wantsAttrs(name: string, closing: boolean): boolean {
@@ -330,6 +341,7 @@ class ImageFinder implements ScanVisitor {
 
 const URL_ATTRS = new Set(['href', 'src', 'poster', 'cite', 'data-src']);
 const SRCSET_ATTRS = new Set(['srcset', 'data-srcset']);
+const URL_OR_SRCSET_ATTRS: ReadonlySet<string> = new Set([...URL_ATTRS, ...SRCSET_ATTRS]);
 
 /** srcset with each candidate URL mapped; null when no candidate changed. */
 function mapSrcset(srcset: string, map: (url: string) => string | null): string | null {
@@ -367,6 +379,7 @@ export function mapUrlAttributes(html: string, map: (url: string) => string | nu
 
 /** mapUrlAttributes' visitor: the edits, in source order, that rewrite URL attributes. */
 class UrlRewriter implements ScanVisitor {
+  readonly attrNames = URL_OR_SRCSET_ATTRS;
   readonly edits: { start: number; end: number; text: string }[] = [];
 
   constructor(

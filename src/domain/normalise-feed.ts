@@ -45,25 +45,30 @@ function widest(media: readonly RawMedia[] | undefined, base: string | null, acc
   return best?.url ?? null;
 }
 
+/** The first resolvable candidate that `accept`s and is a picture, not decoration. */
+function firstImage(media: readonly RawMedia[] | undefined, base: string | null, accept: (m: RawMedia, url: string) => boolean): string | null {
+  for (const m of media ?? []) {
+    const url = resolveUrl(m.url, base);
+    if (url !== null && accept(m, url) && !isDecorativeImage({ url, width: m.width, height: m.height })) return url;
+  }
+  return null;
+}
+
+function imageInHtml(html: string | undefined, base: string | null): string | null {
+  const src = html ? firstImageSrc(html) : null;
+  return src === null ? null : resolveUrl(src, base);
+}
+
+const anyImage = (): boolean => true;
+
 /** media:content, thumbnails and enclosures (sized by the publisher for sharing) before the body's inline images. */
 function bestImage(item: RawFeedItem, base: string | null): string | null {
-  const first = (media: readonly RawMedia[] | undefined, accept: (m: RawMedia, url: string) => boolean): string | null => {
-    for (const m of media ?? []) {
-      const url = resolveUrl(m.url, base);
-      if (url !== null && accept(m, url) && !isDecorativeImage({ url, width: m.width, height: m.height })) return url;
-    }
-    return null;
-  };
-  const fromHtml = (html: string | undefined): string | null => {
-    const src = html ? firstImageSrc(html) : null;
-    return src === null ? null : resolveUrl(src, base);
-  };
   return (
     widest(item.mediaContent, base, isImageMedia) ??
-    widest(item.thumbnails, base, () => true) ??
-    first(item.enclosures, isImageEnclosure) ??
-    fromHtml(item.contentHtml) ??
-    fromHtml(item.summaryHtml)
+    widest(item.thumbnails, base, anyImage) ??
+    firstImage(item.enclosures, base, isImageEnclosure) ??
+    imageInHtml(item.contentHtml, base) ??
+    imageInHtml(item.summaryHtml, base)
   );
 }
 
