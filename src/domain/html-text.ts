@@ -58,7 +58,7 @@ const MAX_TAG_NAME = 64;
  * Parses the tag starting at `lt`; null when it never closes (then the `<` is just text). Attributes are
  * collected only when `visitor.wantsAttrs` says so; the tag's end is the same either way.
  */
-function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
+function parseTag(html: string, lt: number, visitor: ScanVisitor, into: Mutable<Tag>): Tag | null {
   let i = lt + 1;
   const closing = html.charCodeAt(i) === 0x2f;
   if (closing) i++;
@@ -70,7 +70,7 @@ function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
   const attrs: Attr[] | undefined = visitor.wantsAttrs(name, closing) ? [] : undefined;
   while (i < html.length) {
     const c = html.charCodeAt(i);
-    if (c === 0x3e) return { name, closing, attrs: attrs ?? NO_ATTRS, start: lt, end: i + 1 };
+    if (c === 0x3e) return fill(into, name, closing, attrs, lt, i + 1);
     if (isSpaceCode(c) || c === 0x2f || c === 0x3d) {
       i++;
       continue;
@@ -93,7 +93,7 @@ function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
       if (close < 0) {
         // Unterminated quote: end the tag at the next `>` rather than swallow the rest.
         const gt = html.indexOf('>', j);
-        return gt < 0 ? null : { name, closing, attrs: attrs ?? NO_ATTRS, start: lt, end: gt + 1 };
+        return gt < 0 ? null : fill(into, name, closing, attrs, lt, gt + 1);
       }
       const attrName = attrs && html.slice(attrStart, attrEnd).toLowerCase();
       if (attrName && visitor.attrNames.has(attrName)) attrs?.push({ name: attrName, raw: html.slice(j + 1, close), start: j + 1, end: close, quote: q === 0x22 ? '"' : "'" });
@@ -107,6 +107,18 @@ function parseTag(html: string, lt: number, visitor: ScanVisitor): Tag | null {
     }
   }
   return null;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** One tag object per scan, refilled for each tag: visitors read it while it is reported, never keep it. */
+function fill(into: Mutable<Tag>, name: string, closing: boolean, attrs: readonly Attr[] | undefined, start: number, end: number): Tag {
+  into.name = name;
+  into.closing = closing;
+  into.attrs = attrs ?? NO_ATTRS;
+  into.start = start;
+  into.end = end;
+  return into;
 }
 
 /** Content dropped entirely when extracting text. */
@@ -126,6 +138,7 @@ function scan(html: string, skip: ReadonlySet<string>, visitor: ScanVisitor): vo
   let unclosedTags = 0;
   let neverClosed: Set<string> | undefined;
   const lastGt = html.lastIndexOf('>');
+  const reused: Mutable<Tag> = { name: '', closing: false, attrs: NO_ATTRS, start: 0, end: 0 };
   while (i < html.length) {
     const lt = html.indexOf('<', i);
     if (lt < 0) break;
@@ -140,7 +153,7 @@ function scan(html: string, skip: ReadonlySet<string>, visitor: ScanVisitor): vo
       end = close < 0 ? html.length : close + 1;
     } else if (isLetterCode(next) || (next === 0x2f && isLetterCode(html.charCodeAt(lt + 2)))) {
       if (lt > lastGt) break; // nothing can close a tag from here on: the rest is text
-      tag = parseTag(html, lt, visitor);
+      tag = parseTag(html, lt, visitor, reused);
       if (tag === null) {
         if (++unclosedTags > 16) break;
         i = lt + 1;
