@@ -373,13 +373,23 @@ function mapSrcset(srcset: string, map: (url: string) => string | null): string 
 }
 
 /**
- * Rewrites URL-bearing attributes (href, src, srcset, poster…) through `map`; a null result leaves
- * the attribute as written. Everything else in the HTML is kept byte for byte.
+ * A URL attribute whose value may be relative: not empty, not a fragment, no scheme. Matched on the raw
+ * HTML, it finds every one the scanner would (and more: text, comments, `data-href`); a value starting with
+ * a reference (`&#47;…`) counts as maybe relative.
  */
-export function mapUrlAttributes(html: string, map: (url: string) => string | null): string {
+const MAYBE_RELATIVE_URL_ATTRIBUTE = /(?:href|src|poster|cite)\s*=\s*["']?\s*(?![a-z][a-z0-9+.-]*:|#|["'\s>]|$)/i;
+
+/**
+ * Rewrites URL-bearing attributes (href, src, srcset, poster…) through `map`; a null result leaves
+ * the attribute as written. Everything else in the HTML is kept byte for byte. `relativeOnly` is the
+ * caller's word that `map` gives null for every URL that is empty, a fragment or has a scheme: then HTML
+ * with no srcset and no URL attribute that may be relative is not scanned at all.
+ */
+export function mapUrlAttributes(html: string, map: (url: string) => string | null, options: { readonly relativeOnly?: boolean } = {}): string {
   const source = stripCdataMarkers(html);
   // Every URL-bearing attribute name (href, src, srcset, data-src, data-srcset, poster, cite) holds one of these.
   if (!/href|src|poster|cite/i.test(source)) return source;
+  if (options.relativeOnly === true && !/srcset/i.test(source) && !MAYBE_RELATIVE_URL_ATTRIBUTE.test(source)) return source;
   const { edits } = new UrlRewriter(source, map);
   let out = '';
   let pos = 0;

@@ -106,8 +106,11 @@ const nonBlank = (s: string | undefined): s is string => s !== undefined && s.tr
 
 /** Relative URLs in the body made absolute; absolute ones, fragments and other schemes left alone. */
 function absolutiseHtml(html: string, base: string | null): string {
-  return mapUrlAttributes(html, (url) => (url === '' || url.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(url) ? null : resolveUrl(url, base)));
+  // relativeOnly: empty URLs, fragments and URLs with a scheme map to null here.
+  return mapUrlAttributes(html, (url) => (url === '' || url.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(url) ? null : resolveUrl(url, base)), RELATIVE_ONLY);
 }
+
+const RELATIVE_ONLY = { relativeOnly: true } as const;
 
 /** xml:base on `own`, resolved against `outer`; an unusable xml:base falls back to `outer`. */
 const withBase = (own: string | undefined, outer: string | null): string | null => (own ? (resolveUrl(own, outer) ?? outer) : outer);
