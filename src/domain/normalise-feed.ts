@@ -78,16 +78,19 @@ function bestImage(item: RawFeedItem, base: string | null): string | null {
  */
 function authorName(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  let text = toPlainLine(raw);
-  const email = '[^\\s@()<>]+@[^\\s@()<>]+';
-  text = text
-    .replace(new RegExp(`^${email}\\s*\\((.*)\\)$`), '$1') // nobody@x.com (John)
-    .replace(new RegExp(`^(.*?)\\s*<${email}>$`), '$1') // John <john@x.com>
+  const text = toPlainLine(raw)
+    .replace(ADDRESS_THEN_NAME, '$1') // nobody@x.com (John)
+    .replace(NAME_THEN_ADDRESS, '$1') // John <john@x.com>
     .replace(/^\((.*)\)$/, '$1')
     .trim();
-  if (new RegExp(`^(?:mailto:)?${email}$`, 'i').test(text)) return null;
+  if (BARE_ADDRESS.test(text)) return null;
   return text === '' ? null : text;
 }
+
+const EMAIL = '[^\\s@()<>]+@[^\\s@()<>]+';
+const ADDRESS_THEN_NAME = new RegExp(`^${EMAIL}\\s*\\((.*)\\)$`);
+const NAME_THEN_ADDRESS = new RegExp(`^(.*?)\\s*<${EMAIL}>$`);
+const BARE_ADDRESS = new RegExp(`^(?:mailto:)?${EMAIL}$`, 'i');
 
 function categoriesOf(raw: readonly string[] | undefined): string[] {
   const seen = new Set<string>();
