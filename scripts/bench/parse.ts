@@ -1,10 +1,10 @@
 // parse_ratio on the shared corpus, read in place: our whole read path, bytes → items (createRssFeedParser().parse
-// + normaliseFeed: decode, not-a-feed checks, repair when needed, sax tree, map, then every item listed, described
+// + normaliseFeed: decode, not-a-feed checks, repair when needed, tree, map, then every item listed, described
 // and completed, what `preview` and a feed's first poll do) vs plain rss-parser parseString on the same files
 // decoded as UTF-8 (what rss-parser's parseURL would do). Every feed file of the corpus counts on both sides: a
 // file a side can't read counts the time it takes to fail. Each side runs in a process of its own
-// (scripts/bench/parse-side.ts) under the bot's node flags: both parse with sax, and sharing one process let either
-// side's use of sax change how V8 optimised it for the other. Pairs of processes alternate which side goes first;
+// (scripts/bench/parse-side.ts) under the bot's node flags: sharing one process let either side's code change how
+// V8 optimised the other's (both used sax until ours got its own scanner). Pairs of processes alternate which side goes first;
 // the ratio is the median of the pairs' ours ÷ plain (as files/s, so > 1 means ours is faster). The other rows
 // (parse alone, the poll's parse + list, the old rss-parser path) run in this process.
 import { execFile } from 'node:child_process';

@@ -75,13 +75,15 @@ export function resolveUrl(href: string | null | undefined, base?: string | null
   if (cleaned === '') return null;
   const scheme = SCHEME.exec(cleaned)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return null; // javascript:, data:, mailto:, file:…
-  const baseUrl = httpUrl(base ?? undefined);
   let resolved: URL;
   try {
-    if (scheme === 'http' || scheme === 'https') resolved = new URL(cleaned);
-    else if (cleaned.startsWith('//')) resolved = new URL(`${baseUrl?.protocol ?? 'https:'}${cleaned}`);
-    else if (baseUrl !== null) resolved = new URL(cleaned, baseUrl);
-    else return null;
+    if (scheme === 'http' || scheme === 'https') resolved = new URL(cleaned); // absolute: the base is not read
+    else if (cleaned.startsWith('//')) resolved = new URL(`${httpUrl(base ?? undefined)?.protocol ?? 'https:'}${cleaned}`);
+    else {
+      const baseUrl = httpUrl(base ?? undefined);
+      if (baseUrl === null) return null;
+      resolved = new URL(cleaned, baseUrl);
+    }
   } catch {
     return null;
   }
@@ -90,12 +92,20 @@ export function resolveUrl(href: string | null | undefined, base?: string | null
 
 const isHttp = (u: URL): boolean => (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
 
+/** The last base parsed: a feed resolves all its links against one or two bases, one after another. */
+let lastBase: { readonly text: string; readonly url: URL | null } | undefined;
+
+/** `s` as an http(s) URL, or null. The URL is shared between calls (cached): read it, never change it. */
 function httpUrl(s: string | undefined): URL | null {
   if (s === undefined) return null;
+  if (lastBase?.text === s) return lastBase.url;
+  let url: URL | null = null;
   try {
     const u = new URL(s.trim());
-    return isHttp(u) ? u : null;
+    url = isHttp(u) ? u : null;
   } catch {
-    return null;
+    url = null;
   }
+  lastBase = { text: s, url };
+  return url;
 }

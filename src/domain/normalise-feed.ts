@@ -45,25 +45,30 @@ function widest(media: readonly RawMedia[] | undefined, base: string | null, acc
   return best?.url ?? null;
 }
 
+/** The first resolvable candidate that `accept`s and is a picture, not decoration. */
+function firstImage(media: readonly RawMedia[] | undefined, base: string | null, accept: (m: RawMedia, url: string) => boolean): string | null {
+  for (const m of media ?? []) {
+    const url = resolveUrl(m.url, base);
+    if (url !== null && accept(m, url) && !isDecorativeImage({ url, width: m.width, height: m.height })) return url;
+  }
+  return null;
+}
+
+function imageInHtml(html: string | undefined, base: string | null): string | null {
+  const src = html ? firstImageSrc(html) : null;
+  return src === null ? null : resolveUrl(src, base);
+}
+
+const anyImage = (): boolean => true;
+
 /** media:content, thumbnails and enclosures (sized by the publisher for sharing) before the body's inline images. */
 function bestImage(item: RawFeedItem, base: string | null): string | null {
-  const first = (media: readonly RawMedia[] | undefined, accept: (m: RawMedia, url: string) => boolean): string | null => {
-    for (const m of media ?? []) {
-      const url = resolveUrl(m.url, base);
-      if (url !== null && accept(m, url) && !isDecorativeImage({ url, width: m.width, height: m.height })) return url;
-    }
-    return null;
-  };
-  const fromHtml = (html: string | undefined): string | null => {
-    const src = html ? firstImageSrc(html) : null;
-    return src === null ? null : resolveUrl(src, base);
-  };
   return (
     widest(item.mediaContent, base, isImageMedia) ??
-    widest(item.thumbnails, base, () => true) ??
-    first(item.enclosures, isImageEnclosure) ??
-    fromHtml(item.contentHtml) ??
-    fromHtml(item.summaryHtml)
+    widest(item.thumbnails, base, anyImage) ??
+    firstImage(item.enclosures, base, isImageEnclosure) ??
+    imageInHtml(item.contentHtml, base) ??
+    imageInHtml(item.summaryHtml, base)
   );
 }
 
@@ -73,16 +78,19 @@ function bestImage(item: RawFeedItem, base: string | null): string | null {
  */
 function authorName(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  let text = toPlainLine(raw);
-  const email = '[^\\s@()<>]+@[^\\s@()<>]+';
-  text = text
-    .replace(new RegExp(`^${email}\\s*\\((.*)\\)$`), '$1') // nobody@x.com (John)
-    .replace(new RegExp(`^(.*?)\\s*<${email}>$`), '$1') // John <john@x.com>
+  const text = toPlainLine(raw)
+    .replace(ADDRESS_THEN_NAME, '$1') // nobody@x.com (John)
+    .replace(NAME_THEN_ADDRESS, '$1') // John <john@x.com>
     .replace(/^\((.*)\)$/, '$1')
     .trim();
-  if (new RegExp(`^(?:mailto:)?${email}$`, 'i').test(text)) return null;
+  if (BARE_ADDRESS.test(text)) return null;
   return text === '' ? null : text;
 }
+
+const EMAIL = '[^\\s@()<>]+@[^\\s@()<>]+';
+const ADDRESS_THEN_NAME = new RegExp(`^${EMAIL}\\s*\\((.*)\\)$`);
+const NAME_THEN_ADDRESS = new RegExp(`^(.*?)\\s*<${EMAIL}>$`);
+const BARE_ADDRESS = new RegExp(`^(?:mailto:)?${EMAIL}$`, 'i');
 
 function categoriesOf(raw: readonly string[] | undefined): string[] {
   const seen = new Set<string>();
@@ -101,8 +109,11 @@ const nonBlank = (s: string | undefined): s is string => s !== undefined && s.tr
 
 /** Relative URLs in the body made absolute; absolute ones, fragments and other schemes left alone. */
 function absolutiseHtml(html: string, base: string | null): string {
-  return mapUrlAttributes(html, (url) => (url === '' || url.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(url) ? null : resolveUrl(url, base)));
+  // relativeOnly: empty URLs, fragments and URLs with a scheme map to null here.
+  return mapUrlAttributes(html, (url) => (url === '' || url.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(url) ? null : resolveUrl(url, base)), RELATIVE_ONLY);
 }
+
+const RELATIVE_ONLY = { relativeOnly: true } as const;
 
 /** xml:base on `own`, resolved against `outer`; an unusable xml:base falls back to `outer`. */
 const withBase = (own: string | undefined, outer: string | null): string | null => (own ? (resolveUrl(own, outer) ?? outer) : outer);

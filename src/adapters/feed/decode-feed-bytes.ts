@@ -30,11 +30,11 @@ export function decodeFeedBytes(body: Uint8Array, contentType: string | null): D
     const sevenBit = [http, declared].find((e) => e === 'iso-2022-jp');
     if (sevenBit !== undefined && body.includes(0x1b)) return finish(decode(sevenBit, body), sevenBit);
     // ASCII is the same code units in UTF-8 and Latin-1, and Latin-1 is a plain copy (several times faster).
-    return finish(asBuffer(body).toString('latin1'), 'utf-8');
+    return finishFromBytes(body, 'latin1');
   }
   // Valid UTF-8 with multi-byte sequences is UTF-8 whatever the labels say (legacy text is almost never
   // valid UTF-8 by accident). Mostly-UTF-8 with a few stray bytes is a mixed-up CMS: keep it UTF-8.
-  if (valid) return finish(asBuffer(body).toString('utf8'), 'utf-8'); // valid: nothing for TextDecoder to replace
+  if (valid) return finishFromBytes(body, 'utf8'); // valid: nothing for TextDecoder to replace
   const stats = utf8Stats(body);
   if (stats.multibyte > stats.invalid) return finish(decodeUtf8WithCp1252Strays(body), 'utf-8');
   const legacy = pickLegacy(http, declared) ?? 'windows-1252';
@@ -57,11 +57,28 @@ function finish(decoded: string, encoding: string): DecodedFeed {
   return { text: dropDeclaredEncoding(text), encoding };
 }
 
+const DECLARED_ENCODING = /(<\?xml\s[^>]*?)\s+encoding\s*=\s*(["'])[^"']*\2/;
+
 /** Removes `encoding="…"` from the XML declaration: the text is already decoded. */
 function dropDeclaredEncoding(text: string): string {
   const head = text.slice(0, HEAD_BYTES);
-  const rewritten = head.replace(/(<\?xml\s[^>]*?)\s+encoding\s*=\s*(["'])[^"']*\2/, '$1');
+  const rewritten = head.replace(DECLARED_ENCODING, '$1');
   return rewritten === head ? text : rewritten + text.slice(HEAD_BYTES);
+}
+
+/**
+ * finish() for bytes Node decodes itself (UTF-8, or ASCII read as Latin-1; no BOM): when the head is ASCII,
+ * its characters are its bytes, so the declaration's encoding is cut from the bytes and the text is made
+ * once, instead of made and then copied again around the cut.
+ */
+function finishFromBytes(body: Uint8Array, as: 'latin1' | 'utf8'): DecodedFeed {
+  const head = body.subarray(0, HEAD_BYTES);
+  if (!isAscii(head)) return finish(asBuffer(body).toString(as), 'utf-8');
+  const m = DECLARED_ENCODING.exec(asBuffer(head).toString('latin1'));
+  if (m === null) return { text: asBuffer(body).toString(as), encoding: 'utf-8' };
+  const cut = m.index + (m[1] ?? '').length;
+  const bytes = Buffer.concat([body.subarray(0, cut), body.subarray(m.index + m[0].length)]);
+  return { text: bytes.toString(as), encoding: 'utf-8' };
 }
 
 /** A Buffer view of the same bytes (no copy): its toString is Node's fastest decoder. */

@@ -54,38 +54,37 @@ function websubLinks(feed: XmlElement | undefined): Pick<RawFeed, 'hubs' | 'self
 }
 
 function toRawItem(item: XmlElement, format: FeedFormat): RawFeedItem {
-  const field = (name: string): readonly XmlElement[] => childrenOf(item, name);
   const atom = format === 'atom';
-  const groups = field('media:group');
-  const mediaContent = [...field('media:content'), ...groups.flatMap((g) => childrenOf(g, 'media:content'))];
-  const links = field('link');
+  const groups = childrenOf(item, 'media:group');
+  const mediaContent = [...childrenOf(item, 'media:content'), ...groups.flatMap((g) => childrenOf(g, 'media:content'))];
+  const links = childrenOf(item, 'link');
   return {
     guid:
-      firstText(atom ? field('id') : field('guid')) ??
-      firstText(atom ? field('guid') : field('id')) ??
+      firstText(atom ? childrenOf(item, 'id') : childrenOf(item, 'guid')) ??
+      firstText(atom ? childrenOf(item, 'guid') : childrenOf(item, 'id')) ??
       (format === 'rss1' ? nonBlank(item.attributes['rdf:about']) : undefined),
     link: pickLink(links, format),
-    origLink: firstText(field('feedburner:origLink')),
-    title: textConstruct(field('title'), format),
-    contentHtml: atom ? textConstruct(field('content'), format) : firstMarkup(field('content:encoded')),
-    summaryHtml: atom ? textConstruct(field('summary'), format) : firstMarkup(childrenNamed(item, 'description', 'summary')),
+    origLink: firstText(childrenOf(item, 'feedburner:origLink')),
+    title: textConstruct(childrenOf(item, 'title'), format),
+    contentHtml: atom ? textConstruct(childrenOf(item, 'content'), format) : firstMarkup(childrenOf(item, 'content:encoded')),
+    summaryHtml: atom ? textConstruct(childrenOf(item, 'summary'), format) : firstMarkup(childrenNamed(item, 'description', 'summary')),
     date: pickDate(
       atom ? childrenNamed(item, 'published', 'updated', 'pubDate', 'dc:date') : childrenNamed(item, 'pubDate', 'dc:date', 'published', 'updated'),
     ),
     // RSS <author> is meant to be an e-mail address; dc:creator is the name, so it comes first there.
     author: atom
-      ? (authorName(field('author')) ?? firstText(field('dc:creator')))
-      : (firstText(field('dc:creator')) ?? authorName(field('author'))),
+      ? (authorName(childrenOf(item, 'author')) ?? firstText(childrenOf(item, 'dc:creator')))
+      : (firstText(childrenOf(item, 'dc:creator')) ?? authorName(childrenOf(item, 'author'))),
     categories: nonEmpty(categories(childrenNamed(item, 'category', 'dc:subject'))),
     mediaContent: nonEmpty(mediaOf(mediaContent)),
     thumbnails: nonEmpty([
-      ...mediaOf(field('media:thumbnail')),
+      ...mediaOf(childrenOf(item, 'media:thumbnail')),
       ...mediaOf(groups.flatMap((g) => childrenOf(g, 'media:thumbnail'))),
       ...mediaOf(mediaContent.flatMap((m) => childrenOf(m, 'media:thumbnail'))),
       // Non-namespaced image elements some publishers invent (livemint: bigimage/image/thumbnail).
       ...urlElements(childrenNamed(item, 'bigimage', 'image', 'thumbnail', 'smallimage')),
     ]),
-    enclosures: nonEmpty([...mediaOf(field('enclosure')), ...mediaOf(links.filter((l) => l.attributes.rel === 'enclosure'), 'href')]),
+    enclosures: nonEmpty([...mediaOf(childrenOf(item, 'enclosure')), ...mediaOf(links.filter((l) => l.attributes.rel === 'enclosure'), 'href')]),
     xmlBase: nonBlank(item.attributes['xml:base']),
   };
 }

@@ -1,14 +1,17 @@
 /**
- * XML text → the channel/feed and its items, in one sax pass. Only what map-raw-feed reads is built: the
+ * XML text → the channel/feed and its items, in one pass. Only what map-raw-feed reads is built: the
  * channel's (or Atom feed's) attributes, title and link; each item's (entry's) attributes and the child
  * elements in ITEM_ELEMENTS, with their whole subtrees. Everything else is counted past, not built.
  *
- * sax runs strict, without trimming or namespaces, the whole text in one write, the first error fatal,
- * and the answer is settled when the root closes (what follows the root is not looked at): the mode
- * rss-parser runs it in, so the same documents are accepted and the rest go to repair. Items are located
- * as rss-parser locates them: rss/channel[0]/item, rdf:RDF/channel[0] with rdf:RDF/item, feed/entry.
+ * The XML is read as sax reads it strict, without trimming or namespaces, the first error fatal, and the
+ * answer is settled when the root closes (what follows the root is not looked at): the mode rss-parser runs
+ * it in, so the same documents are accepted and the rest go to repair. The pass is scan-xml's, which gives
+ * sax's events several times faster; what it leaves to sax (rare constructs), and every pass whose error
+ * will be reported (sax's messages, with positions), is read by sax itself. Items are located as
+ * rss-parser locates them: rss/channel[0]/item, rdf:RDF/channel[0] with rdf:RDF/item, feed/entry.
  */
 import sax from 'sax';
+import { NOT_SCANNED, scanXml, type XmlSink } from './scan-xml.js';
 
 /** One element as the XML had it. */
 export interface XmlElement {
@@ -67,29 +70,43 @@ const ROOT_CLOSED = new Error('the root element has closed');
 /**
  * Parses well-formed XML into the feed and its items; throws sax's error on anything else, and
  * rss-parser's words for a document without a root or whose root is no rss, rdf:RDF or feed.
- * `trackPositions` adds sax's "Line: … Column: …" to error messages (it costs a good part of sax's time,
- * so it is only asked for when the error will be reported).
+ * `trackPositions` adds sax's "Line: … Column: …" to error messages: such a pass (made only when the error
+ * will be reported) is read by sax, so the message is sax's own.
  */
 export function parseFeedXml(xml: string, trackPositions = false): FeedXml {
   if (xml.trim() === '') throw new Error('Unable to parse XML.');
-  return new FeedXmlReader().read(xml.startsWith('\uFEFF') ? xml.slice(1) : xml, trackPositions);
+  const text = xml.startsWith('\uFEFF') ? xml.slice(1) : xml;
+  if (trackPositions) return new FeedXmlReader().readWithSax(text, true);
+  const reader = new FeedXmlReader();
+  try {
+    scanXml(text, reader);
+  } catch (error) {
+    // Not well-formed: sax would fail as well (the pass whose error is reported asks sax for its words).
+    if (error !== NOT_SCANNED) throw error;
+    return new FeedXmlReader().readWithSax(text, false);
+  }
+  return reader.result();
 }
 
-class FeedXmlReader {
+class FeedXmlReader implements XmlSink {
   private readonly stack: Open[] = [];
   /** Elements open inside one that is not kept (they are not on the stack). */
   private skipDepth = 0;
   private rootName = '';
+  private rootClosed = false;
   /** False exactly when xml2js would give the root as '' (an empty element): rss-parser rejects that. */
   private rootPresent = false;
   private channelSeen = false;
   private feed: XmlElement | undefined;
   private readonly items: XmlElement[] = [];
 
-  read(text: string, trackPositions: boolean): FeedXml {
+  readWithSax(text: string, trackPositions: boolean): FeedXml {
     const parser = sax.parser(true, { trim: false, normalize: false, xmlns: false, position: trackPositions });
-    parser.onopentag = (tag) => this.open(tag as sax.Tag); // strict mode without xmlns: always a plain Tag
-    parser.onclosetag = () => this.close();
+    parser.onopentag = (tag) => this.open(tag.name, (tag as sax.Tag).attributes); // strict mode without xmlns: always a plain Tag
+    parser.onclosetag = () => {
+      this.close();
+      if (this.rootClosed) throw ROOT_CLOSED;
+    };
     parser.ontext = (t) => this.text(t, false);
     parser.oncdata = (t) => this.text(t, true);
     parser.onerror = (error) => {
@@ -99,12 +116,12 @@ class FeedXmlReader {
       parser.write(text).close();
     } catch (error) {
       if (error !== ROOT_CLOSED) throw error;
-      return this.result();
     }
-    throw new Error('Unable to parse XML.'); // rss-parser's words when there was no root
+    return this.result();
   }
 
-  private result(): FeedXml {
+  result(): FeedXml {
+    if (!this.rootClosed) throw new Error('Unable to parse XML.'); // rss-parser's words when there was no root
     const { rootName, rootPresent } = this;
     if (!rootPresent || (rootName !== 'rss' && rootName !== 'rdf:RDF' && rootName !== 'feed')) {
       throw new Error('Feed not recognized as RSS 1 or 2.');
@@ -112,25 +129,32 @@ class FeedXmlReader {
     return { feed: this.feed, items: this.items };
   }
 
-  private open(tag: sax.Tag): void {
+  wantsElement(name: string): boolean {
+    if (this.skipDepth > 0) return false;
+    const parent = this.stack[this.stack.length - 1];
+    return parent === undefined || this.childKind(parent.kind, name) !== undefined;
+  }
+
+  open(name: string, attributes: Readonly<Record<string, string>>): void {
     if (this.skipDepth > 0) {
       this.skipDepth += 1;
       return;
     }
     const parent = this.stack[this.stack.length - 1];
-    const kind = parent === undefined ? Kind.Root : this.childKind(parent.kind, tag.name);
+    const kind = parent === undefined ? Kind.Root : this.childKind(parent.kind, name);
     if (kind === undefined) {
       this.skipDepth = 1;
       if (parent?.kind === Kind.Root) this.rootPresent = true;
       return;
     }
     if (parent === undefined) {
-      this.rootName = tag.name;
-      this.rootPresent = hasAny(tag.attributes);
+      this.rootName = name;
+      this.rootPresent = hasAny(attributes);
     } else if (parent.kind === Kind.Root) {
       this.rootPresent = true;
     }
-    this.stack.push({ kind, name: tag.name, attributes: tag.attributes, text: '', cdata: false, children: undefined });
+    if (kind === Kind.Channel) this.channelSeen = true;
+    this.stack.push({ kind, name, attributes, text: '', cdata: false, children: undefined });
   }
 
   /** Where a child element goes, or undefined when nothing of it is read. */
@@ -146,16 +170,20 @@ class FeedXmlReader {
       case Kind.Root:
         if (this.rootName === 'feed') return FEED_SET.has(name) ? Kind.Kept : name === 'entry' ? Kind.Item : undefined;
         if (this.rootName !== 'rss' && this.rootName !== 'rdf:RDF') return undefined;
-        if (name === 'channel' && !this.channelSeen) {
-          this.channelSeen = true;
-          return Kind.Channel;
-        }
+        if (name === 'channel' && !this.channelSeen) return Kind.Channel;
         // RSS 1.0 items are siblings of the channel (rss-parser never reads items nested in an RDF channel).
         return name === 'item' && this.rootName === 'rdf:RDF' ? Kind.Item : undefined;
     }
   }
 
-  private text(t: string, cdata: boolean): void {
+  wantsText(): boolean {
+    if (this.skipDepth > 0) return false;
+    const top = this.stack[this.stack.length - 1];
+    // Any text in the root, even blank, keeps it from being '' (rootPresent).
+    return top !== undefined && (top.kind === Kind.Kept || (top.kind === Kind.Root && !this.rootPresent));
+  }
+
+  text(t: string, cdata: boolean): void {
     if (this.skipDepth > 0) return;
     const top = this.stack[this.stack.length - 1];
     if (top === undefined) return; // text outside the root
@@ -167,7 +195,7 @@ class FeedXmlReader {
     }
   }
 
-  private close(): void {
+  close(): void {
     if (this.skipDepth > 0) {
       this.skipDepth -= 1;
       return;
@@ -178,7 +206,8 @@ class FeedXmlReader {
     const parent = this.stack[this.stack.length - 1];
     if (parent === undefined) {
       if (this.rootName === 'feed') this.feed = element;
-      throw ROOT_CLOSED;
+      this.rootClosed = true;
+      return;
     }
     if (open.kind === Kind.Item) this.items.push(element);
     else if (open.kind === Kind.Channel) this.feed = element;

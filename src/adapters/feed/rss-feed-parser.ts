@@ -1,6 +1,6 @@
 /**
  * The production FeedParser, bytes → RawFeed, and the one place its steps are spelled out: size cap →
- * decoded text (decode-feed-bytes) → not-a-feed checks → DTD stripped → parsed by sax (parse-feed-xml)
+ * decoded text (decode-feed-bytes) → not-a-feed checks → DTD stripped → read as sax reads it (parse-feed-xml)
  * and mapped (map-raw-feed) → on failure, once more on the repaired XML (repair-xml) → a RawFeed or a
  * typed FeedError ('not-a-feed', 'malformed' or 'too-large'), never anything else. The checks of the
  * document's head that these steps need (root element, format, what a non-feed is) live here too.
