@@ -29,7 +29,8 @@ ENV NODE_ENV=production \
     PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium \
     CHROME_PATH=/usr/bin/chromium \
     HTTP_HOST=0.0.0.0 \
-    HTTP_PORT=8080
+    HTTP_PORT=8080 \
+    MALLOC_ARENA_MAX=2
 
 WORKDIR /app
 # Code and dependencies stay root-owned (read-only for the bot); only /app/data is the bot's to write.
