@@ -141,7 +141,10 @@ export function createPushSubscriber(deps: PushSubscriberDeps) {
     /** Every configured feed, and every subscribed feed no longer configured (unsubscribed). */
     async syncAll(feeds: readonly PushFeed[]): Promise<void> {
       const configured = new Map(feeds.map((f) => [f.id, f]));
-      const ids = new Set([...configured.keys(), ...(await store.feedIds())]);
+      // A feed that can't be pushed and has no subscription left has nothing to sync: 1,000 polled-only feeds
+      // cost no lease and no read every minute.
+      const pushable = deps.publicUrl === undefined ? [] : feeds.filter((f) => f.push === 'auto').map((f) => f.id);
+      const ids = new Set([...pushable, ...(await store.feedIds())]);
       for (const id of ids) {
         try {
           await syncFeed(configured.get(id) ?? null, id);

@@ -150,6 +150,24 @@ describe('WebSub subscriptions', () => {
     await offline.syncAll([feed]);
     expect(hub.requests).toHaveLength(2);
   });
+
+  it('spends nothing every minute on feeds that can be polled only (no public URL, or push off)', async () => {
+    const lease = createRedisLease(redis, createRedisKeys(prefix));
+    let acquired = 0;
+    const counting = { ...lease, acquire: (name: string, ttlMs: number) => (acquired++, lease.acquire(name, ttlMs)) };
+    const polledOnly = (publicUrl: string | undefined) =>
+      createPushSubscriber({
+        store, hub: createWebSubHubClient({ timeoutMs: 3000, userAgent: 't', addressGuard: { resolveHost: systemResolveHost, allowPrivateOrigin: true } }),
+        lease: counting, clock: { now: () => new Date() }, publicUrl, leaseSeconds: 60, newSecret: () => 'x', log: silent,
+      });
+    const feeds = ['a', 'b', 'c'].map((id) => ({ ...feed, id }));
+    await polledOnly(undefined).syncAll(feeds);
+    await polledOnly(publicUrl).syncAll(feeds.map((f) => ({ ...f, push: 'off' as const })));
+    expect(acquired).toBe(0);
+    await polledOnly(publicUrl).syncAll(feeds);
+    expect(acquired, 'pushable feeds are synced').toBe(3);
+    expect(hub.requests).toEqual([]);
+  });
 });
 
 describe('the hub client’s address rule (the feed fetcher’s)', () => {
