@@ -21,7 +21,7 @@ export interface PipelineResults {
   readonly oursAlt: PipelineRun;
   readonly bareAlt: BareRun[];
   /** Each part measured right after a bare run of its own, so a ratio never spans a change in the machine's load. */
-  readonly parts: { bare: BareRun; parts: PipelineParts }[];
+  readonly parts: { bare: BareRun; floor: BareRun; parts: PipelineParts }[];
   readonly execArgv: string[];
 }
 
@@ -55,7 +55,8 @@ async function main(spec: PipelineSpec): Promise<PipelineResults> {
     const parts: PipelineResults['parts'] = [];
     for (let i = 0; i < spec.runs; i++) {
       const pairedBare = await runBare(jobs, spec.concurrency);
-      parts.push({ bare: pairedBare, parts: await runPipelineParts(server, body, spec.items, spec.concurrency, 300_000) });
+      const floor = await runBare(jobs, spec.concurrency, { floor: true });
+      parts.push({ bare: pairedBare, floor, parts: await runPipelineParts(server, body, spec.items, spec.concurrency, 300_000) });
     }
     return { ours, bare, oursAlt, bareAlt, parts, execArgv: process.execArgv };
   } finally {

@@ -2,7 +2,7 @@
 // config loader, openBackend/pollFeedDepsFor/publishDepsFor (as main.ts builds them), pollFeed, startPublishWorker
 // and the file publisher (one JSON line per post, one write(2) each). Pacing is off everywhere.
 import path from 'node:path';
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import { POSTS_QUEUE, PRIORITY, postJobOptions } from '../../src/adapters/bullmq/post-queue.js';
 import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
 import { pollFeed } from '../../src/app/poll-feed.js';
@@ -215,12 +215,22 @@ function bareSettings(concurrency: number) {
  * settings (concurrency, lock duration, stalled interval, max stalled count) and a no-op processor. The
  * clock runs from the first addBulk to the Nth `completed`.
  */
-export async function runBare(batches: readonly (readonly FeedPostJob[])[], concurrency: number): Promise<BareRun> {
-  const prefix = uniquePrefix(`bare-c${concurrency}`);
+export async function runBare(batches: readonly (readonly FeedPostJob[])[], concurrency: number, options: { floor?: boolean } = {}): Promise<BareRun> {
+  const prefix = uniquePrefix(`${options.floor ? 'floor' : 'bare'}-c${concurrency}`);
   const settings = bareSettings(concurrency);
   const n = batches.reduce((sum, b) => sum + b.length, 0);
   const queue = new Queue<FeedPostJob>(POSTS_QUEUE, { connection: { url: redisUrl }, prefix, defaultJobOptions: postJobOptions(settings.attempts) });
-  const worker = new Worker<FeedPostJob>(POSTS_QUEUE, () => Promise.resolve(), {
+  // The floor: what any send that is recorded before and after (exactly once across crashes) must add to a
+  // no-op job, two sequential writes of the post's record that are awaited, and nothing else.
+  const records = options.floor ? connect() : undefined;
+  const processor = records
+    ? async (job: Job<FeedPostJob>): Promise<void> => {
+        const key = `${prefix}:record:${job.data.postId}`;
+        await records.hset(key, 'state', 'sending', 'at', Date.now());
+        await records.hset(key, 'state', 'sent', 'at', Date.now());
+      }
+    : () => Promise.resolve();
+  const worker = new Worker<FeedPostJob>(POSTS_QUEUE, processor, {
     connection: { url: redisUrl, maxRetriesPerRequest: null },
     prefix,
     concurrency,
@@ -253,6 +263,7 @@ export async function runBare(batches: readonly (readonly FeedPostJob[])[], conc
   } finally {
     await worker.close();
     await queue.close();
+    await records?.quit();
     const redis = connect();
     await deleteKeys(redis, prefix).finally(() => redis.quit());
   }

@@ -213,6 +213,11 @@ function report(info: Record<string, string>, r: Results, elapsedS: number): str
         [`poll alone (${fmt(PIPELINE_ITEMS)} items fetched, parsed, decided, queued, recorded; no worker)`, fmt(pollAloneMs), fmt(median(r.parts.map((x) => asRatio(x.parts.pollAloneMs, x.bare))), 3)],
         [`worker alone, on what that poll queued (start → ${fmt(PIPELINE_ITEMS)}th line written, c=${CONCURRENCY})`, fmt(drainAloneMs), fmt(median(r.parts.map((x) => asRatio(x.parts.drainAloneMs, x.bare))), 3)],
         ['bare BullMQ, the runs just before', fmt(median(r.parts.map((x) => x.bare.totalMs))), '1'],
+        [
+          'floor: bare BullMQ whose processor awaits two writes of a record (`sending`, then `sent`), the least any send recorded before and after needs',
+          fmt(median(r.parts.map((x) => x.floor.totalMs))),
+          fmt(median(r.parts.map((x) => x.floor.jobsPerSec / x.bare.jobsPerSec)), 3),
+        ],
       ],
     ),
     '',
