@@ -373,11 +373,49 @@ function mapSrcset(srcset: string, map: (url: string) => string | null): string 
 }
 
 /**
- * A URL attribute whose value may be relative: not empty, not a fragment, no scheme. Matched on the raw
+ * Whether some URL attribute's value may be relative: not empty, not a fragment, no scheme. Read on the raw
  * HTML, it finds every one the scanner would (and more: text, comments, `data-href`); a value starting with
- * a reference (`&#47;…`) counts as maybe relative.
+ * a reference (`&#47;…`) counts as maybe relative. It answers what
+ * /(?:href|src|poster|cite)\s*=\s*["']?\s*(?![a-z][a-z0-9+.-]*:|#|["'\s>]|$)/i does (or more: whitespace
+ * other than ASCII counts as a value), visiting only the `=` signs: that case-insensitive alternation was the
+ * costliest step of completing items whose bodies hold many absolute links.
  */
-const MAYBE_RELATIVE_URL_ATTRIBUTE = /(?:href|src|poster|cite)\s*=\s*["']?\s*(?![a-z][a-z0-9+.-]*:|#|["'\s>]|$)/i;
+export function mayHoldRelativeUrl(html: string): boolean {
+  for (let eq = html.indexOf('='); eq >= 0; eq = html.indexOf('=', eq + 1)) {
+    let nameEnd = eq;
+    while (nameEnd > 0 && isSpaceCode(html.charCodeAt(nameEnd - 1))) nameEnd--;
+    if (!URL_ATTRIBUTE_NAMES.some((name) => endsWithIgnoringCase(html, nameEnd, name))) continue;
+    let value = eq + 1;
+    while (isSpaceCode(html.charCodeAt(value))) value++;
+    const quote = html.charCodeAt(value);
+    if (quote === 0x22 || quote === 0x27) value++;
+    while (isSpaceCode(html.charCodeAt(value))) value++;
+    if (!isEmptyFragmentOrSchemed(html, value)) return true;
+  }
+  return false;
+}
+
+/** The attribute names (or name endings: `data-src`, `xlink:href`) whose values are URLs, lower-case. */
+const URL_ATTRIBUTE_NAMES = ['href', 'src', 'poster', 'cite'];
+
+/** `html` has `word` (lower-case letters) just before `end`, in any case. */
+function endsWithIgnoringCase(html: string, end: number, word: string): boolean {
+  const start = end - word.length;
+  if (start < 0) return false;
+  for (let i = 0; i < word.length; i++) if ((html.charCodeAt(start + i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The value at `at` is empty (a quote, `>`, whitespace or the end), a fragment, or starts with a scheme (`[a-z][a-z0-9+.-]*:`). */
+function isEmptyFragmentOrSchemed(html: string, at: number): boolean {
+  if (at >= html.length) return true;
+  const c = html.charCodeAt(at);
+  if (c === 0x22 || c === 0x27 || c === 0x3e || c === 0x23 || isSpaceCode(c)) return true;
+  if (!isLetterCode(c)) return false;
+  let i = at + 1;
+  for (let d = html.charCodeAt(i); isLetterCode(d) || (d >= 0x30 && d <= 0x39) || d === 0x2b || d === 0x2e || d === 0x2d; d = html.charCodeAt(++i));
+  return html.charCodeAt(i) === 0x3a;
+}
 
 /**
  * Rewrites URL-bearing attributes (href, src, srcset, poster…) through `map`; a null result leaves
@@ -389,7 +427,7 @@ export function mapUrlAttributes(html: string, map: (url: string) => string | nu
   const source = stripCdataMarkers(html);
   // Every URL-bearing attribute name (href, src, srcset, data-src, data-srcset, poster, cite) holds one of these.
   if (!/href|src|poster|cite/i.test(source)) return source;
-  if (options.relativeOnly === true && !/srcset/i.test(source) && !MAYBE_RELATIVE_URL_ATTRIBUTE.test(source)) return source;
+  if (options.relativeOnly === true && !/srcset/i.test(source) && !mayHoldRelativeUrl(source)) return source;
   const { edits } = new UrlRewriter(source, map);
   let out = '';
   let pos = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, firstImageSrc, htmlToText, mapUrlAttributes, toPlainLine } from '../../src/domain/html-text.js';
+import { decodeEntities, firstImageSrc, htmlToText, mapUrlAttributes, mayHoldRelativeUrl, toPlainLine } from '../../src/domain/html-text.js';
 
 /** One row of a table: [readable case name, input, exact expected output]. */
 type Case<Expected = string> = [name: string, input: string, expected: Expected];
@@ -161,5 +161,42 @@ describe('mapUrlAttributes', () => {
     ],
   ])('%s', (_name, input, map, expected) => {
     expect(mapUrlAttributes(input, map)).toBe(expected);
+  });
+});
+
+describe('mayHoldRelativeUrl (the check that lets mapUrlAttributes skip a scan)', () => {
+  // Bodies made of the pieces that matter: attribute names in any case, spacing around `=`, quotes, schemes,
+  // fragments, references and tag ends, joined at random (a fixed seed, so a failure reproduces).
+  const pieces = ['<a ', '<img ', 'href', 'HREF', 'data-src', 'src', 'SrC', 'poster', 'cite', 'srcs', 'hreff', '=', ' = ', '\t=\n', '"', "'", ' ', '\f',
+    'http://x.test/a', 'HTTPS://x', 'mailto:a@b', 'a+b.c-d:', '1http:', '#top', '/rel', 'rel/x', '../up', '&#47;p', '>', '</a>', 'text', '\u00a0', '\v', ''];
+  let seed = 42;
+  const random = (n: number): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % n;
+  };
+  const bodies = Array.from({ length: 20_000 }, () => Array.from({ length: 1 + random(12) }, () => pieces[random(pieces.length)]).join(''));
+  const relativeOnly = (url: string): string | null => (url === '' || url.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(url) ? null : `https://base.test/${url}`);
+
+  it('finds every value the old pattern found (it may find more)', () => {
+    const pattern = /(?:href|src|poster|cite)\s*=\s*["']?\s*(?![a-z][a-z0-9+.-]*:|#|["'\s>]|$)/i;
+    const missed = bodies.filter((body) => pattern.test(body) && !mayHoldRelativeUrl(body) && !/[\v\u00a0]/.test(body));
+    expect(missed).toEqual([]);
+  });
+
+  it('never changes what mapUrlAttributes gives: skipping the scan is only done when it would rewrite nothing', () => {
+    const differ = bodies.filter((body) => mapUrlAttributes(body, relativeOnly, { relativeOnly: true }) !== mapUrlAttributes(body, relativeOnly));
+    expect(differ).toEqual([]);
+  });
+
+  it.each([
+    ['<a href="/a">', true],
+    ['<a HREF = \'rel\'>', true],
+    ['<img data-src=x.jpg>', true],
+    ['<a href="https://x.test/">', false],
+    ['<a href="#top"> <img src="">', false],
+    ['<a title="src=/x">', true],
+    ['<p>a = b</p>', false],
+  ])('%s → %s', (html, expected) => {
+    expect(mayHoldRelativeUrl(html)).toBe(expected);
   });
 });
