@@ -287,8 +287,8 @@ function emojiAlt(tag: Tag): string {
 /** One line of plain text, for titles, names and categories. */
 export function toPlainLine(s: string): string {
   // Most titles hold no markup, no entities and no CDATA markers: then only whitespace changes.
-  if (!/[<&]|\]\]>/.test(s)) return s.replace(/\s+/g, ' ').trim();
-  return htmlToText(s).replace(/\s+/g, ' ').trim();
+  if (!/[<&]|\]\]>/.test(s)) return collapseSpace(s).trim();
+  return collapseSpace(htmlToText(s)).trim();
 }
 
 // ---------------------------------------------------------------------------------------- images
