@@ -68,6 +68,8 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
  */
 export function resolveUrl(href: string | null | undefined, base?: string | null): string | null {
   if (href === null || href === undefined) return null;
+  // Most feed links are already what the parser would give back; a parse costs more than the rest of listing an item.
+  if (isSerialisedHttpUrl(href)) return href;
   const cleaned = href
     .replace(/<!\[CDATA\[|\]\]>/g, '')
     .replace(/\s*[\r\n]+\s*|\t+/g, '') // hard-wrapped feeds break lines inside URLs
@@ -88,6 +90,21 @@ export function resolveUrl(href: string | null | undefined, base?: string | null
     return null;
   }
   return isHttp(resolved) ? resolved.href : null;
+}
+
+/**
+ * A lower-case http(s) scheme, a host of lower-case letters, digits and hyphens whose last label starts with a
+ * letter (so never an IPv4 address to normalise, and no port), then a path, query and fragment made only of
+ * characters the URL parser keeps as they are.
+ */
+const SERIALISED_HTTP_URL = /^https?:\/\/(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*\.?(?:\/[\w\-.~!$&()*+,;=:@%]*)+(?:\?[\w\-.~!$&()*+,;=:@%/?]*)?(?:#[\w\-.~!$&()*+,;=:@%/?#]*)?$/;
+
+/**
+ * True when `new URL(href).href === href` is certain without parsing: SERIALISED_HTTP_URL, no dot segment to
+ * remove (`/.`, `%2e`, checked anywhere, which only sends a few more to the parser) and no punycode label to check.
+ */
+export function isSerialisedHttpUrl(href: string): boolean {
+  return SERIALISED_HTTP_URL.test(href) && !href.includes('/.') && !href.includes('xn--') && !/%2e/i.test(href);
 }
 
 const isHttp = (u: URL): boolean => (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';

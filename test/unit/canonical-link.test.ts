@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalLink, resolveUrl } from '../../src/domain/canonical-link.js';
+import { canonicalLink, isSerialisedHttpUrl, resolveUrl } from '../../src/domain/canonical-link.js';
 
 describe('canonicalLink', () => {
   it.each<[name: string, input: string, expected: string]>([
@@ -79,5 +79,45 @@ describe('resolveUrl', () => {
     ['nothing: scheme without a host', 'http://', null, null],
   ])('%s', (_name, href, base, expected) => {
     expect(resolveUrl(href, base)).toBe(expected);
+  });
+});
+
+describe('isSerialisedHttpUrl (resolveUrl skips the parse for these)', () => {
+  // URLs built from the pieces the URL parser rewrites (case, ports, IPv4 forms, dot segments, punycode,
+  // characters it encodes) and the ones it keeps; a fixed seed, so a failure reproduces.
+  const schemes = ['http://', 'https://', 'HTTP://', 'Https://', 'ftp://', 'http:/', 'http:\\\\'];
+  const hosts = ['example.com', 'EXAMPLE.com', 'ex-ample.co.uk', '-x.com', 'x.com.', '1.2.3.4', '0x7f.0.0.1', '010.1', 'a.123', 'xn--bcher-kva.de', 'xn--zz.de',
+    'localhost', 'x.com:80', 'x.com:8080', 'user@x.com', 'b\u00fccher.de', 'a..b', '', 'x_y.com', 'a.b1'];
+  const paths = ['', '/', '/a/b', '/a/./b', '/a/../b', '/%2e%2E/x', '/.well-known', '/a%20b', '/a b', '/a%zz', "/it's", '/a|b', '/a^b', '/{x}', '/a\\b', '//x',
+    '/~u/-._!$&()*+,;=:@', '/\u00e9', '/a"b', '/a<b>'];
+  const queries = ['', '?', '?a=1&b=2', "?q='x'", '?q=a b', '?q=%7E', '?q=/?x', '?q=<x>', '?q=a"b'];
+  const fragments = ['', '#', '#top', '#a b', '#a#b', '#/route', '#a`b', '#%20'];
+  let seed = 7;
+  const pick = <T,>(list: readonly T[]): T => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return list[seed % list.length]!;
+  };
+  const urls = Array.from({ length: 20_000 }, () => pick(schemes) + pick(hosts) + pick(paths) + pick(queries) + pick(fragments));
+  const parsed = (url: string): string | null => {
+    try {
+      return new URL(url).href;
+    } catch {
+      return null;
+    }
+  };
+
+  it('says so only of URLs the parser gives back unchanged', () => {
+    const wrong = urls.filter((url) => isSerialisedHttpUrl(url) && parsed(url) !== url);
+    expect(wrong).toEqual([]);
+  });
+
+  it('still says so of most plain links (or it would save nothing)', () => {
+    expect(urls.filter(isSerialisedHttpUrl).length).toBeGreaterThan(100);
+    expect(isSerialisedHttpUrl('https://www.cwpakistan.com/2026/12/06/spin-story-slug/?utm_source=rss#more-1')).toBe(true);
+  });
+
+  it('resolveUrl gives what the parser gives for every one of them', () => {
+    const differ = urls.filter((url) => isSerialisedHttpUrl(url) && resolveUrl(url, 'https://base.test/') !== parsed(url));
+    expect(differ).toEqual([]);
   });
 });
