@@ -186,7 +186,15 @@ function scan(html: string, skip: ReadonlySet<string>, visitor: ScanVisitor): vo
 }
 
 /** CDATA markers left in HTML by sloppy double-wrapping; the content between them is ordinary HTML. */
-const stripCdataMarkers = (html: string): string => (html.includes('<![CDATA[') || html.includes(']]>') ? html.replace(/<!\[CDATA\[|\]\]>/g, '') : html);
+function stripCdataMarkers(html: string): string {
+  // An item's body goes through text, image and link passes one after another: it is looked at once.
+  if (html === lastStripped.html) return lastStripped.result;
+  const result = html.includes('<![CDATA[') || html.includes(']]>') ? html.replace(/<!\[CDATA\[|\]\]>/g, '') : html;
+  lastStripped = { html, result };
+  return result;
+}
+
+let lastStripped = { html: '', result: '' };
 
 const attrValue = (tag: Tag, name: string): string | undefined => {
   const a = tag.attrs.find((x) => x.name === name);
@@ -373,17 +381,19 @@ function mapSrcset(srcset: string, map: (url: string) => string | null): string 
 }
 
 /**
- * Whether some URL attribute's value may be relative: not empty, not a fragment, no scheme. Read on the raw
- * HTML, it finds every one the scanner would (and more: text, comments, `data-href`); a value starting with
- * a reference (`&#47;…`) counts as maybe relative. It answers what
+ * Whether some URL attribute's value may be relative (not empty, not a fragment, no scheme), or some srcset has
+ * a value (its candidates are left to the scan). Read on the raw HTML, it finds every one the scanner would (and
+ * more: text, comments, `data-href`); a value starting with a reference (`&#47;…`) counts as maybe relative.
+ * For href, src, poster and cite it answers what
  * /(?:href|src|poster|cite)\s*=\s*["']?\s*(?![a-z][a-z0-9+.-]*:|#|["'\s>]|$)/i does (or more: whitespace
- * other than ASCII counts as a value), visiting only the `=` signs: that case-insensitive alternation was the
- * costliest step of completing items whose bodies hold many absolute links.
+ * other than ASCII counts as a value), visiting only the `=` signs: that case-insensitive alternation, and a
+ * /srcset/i before it, were the costliest steps of completing items whose bodies hold many absolute links.
  */
 export function mayHoldRelativeUrl(html: string): boolean {
   for (let eq = html.indexOf('='); eq >= 0; eq = html.indexOf('=', eq + 1)) {
     let nameEnd = eq;
     while (nameEnd > 0 && isSpaceCode(html.charCodeAt(nameEnd - 1))) nameEnd--;
+    if (endsWithIgnoringCase(html, nameEnd, 'srcset')) return true;
     if (!URL_ATTRIBUTE_NAMES.some((name) => endsWithIgnoringCase(html, nameEnd, name))) continue;
     let value = eq + 1;
     while (isSpaceCode(html.charCodeAt(value))) value++;
@@ -425,9 +435,7 @@ function isEmptyFragmentOrSchemed(html: string, at: number): boolean {
  */
 export function mapUrlAttributes(html: string, map: (url: string) => string | null, options: { readonly relativeOnly?: boolean } = {}): string {
   const source = stripCdataMarkers(html);
-  // Every URL-bearing attribute name (href, src, srcset, data-src, data-srcset, poster, cite) holds one of these.
-  if (!/href|src|poster|cite/i.test(source)) return source;
-  if (options.relativeOnly === true && !/srcset/i.test(source) && !mayHoldRelativeUrl(source)) return source;
+  if (options.relativeOnly === true ? !mayHoldRelativeUrl(source) : !/href|src|poster|cite/i.test(source)) return source;
   const { edits } = new UrlRewriter(source, map);
   let out = '';
   let pos = 0;

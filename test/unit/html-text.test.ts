@@ -168,7 +168,7 @@ describe('mayHoldRelativeUrl (the check that lets mapUrlAttributes skip a scan)'
   // Bodies made of the pieces that matter: attribute names in any case, spacing around `=`, quotes, schemes,
   // fragments, references and tag ends, joined at random (a fixed seed, so a failure reproduces).
   const pieces = ['<a ', '<img ', 'href', 'HREF', 'data-src', 'src', 'SrC', 'poster', 'cite', 'srcs', 'hreff', '=', ' = ', '\t=\n', '"', "'", ' ', '\f',
-    'http://x.test/a', 'HTTPS://x', 'mailto:a@b', 'a+b.c-d:', '1http:', '#top', '/rel', 'rel/x', '../up', '&#47;p', '>', '</a>', 'text', '\u00a0', '\v', ''];
+    'srcset', 'SrcSet', 'data-srcset', '/i.jpg 1x, ', 'https://x.test/i.jpg 2x', 'http://x.test/a', 'HTTPS://x', 'mailto:a@b', 'a+b.c-d:', '1http:', '#top', '/rel', 'rel/x', '../up', '&#47;p', '>', '</a>', 'text', '\u00a0', '\v', ''];
   let seed = 42;
   const random = (n: number): number => {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -196,6 +196,8 @@ describe('mayHoldRelativeUrl (the check that lets mapUrlAttributes skip a scan)'
     ['<a href="#top"> <img src="">', false],
     ['<a title="src=/x">', true],
     ['<p>a = b</p>', false],
+    ['<img SRCSET="https://x.test/a.jpg 1x">', true],
+    ['<p>srcset is an attribute</p>', false],
   ])('%s → %s', (html, expected) => {
     expect(mayHoldRelativeUrl(html)).toBe(expected);
   });
