@@ -9,7 +9,8 @@
  * registry of every client the factory built.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Channel as WwebjsChannel, Message as WwebjsMessage, MessageMedia as WwebjsMessageMedia } from 'whatsapp-web.js';
 import type { BrowserProcessLike, ClientLike, SendOptionsLike } from '../../src/adapters/whatsapp/client-like.js';
@@ -315,7 +316,9 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
       if (wait === 'never') return;
       await new Promise((r) => setTimeout(r, wait));
       if (dir) {
-        await rm(dir, { recursive: true, force: true });
+        // Deleted at once, so the stamp is the moment the folder went (an awaited rm removes it some time before
+        // it resolves, and a publisher polling the folder could see it gone before a later stamp).
+        rmSync(dir, { recursive: true, force: true });
         this.world.cleanupDoneAt = performance.now();
         await mkdir(dir, { recursive: true });
       }
