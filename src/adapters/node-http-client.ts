@@ -47,13 +47,19 @@ export interface HttpAnswer {
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 const MAX_CONTENT_ENCODINGS = 5;
 
-/** Keep-alive agents (as undici's pool kept connections), created on first use. */
+/**
+ * Keep-alive, as undici's pool: an idle connection is closed after 4 s (undici's keepAliveTimeout), or sooner
+ * when the server's Keep-Alive header says so, rather than kept until the server drops it under a request.
+ * (On a connection in use the timeout only emits an event no one listens to: the caller's deadline rules.)
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 4_000 } as const;
+
 let plainAgents: HttpAgents | undefined;
-const defaultAgents = (): HttpAgents => (plainAgents ??= { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) });
+const defaultAgents = (): HttpAgents => (plainAgents ??= { http: new http.Agent(KEEP_ALIVE), https: new https.Agent(KEEP_ALIVE) });
 
 /** Keep-alive agents that connect through `lookup` (a DNS lookup that may refuse an address). */
 export function agentsWithLookup(lookup: LookupFunction): HttpAgents {
-  return { http: new http.Agent({ keepAlive: true, lookup }), https: new https.Agent({ keepAlive: true, lookup }) };
+  return { http: new http.Agent({ ...KEEP_ALIVE, lookup }), https: new https.Agent({ ...KEEP_ALIVE, lookup }) };
 }
 
 /** Sends the request; resolves with the answer once its headers are in. */
