@@ -1,15 +1,15 @@
 /**
- * FeedFetcher over HTTP(S) (Node's global fetch, i.e. undici) and local files.
+ * FeedFetcher over HTTP(S) (node:http and node:https, see node-http-client) and local files.
  * Polite: conditional GET, a real User-Agent and Accept. Safe: one deadline for the whole operation,
  * a byte cap on the decoded body, redirects followed by hand so every hop is checked.
  * Everything it throws is a FeedError.
  */
-import { isIP } from 'node:net';
-import type { Dispatcher, Response } from 'undici';
+import { isIP, type LookupFunction } from 'node:net';
 import { FeedError } from '../domain/errors.js';
 import { isPublicAddress, type ResolveHost } from '../lib/address-safety.js';
 import type { FeedFetcher, FetchRequest, FetchResult } from '../ports.js';
 import { concatChunks, isLocalPath, readLocalFeed, tooLarge } from './local-file-fetch.js';
+import { agentsWithLookup, httpRequest, readBody, type HttpAgents, type HttpAnswer } from './node-http-client.js';
 
 export { isLocalPath } from './local-file-fetch.js';
 
@@ -45,18 +45,12 @@ export interface AddressGuard {
 const ACCEPT =
   'application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5';
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-// undici's own timeouts (defaults far above ours) and the OS's, in case one fires first.
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-
-// undici is loaded on the first HTTP fetch: reading a local file (`channelcast preview feed.xml`) never pays for it.
-type Undici = Awaited<ReturnType<typeof importUndici>>;
-const importUndici = () => import('undici');
-let undici: Promise<Undici> | undefined;
-const loadUndici = (): Promise<Undici> => (undici ??= importUndici());
+// The OS's connect timeout, in case it fires before our deadline.
+const TIMEOUT_CODES = new Set(['ETIMEDOUT']);
 
 export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
-  let guarded: Promise<Dispatcher> | undefined;
-  const guardedFor = (guard: AddressGuard): Promise<Dispatcher> => (guarded ??= guardedDispatcher(guard));
+  let guarded: HttpAgents | undefined;
+  const guardedFor = (guard: AddressGuard): HttpAgents => (guarded ??= guardedAgents(guard));
   return {
     async fetch(request: FetchRequest): Promise<FetchResult> {
       const controller = new AbortController();
@@ -82,25 +76,24 @@ async function fetchHttp(
   request: FetchRequest,
   options: FeedFetcherOptions,
   signal: AbortSignal,
-  guardedFor: (guard: AddressGuard) => Promise<Dispatcher>,
+  guardedFor: (guard: AddressGuard) => HttpAgents,
 ): Promise<FetchResult> {
-  const { fetch } = await loadUndici();
   let url = parseUrl(request.url);
   const seen = new Set([url.href]);
   const headers = requestHeaders(request, options.userAgent);
   const guard = options.addressGuard;
   // An intranet feed (its configured URL resolves to a private address) may fetch anywhere; any other fetch
-  // goes through the guarded dispatcher on every hop.
-  const dispatcher = guard && !(guard.allowPrivateOrigin && (await isPrivateHost(url, guard))) ? await guardedFor(guard) : undefined;
+  // goes through the guarded agents on every hop.
+  const agents = guard && !(guard.allowPrivateOrigin && (await isPrivateHost(url, guard))) ? guardedFor(guard) : undefined;
   for (let followed = 0; ; followed++) {
     await options.checkUrl?.(url);
-    if (dispatcher && guard) refuseLiteralPrivate(url, guard);
-    const response = await fetch(url, { headers, redirect: 'manual', signal, ...(dispatcher ? { dispatcher } : {}) });
+    if (agents && guard) refuseLiteralPrivate(url, guard);
+    const response = await httpRequest(url, { headers, signal, agents });
     if (!REDIRECT_STATUSES.has(response.status)) {
       return await readResponse(response, url.href, options.maxBytes);
     }
-    await discard(response);
-    const location = response.headers.get('location');
+    await response.discard();
+    const location = response.header('location');
     if (location === null) {
       throw new FeedError('http-status', `HTTP ${response.status} without Location`, {
         status: response.status,
@@ -132,72 +125,46 @@ function parseUrl(raw: string, base?: URL): URL {
   return url;
 }
 
-function requestHeaders(request: FetchRequest, userAgent: string): Headers {
-  // No Accept-Encoding: undici adds its own (gzip, deflate; br over https) and decodes what it asked for.
-  const headers = new Headers({ 'User-Agent': userAgent, Accept: ACCEPT });
-  if (request.etag) headers.set('If-None-Match', request.etag);
-  if (request.lastModified) headers.set('If-Modified-Since', request.lastModified);
+function requestHeaders(request: FetchRequest, userAgent: string): Record<string, string> {
+  // No Accept-Encoding: httpRequest adds its own (gzip, deflate; br over https) and decodes what it asked for.
+  const headers: Record<string, string> = { 'User-Agent': userAgent, Accept: ACCEPT };
+  if (request.etag) headers['If-None-Match'] = request.etag;
+  if (request.lastModified) headers['If-Modified-Since'] = request.lastModified;
   return headers;
 }
 
-async function readResponse(response: Response, finalUrl: string, maxBytes: number): Promise<FetchResult> {
+async function readResponse(response: HttpAnswer, finalUrl: string, maxBytes: number): Promise<FetchResult> {
   if (response.status === 304) {
-    await discard(response);
+    await response.discard();
     return { kind: 'not-modified' };
   }
   if (response.status < 200 || response.status > 299) {
-    await discard(response);
+    await response.discard();
     throw httpStatusError(response);
   }
   // Content-Length counts the bytes on the wire: with a Content-Encoding it is the compressed size, which
   // says little about the decoded size we cap, so the early check is for unencoded bodies only.
-  const declared = response.headers.get('content-length');
-  const encoded = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() !== 'identity';
+  const declared = response.header('content-length');
+  const encoded = (response.header('content-encoding') ?? 'identity').trim().toLowerCase() !== 'identity';
   if (!encoded && declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
-    await discard(response);
+    await response.discard();
     throw tooLarge(maxBytes);
   }
-  const body = await readCapped(response.body, maxBytes);
+  // Over the cap, the read is given up and the connection torn down instead of reading the rest.
+  const chunks = await readBody(response.body, maxBytes, () => tooLarge(maxBytes));
   return {
     kind: 'fetched',
-    body,
-    contentType: response.headers.get('content-type'),
-    etag: response.headers.get('etag'),
-    lastModified: response.headers.get('last-modified'),
+    body: concatChunks(chunks, chunks.reduce((n, c) => n + c.byteLength, 0)),
+    contentType: response.header('content-type'),
+    etag: response.header('etag'),
+    lastModified: response.header('last-modified'),
     url: finalUrl,
   };
 }
 
-/** Streams the (already decoded) body, holding at most maxBytes of it. */
-async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
-  if (stream === null) return new Uint8Array(0);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) throw tooLarge(maxBytes);
-      chunks.push(value);
-    }
-  } catch (err) {
-    // Cancelling tears down the connection instead of leaving undici to read the rest.
-    await reader.cancel().catch(() => undefined);
-    throw err;
-  }
-  return concatChunks(chunks, total);
-}
-
-/** Drops a body we do not want, so the socket is released rather than left half-read. */
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
-}
-
-function httpStatusError(response: Response): FeedError {
+function httpStatusError(response: HttpAnswer): FeedError {
   const { status } = response;
-  const retryAfter = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+  const retryAfter = status === 429 || status === 503 ? parseRetryAfter(response.header('retry-after')) : undefined;
   return new FeedError('http-status', `HTTP ${status}`, {
     status,
     ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
@@ -218,7 +185,7 @@ function toFeedError(err: unknown, deadlinePassed: boolean, timeoutMs: number): 
   const refused = feedErrorIn(err);
   if (refused) return refused;
   const code = errorCode(err);
-  // After our abort, whatever undici or fs threw (AbortError, "terminated", …) is the deadline's doing.
+  // After our abort, whatever node:http or fs threw (AbortError, "aborted", …) is the deadline's doing.
   if (deadlinePassed || (code !== undefined && TIMEOUT_CODES.has(code))) {
     return new FeedError('timeout', `no complete answer within ${timeoutMs} ms`, { cause: err });
   }
@@ -226,8 +193,8 @@ function toFeedError(err: unknown, deadlinePassed: boolean, timeoutMs: number): 
 }
 
 /**
- * The system error code under fetch's generic TypeError("fetch failed"): ECONNREFUSED, ENOTFOUND,
- * UND_ERR_SOCKET, CERT_HAS_EXPIRED, … It sits in `cause` (sometimes nested, or in an AggregateError).
+ * The system error code: ECONNREFUSED, ENOTFOUND, ECONNRESET, CERT_HAS_EXPIRED, … On the error itself, or in
+ * its `cause` (sometimes nested, or in an AggregateError: a connection tried on several addresses).
  */
 function errorCode(err: unknown, depth = 0): string | undefined {
   if (typeof err !== 'object' || err === null || depth > 4) return undefined;
@@ -238,7 +205,7 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   return Array.isArray(errors) ? errorCode(errors[0], depth + 1) : undefined;
 }
 
-/** A FeedError thrown inside undici (our lookup's refusal) arrives as fetch's TypeError's cause. */
+/** A FeedError from our lookup (its refusal) arrives as is, or as the cause of another error. */
 function feedErrorIn(err: unknown, depth = 0): FeedError | undefined {
   if (err instanceof FeedError) return err;
   if (typeof err !== 'object' || err === null || depth > 4) return undefined;
@@ -264,13 +231,10 @@ export function refuseLiteralPrivate(url: URL, guard: AddressGuard): void {
 const refusal = (host: string, address: string): FeedError =>
   new FeedError('network', `refusing to connect to ${host}: a private, local or reserved address (${address})`);
 
-type LookupCallback = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
-
-/** An undici Agent whose DNS lookup refuses names with any non-public address and connects to the address it checked. */
-export async function guardedDispatcher(guard: AddressGuard): Promise<Dispatcher> {
-  const { Agent } = await loadUndici();
+/** Agents whose DNS lookup refuses names with any non-public address and connects to the address it checked. */
+export function guardedAgents(guard: AddressGuard): HttpAgents {
   const isPublic = isPublicIn(guard);
-  const lookup = (hostname: string, opts: { all?: boolean | undefined }, callback: LookupCallback): void => {
+  const lookup: LookupFunction = (hostname, opts, callback) => {
     guard.resolveHost(hostname).then(
       (addresses) => {
         if (addresses.length === 0) return callback(new FeedError('network', `host "${hostname}" cannot be resolved`), '');
@@ -283,5 +247,5 @@ export async function guardedDispatcher(guard: AddressGuard): Promise<Dispatcher
       () => callback(new FeedError('network', `host "${hostname}" cannot be resolved`), ''),
     );
   };
-  return new Agent({ connect: { lookup } });
+  return agentsWithLookup(lookup);
 }

@@ -5,10 +5,10 @@
  * name is resolved by the connection itself and refused if any address is private. No redirects are
  * followed (WebSub's hubs answer the POST itself), and the whole request has one deadline.
  */
-import type { Dispatcher } from 'undici';
 import { FeedError } from '../domain/errors.js';
 import type { HubClient, HubRequest } from '../ports.js';
-import { guardedDispatcher, isPrivateHost, refuseLiteralPrivate, type AddressGuard } from './http-feed-fetcher.js';
+import { guardedAgents, isPrivateHost, refuseLiteralPrivate, type AddressGuard } from './http-feed-fetcher.js';
+import { httpRequest, readBody, type HttpAgents } from './node-http-client.js';
 
 export interface HubClientOptions {
   readonly timeoutMs: number;
@@ -20,9 +20,9 @@ export interface HubClientOptions {
 const REASON_BYTES = 300;
 
 export function createWebSubHubClient(options: HubClientOptions): HubClient {
-  // Built on the first request, like the feed fetcher's: a bot with no hub to ask never loads undici for it.
-  let guarded: Promise<Dispatcher> | undefined;
-  const guardedFor = (): Promise<Dispatcher> => (guarded ??= guardedDispatcher(options.addressGuard));
+  // Built on the first request, like the feed fetcher's.
+  let guarded: HttpAgents | undefined;
+  const guardedFor = (): HttpAgents => (guarded ??= guardedAgents(options.addressGuard));
   return {
     async send(request) {
       const controller = new AbortController();
@@ -34,17 +34,16 @@ export function createWebSubHubClient(options: HubClientOptions): HubClient {
       try {
         const hub = new URL(request.hub);
         if (hub.protocol !== 'http:' && hub.protocol !== 'https:') return { accepted: false, reason: `the hub URL is not http(s): ${hub.protocol}` };
-        const dispatcher = await dispatcherFor(request, hub, options.addressGuard, guardedFor);
-        const { fetch } = await import('undici');
-        const response = await fetch(hub, {
+        const agents = await agentsFor(request, hub, options.addressGuard, guardedFor);
+        const response = await httpRequest(hub, {
           method: 'POST',
-          body: formOf(request),
+          body: formOf(request).toString(),
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': options.userAgent },
-          redirect: 'manual',
           signal: controller.signal,
-          ...(dispatcher ? { dispatcher } : {}),
+          agents,
         });
-        const text = (await response.text()).slice(0, REASON_BYTES).replace(/\s+/g, ' ').trim();
+        const body = Buffer.concat(await readBody(response.body, Number.MAX_SAFE_INTEGER, () => new Error('unreachable')));
+        const text = new TextDecoder().decode(body).slice(0, REASON_BYTES).replace(/\s+/g, ' ').trim();
         if (response.status >= 200 && response.status <= 299) return { accepted: true };
         return { accepted: false, reason: `the hub answered HTTP ${response.status}${text ? `: ${text}` : ''}` };
       } catch (err) {
@@ -57,8 +56,8 @@ export function createWebSubHubClient(options: HubClientOptions): HubClient {
   };
 }
 
-/** The guarded dispatcher unless the feed itself lives on a private address (then the hub may too). */
-async function dispatcherFor(request: HubRequest, hub: URL, guard: AddressGuard, guarded: () => Promise<Dispatcher>): Promise<Dispatcher | undefined> {
+/** The guarded agents unless the feed itself lives on a private address (then the hub may too). */
+async function agentsFor(request: HubRequest, hub: URL, guard: AddressGuard, guarded: () => HttpAgents): Promise<HttpAgents | undefined> {
   let feed: URL | null = null;
   try {
     feed = new URL(request.feedUrl);
@@ -78,7 +77,7 @@ function formOf(request: HubRequest): URLSearchParams {
   return form;
 }
 
-/** The innermost message: fetch's "fetch failed" hides the system error (ECONNREFUSED, our refusal) in cause. */
+/** The innermost message: a system error (ECONNREFUSED) by its code, our address rule's refusal as it is (it may sit in a cause). */
 function describe(err: unknown): string {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && !(current instanceof FeedError) && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;

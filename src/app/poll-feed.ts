@@ -9,6 +9,10 @@
  * bytes in the body it last processed (and what the item's key was). When the feed's recorded body hash is that
  * body's, only the items whose bytes are new are parsed (the feed's head and tail around them), listed,
  * described and decided; the others are only remembered again. Anything unusual reads the whole feed as before.
+ *
+ * A big feed read whole (its first poll, or the first after a restart) is read in parts of 500 items, so its
+ * parsed items are never all in memory at once (a 10,000-item first poll held them all, and every item
+ * listed and described, until its end): see readInParts.
  */
 import { createHash } from 'node:crypto';
 import { FeedError } from '../domain/errors.js';
@@ -16,7 +20,7 @@ import type { FeedItem, RawFeed } from '../domain/feed-item.js';
 import type { ItemDecision, ItemOrigin } from '../domain/item-decision.js';
 import { discoverPush } from '../domain/websub.js';
 import { itemHash, sliceItems, withOnlyItems, type ItemSlices } from '../domain/feed-delta.js';
-import { completeItem, describeItem, listFeed, type FeedListing, type ListedItem } from '../domain/normalise-feed.js';
+import { completeItem, createDeduplicator, describeItem, listFeed, listRawItems, type DescribedItem, type FeedListing, type ListedItem } from '../domain/normalise-feed.js';
 import { backoffDelayMs, judgeItem, judgeLink, MAX_LINK_LENGTH, postIdFor, sortOldestFirst, splitFirstRun, type FirstRunPolicy, type ItemRules } from '../domain/poll-policy.js';
 import type { Clock, DecisionLog, DeliveryStore, DiscoveredPush, FeedFetcher, FeedParser, FeedPostJob, FeedStateStore, FirstRunGuard, PollSuccess, PostQueue, SeenStore } from '../ports.js';
 import { deliveryOf } from './delivery-records.js';
@@ -85,18 +89,18 @@ export async function pollFeed(feed: PolledFeed, deps: PollFeedDeps): Promise<Po
     const hashes = slices?.items.map(itemHash) ?? null;
     const known = state.initialised ? memos.get(feed.id) : undefined;
     const delta = known && known.bodyHash === state.bodyHash && known.feedUrl === feed.url && slices && hashes ? await readDelta(feed.id, known, slices, hashes, source, deps) : null;
-    const read = delta ?? (await readWhole(fetched.body, source, slices, hashes, deps));
-    const { listing } = read;
+    const inParts = delta === null && slices && hashes && slices.items.length > CHUNK ? await readInParts(feed.id, slices, hashes, source, deps) : null;
+    const read = delta ?? inParts ?? (await readWhole(feed.id, fetched.body, source, slices, hashes, deps));
     const firstRun = !state.initialised;
     const baselineForced = firstRun && deps.firstRunGuard ? await deps.firstRunGuard.forceBaseline(feed.id) : false;
     const policy: FirstRunPolicy | null = firstRun ? (baselineForced ? 'baseline' : feed.firstRun) : null;
-    const counts = await processItems(feed, listing.items, read.retainedKeys, policy, baselineForced, deps, 'poll');
-    const reused = await recordGuidReuse(feed, listing.guidReused, deps, 'poll');
+    const counts = await processItems(feed, read.items, read.retainedKeys, policy, baselineForced, deps, 'poll');
+    const reused = await recordGuidReuse(feed, read.guidReused, deps, 'poll');
     if (reused > 0) counts.decisions['guid-reused'] = reused;
     await recordSuccess(feed.id, { result: 'processed', etag: fetched.etag, lastModified: fetched.lastModified, bodyHash }, deps);
     if (read.memo) memos.set(feed.id, { ...read.memo, bodyHash, feedUrl: feed.url });
     else memos.delete(feed.id);
-    return { result: 'processed', items: listing.items.length + read.retainedKeys.length, ...counts, firstRun, baselineForced, push: read.push };
+    return { result: 'processed', items: read.items.keys.length + read.retainedKeys.length, ...counts, firstRun, baselineForced, push: read.push };
   } catch (err) {
     if (!(err instanceof FeedError)) throw err;
     const failures = state.consecutiveFailures + 1;
@@ -128,7 +132,7 @@ export async function ingestPushedBody(
   const raw = await deps.parser.parse(body, source);
   const listing = listFeed(raw, source.url, deps.clock.now());
   // Only the keys the push lists are remembered: an item a partial push leaves out is not forgotten by it.
-  const counts = await processItems(feed, listing.items, [], null, false, deps, 'push');
+  const counts = await processItems(feed, listedItems(feed.id, listing.items, deps), [], null, false, deps, 'push');
   const reused = await recordGuidReuse(feed, listing.guidReused, deps, 'push');
   if (reused > 0) counts.decisions['guid-reused'] = reused;
   return { result: 'processed', items: listing.items.length, ...counts };
@@ -155,7 +159,9 @@ interface FeedMemo {
 type ItemIdentity = Pick<ListedItem, 'key' | 'canonicalLink'>;
 
 interface FeedRead {
-  readonly listing: Pick<FeedListing, 'items' | 'guidReused'>;
+  /** The items the feed lists (after its repeats are dropped), for processItems. */
+  readonly items: ItemsToDecide<DescribedItem | PartItem>;
+  readonly guidReused: FeedListing['guidReused'];
   /** Keys of items the feed still lists whose bytes were already processed (not listed again). */
   readonly retainedKeys: readonly string[];
   /** What to remember for the next poll, or null when this body can't be read in parts. */
@@ -177,6 +183,7 @@ const frameOf = (raw: RawFeed, source: { readonly url: string; readonly contentT
 
 /** The whole body parsed and listed, as always; remembered item by item when every item maps to its bytes. */
 async function readWhole(
+  feedId: string,
   body: Uint8Array,
   source: { readonly url: string; readonly contentType: string | null },
   slices: ItemSlices | null,
@@ -194,7 +201,7 @@ async function readWhole(
     });
     if (items.size === hashes.length) memo = { frame: frameOf(raw, source), items };
   }
-  return { listing, retainedKeys: [], memo, push: discoverPush(raw, source.url) };
+  return { items: listedItems(feedId, listing.items, deps), guidReused: listing.guidReused, retainedKeys: [], memo, push: discoverPush(raw, source.url) };
 }
 
 /**
@@ -247,7 +254,13 @@ async function readDelta(
     if (identity) items.set(hash, identity);
   });
   listing.items.forEach((item, i) => items.set(freshHashes[i]!, { key: item.key, canonicalLink: item.canonicalLink }));
-  return { listing, retainedKeys: retained.map((i) => i.key), memo: { frame: known.frame, items }, push: discoverPush(raw, source.url) };
+  return {
+    items: listedItems(feedId, listing.items, deps),
+    guidReused: listing.guidReused,
+    retainedKeys: retained.map((i) => i.key),
+    memo: { frame: known.frame, items },
+    push: discoverPush(raw, source.url),
+  };
 }
 
 // ---------------------------------------------------------------- deciding
@@ -258,9 +271,9 @@ async function readDelta(
  */
 const CHUNK = 500;
 
-async function processItems(
+async function processItems<T extends Described>(
   feed: PolledFeed,
-  listed: readonly ListedItem[],
+  listed: ItemsToDecide<T>,
   /** Keys of items still listed that an earlier poll already processed (their bytes unchanged): remembered again. */
   retainedKeys: readonly string[],
   /** The first-run policy to apply, or null when this is not the feed's first poll. */
@@ -270,10 +283,9 @@ async function processItems(
   origin: ItemOrigin,
 ): Promise<{ newItems: number; queued: number; decisions: Record<string, number> }> {
   const now = deps.clock.now();
-  const listedKeys = listed.map((i) => i.key);
-  const unknown = await deps.seen.unknownToFeed(feed.id, listedKeys);
+  const listedKeys = listed.keys;
   const keys = retainedKeys.length > 0 ? [...retainedKeys, ...listedKeys] : listedKeys;
-  const fresh = listed.filter((i) => unknown.has(i.key)).map(describeItem);
+  const fresh = await listed.fresh();
   // Oldest first: one job per post, FIFO within a priority, so the order queued is the order posted.
   const { post, baseline } = firstRun ? splitFirstRun(fresh, firstRun) : { post: sortOldestFirst(fresh), baseline: [] };
   const reason = baselineForced ? LOST_MEMORY_REASON : firstRun ? firstRunReason(firstRun) : '';
@@ -291,11 +303,116 @@ async function processItems(
   let queued = 0;
   for (let start = 0; start < post.length; start += CHUNK) {
     const decisions: ItemDecision[] = [];
-    queued += await queueChunk(feed, post.slice(start, start + CHUNK).map(completeItem), now, decisions, deps, origin);
+    queued += await queueChunk(feed, await listed.complete(post.slice(start, start + CHUNK)), now, decisions, deps, origin);
     await record(decisions);
   }
   await deps.seen.rememberInFeed(feed.id, keys, now);
   return { newItems: fresh.length, queued, decisions: counts };
+}
+
+/** What deciding needs of an item before it is completed: its identity, title and date. */
+type Described = Pick<FeedItem, 'key' | 'link' | 'canonicalLink' | 'title' | 'publishedAt'>;
+
+/** A poll's listed items, as processItems takes them. */
+interface ItemsToDecide<T extends Described> {
+  /** Every listed item's key, in feed order. */
+  readonly keys: readonly string[];
+  /** The listed items the feed never listed before, described, in feed order. */
+  fresh(): Promise<readonly T[]>;
+  /** Some of the fresh items completed, in the order given. */
+  complete(items: readonly T[]): Promise<readonly FeedItem[]>;
+}
+
+/** Items listed from a whole parse (or a delta's): the new ones are asked of Redis when processItems is ready. */
+function listedItems(feedId: string, listed: readonly ListedItem[], deps: PollFeedDeps): ItemsToDecide<DescribedItem> {
+  const keys = listed.map((i) => i.key);
+  return {
+    keys,
+    fresh: async () => {
+      const unknown = await deps.seen.unknownToFeed(feedId, keys);
+      return listed.filter((i) => unknown.has(i.key)).map(describeItem);
+    },
+    complete: (items) => Promise.resolve(items.map(completeItem)),
+  };
+}
+
+// ---------------------------------------------------------------- a big feed read in parts
+
+/** A fresh item of a feed read in parts: described, with where its bytes are instead of its parsed fields. */
+interface PartItem extends Omit<DescribedItem, 'raw'> {
+  /** Its index in the body's item slices. */
+  readonly index: number;
+}
+
+const STRICT = { repair: false } as const;
+
+/**
+ * A feed with more than CHUNK items, read a part of CHUNK items at a time (the feed's head and tail around
+ * them), so its parsed items are never all alive at once: what is kept is each item's key, and for an item
+ * the feed never listed before, its identity, title and date. Its fields are parsed again, a chunk at a time,
+ * when it is completed. Decisions, posts and their order are those of a whole read.
+ *
+ * Null (read the whole body as always) unless every part is read as it is (no repair), lists as many items as
+ * it has slices, and has the same feed context, and unless no item's link has a fragment (whether those are
+ * distinct articles is decided over the whole feed). The head and tail must also be read alone: then every
+ * item's bytes are a whole element, read the same among any other items (a tail that closed something an
+ * item left open would not read alone), so a chunk of items in posting order reads as they did in place.
+ */
+async function readInParts(
+  feedId: string,
+  slices: ItemSlices,
+  hashes: readonly string[],
+  source: { readonly url: string; readonly contentType: string | null },
+  deps: PollFeedDeps,
+): Promise<FeedRead | null> {
+  const parse = async (items: readonly Uint8Array[]): Promise<RawFeed | null> => {
+    try {
+      return await deps.parser.parse(withOnlyItems(slices, items), source, STRICT);
+    } catch (err) {
+      if (err instanceof FeedError) return null; // the whole body decides what the error is
+      throw err;
+    }
+  };
+  const frame = await parse([]);
+  if (frame === null || frame.items.length !== 0) return null;
+  const frameKey = frameOf(frame, source);
+  const now = deps.clock.now();
+  const dedupe = createDeduplicator();
+  const keys: string[] = [];
+  const fresh: PartItem[] = [];
+  const guidReused: ListedItem[] = [];
+  const memoItems = new Map<string, ItemIdentity>();
+  for (let start = 0; start < slices.items.length; start += CHUNK) {
+    const part = slices.items.slice(start, start + CHUNK);
+    const raw = await parse(part);
+    if (raw === null || raw.items.length !== part.length || frameOf(raw, source) !== frameKey) return null;
+    const listed = listRawItems(raw, source.url, now);
+    if (listed.some((item) => item.link?.includes('#'))) return null;
+    const kept: { item: ListedItem; index: number }[] = [];
+    listed.forEach((item, i) => {
+      const verdict = dedupe(item);
+      if (verdict === 'kept') kept.push({ item, index: start + i });
+      else if (verdict === 'guid-reused') guidReused.push(item);
+    });
+    const unknown = await deps.seen.unknownToFeed(feedId, kept.map(({ item }) => item.key));
+    for (const { item, index } of kept) {
+      keys.push(item.key);
+      memoItems.set(hashes[index]!, { key: item.key, canonicalLink: item.canonicalLink });
+      if (!unknown.has(item.key)) continue;
+      const d = describeItem(item);
+      // Spelled out, not `{ ...rest, index }`: objects made so got a hidden class each (10,000 of them, ~3.5 MB).
+      fresh.push({ key: d.key, link: d.link, canonicalLink: d.canonicalLink, base: d.base, now: d.now, title: d.title, publishedAt: d.publishedAt, index });
+    }
+  }
+  // As readWhole: remembered item by item only when nothing was dropped, so that item i is slice i.
+  const memo = keys.length === hashes.length && guidReused.length === 0 && memoItems.size === hashes.length ? { frame: frameKey, items: memoItems } : null;
+  const complete = async (items: readonly PartItem[]): Promise<FeedItem[]> => {
+    const raw = await parse(items.map((item) => slices.items[item.index]!));
+    // Not expected (each item read in place, the head and tail alone): a feed error, so the feed backs off.
+    if (raw === null || raw.items.length !== items.length) throw new FeedError('malformed', 'the feed\'s items could not be read again in parts');
+    return items.map((item, i) => completeItem({ ...item, raw: raw.items[i]! }));
+  };
+  return { items: { keys, fresh: () => Promise.resolve(fresh), complete }, guidReused, retainedKeys: [], memo, push: discoverPush(frame, source.url) };
 }
 
 /** Judges, queues and marks one chunk; appends its decisions. Returns how many posts it queued. */
@@ -323,7 +440,7 @@ async function queueChunk(feed: PolledFeed, items: readonly FeedItem[], now: Dat
       const postId = postIdFor(channelId, feed.id, item);
       jobs.push({ kind: 'feed-item', postId, feedId: feed.id, channelId, item, firstSeenAt: now.toISOString() });
       toMark[c]?.push(item);
-      decisions.push({ ...decide(feed, item, now, 'queued', channelId, 'new item', origin), postId });
+      decisions.push(decide(feed, item, now, 'queued', channelId, 'new item', origin, postId));
     });
   });
   // Jobs, then records (both idempotent): a failure in between leaves a job the worker gives a record, never
@@ -360,8 +477,10 @@ function decide(
   channelId: string | null,
   reason: string,
   origin: ItemOrigin,
+  /** A queued item's post (last, as it always came). */
+  postId?: string,
 ): ItemDecision {
-  return {
+  const made: ItemDecision = {
     at: now.toISOString(),
     decision,
     reason,
@@ -373,6 +492,8 @@ function decide(
     title: item.title,
     origin,
   };
+  // Added to the object, not spread into a copy: a copy made by spreading got a hidden class of its own, each.
+  return postId === undefined ? made : Object.assign(made, { postId });
 }
 
 const LOST_MEMORY_REASON = 'present at the first poll after Redis lost its data (nothing old is posted: it may have been posted before)';

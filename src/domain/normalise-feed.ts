@@ -195,24 +195,46 @@ export function completeItem(described: DescribedItem): FeedItem {
  * completes only the new ones: most of a feed was seen before.
  */
 export function listFeed(raw: RawFeed, feedUrl: string, now: Date = new Date()): FeedListing {
-  const documentBase = resolveUrl(feedUrl, null);
-  const feedLink = resolveUrl(raw.link, withBase(raw.xmlBase, documentBase));
-  const feedBase = withBase(raw.xmlBase, feedLink ?? documentBase);
   const items: ListedItem[] = [];
   const guidReused: ListedItem[] = [];
+  const dedupe = createDeduplicator();
+  for (const item of keepFragmentsWhereDistinct(listRawItems(raw, feedUrl, now))) {
+    const verdict = dedupe(item);
+    if (verdict === 'kept') items.push(item);
+    else if (verdict === 'guid-reused') guidReused.push(item);
+  }
+  return { title: toPlainLine(raw.title ?? ''), link: feedLinkOf(raw, feedUrl), items, guidReused };
+}
+
+function feedLinkOf(raw: RawFeed, feedUrl: string): string | null {
+  return resolveUrl(raw.link, withBase(raw.xmlBase, resolveUrl(feedUrl, null)));
+}
+
+/**
+ * Each of the feed's items identified, in feed order, none dropped: listFeed's first step, and what a poll
+ * reading a big feed a part at a time lists each part with (the parts share the feed's head, so its base).
+ */
+export function listRawItems(raw: RawFeed, feedUrl: string, now: Date): ListedItem[] {
+  const feedBase = withBase(raw.xmlBase, feedLinkOf(raw, feedUrl) ?? resolveUrl(feedUrl, null));
+  return raw.items.map((rawItem) => listItem(raw, rawItem, feedBase, now));
+}
+
+/**
+ * listFeed's rule for repeats, given the feed's items one at a time in feed order: an item whose key or
+ * canonical link an earlier item has is dropped (first one wins), and is `guid-reused` when it has the key but
+ * another canonical link. Items whose links carry a fragment first need keepFragmentsWhereDistinct, which
+ * looks at the whole feed: a caller listing in parts must not use it for them.
+ */
+export function createDeduplicator(): (item: Pick<ListedItem, 'key' | 'canonicalLink'>) => 'kept' | 'dropped' | 'guid-reused' {
   const linkByKey = new Map<string, string | null>();
   const seenLinks = new Set<string>();
-  for (const item of keepFragmentsWhereDistinct(raw.items.map((rawItem) => listItem(raw, rawItem, feedBase, now)))) {
-    if (linkByKey.has(item.key)) {
-      if (linkByKey.get(item.key) !== item.canonicalLink) guidReused.push(item);
-      continue;
-    }
-    if (item.canonicalLink !== null && seenLinks.has(item.canonicalLink)) continue;
+  return (item) => {
+    if (linkByKey.has(item.key)) return linkByKey.get(item.key) !== item.canonicalLink ? 'guid-reused' : 'dropped';
+    if (item.canonicalLink !== null && seenLinks.has(item.canonicalLink)) return 'dropped';
     linkByKey.set(item.key, item.canonicalLink);
     if (item.canonicalLink !== null) seenLinks.add(item.canonicalLink);
-    items.push(item);
-  }
-  return { title: toPlainLine(raw.title ?? ''), link: feedLink, items, guidReused };
+    return 'kept';
+  };
 }
 
 /**

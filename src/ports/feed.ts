@@ -34,7 +34,16 @@ export interface FeedFetcher {
  * parses RSS 0.9x/1.0/2.0 and Atom. Throws FeedError ('not-a-feed' or 'malformed'); never anything else.
  */
 export interface FeedParser {
-  parse(body: Uint8Array, source: { readonly url: string; readonly contentType: string | null }): Promise<RawFeed>;
+  parse(body: Uint8Array, source: { readonly url: string; readonly contentType: string | null }, options?: ParseOptions): Promise<RawFeed>;
+}
+
+export interface ParseOptions {
+  /**
+   * False: a body that is not read as it is (well-formed, a feed) throws FeedError('malformed') without the
+   * lenient second pass on repaired XML. For a poll reading a big feed in parts, which then reads the whole
+   * body as always. Default true.
+   */
+  readonly repair?: boolean;
 }
 
 

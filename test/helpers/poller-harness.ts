@@ -43,9 +43,9 @@ export function createHarness(prefix: string, clock: TestClock): Harness {
   const deps: PollFeedDeps = {
     fetcher: createFeedFetcher({ timeoutMs: 5000, maxBytes: 1024 * 1024, maxRedirects: 5, userAgent: 'channelcast-test' }),
     parser: {
-      parse: (body, source) => {
+      parse: (body, source, options) => {
         parseCount++;
-        return parser.parse(body, source);
+        return parser.parse(body, source, options);
       },
     },
     state: createRedisFeedStateStore(redis, keys),

@@ -103,7 +103,7 @@ describe('authentication', () => {
 
   it('without ADMIN_TOKEN the API and the board are disabled and say why; probes still work', async () => {
     await withHttpHarness({ adminToken: undefined }, async (open) => {
-      for (const url of ['/api/status', '/admin/queues']) {
+      for (const url of ['/api/status', '/admin/queues', '/admin/queues/api/queues']) {
         const res = await open.app.inject({ method: 'GET', url, headers: auth });
         expect(res.statusCode).toBe(503);
         expect(res.json().message).toContain('ADMIN_TOKEN is not set');

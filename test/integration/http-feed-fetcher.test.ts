@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedFetcher, isLocalPath, parseRetryAfter } from '../../src/adapters/http-feed-fetcher.js';
 import { FeedError, type FeedErrorKind } from '../../src/domain/errors.js';
@@ -24,6 +24,8 @@ const impatient = createFeedFetcher({ timeoutMs: 300, maxBytes: CAP, maxRedirect
 let server: Server;
 let base: string;
 let lastHeaders: IncomingHttpHeaders = {};
+/** The client port of each request to /socket: the same port twice means the connection was kept. */
+const socketPorts: number[] = [];
 /** Resolves when the server sees the response for `path` closed: the client released the socket. */
 const closed = new Map<string, Promise<void>>();
 
@@ -90,6 +92,23 @@ const routes: Record<string, (res: ServerResponse, headers: IncomingHttpHeaders)
     res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': body.length });
     res.end(body);
   },
+  // Each coding fetch() decodes: x-gzip, deflate zlib-wrapped or raw, br (also unasked, over http), several in turn.
+  '/x-gzip': (res) => res.writeHead(200, { 'Content-Encoding': 'x-gzip' }).end(gzipSync(FEED)),
+  '/deflate': (res) => res.writeHead(200, { 'Content-Encoding': 'deflate' }).end(deflateSync(FEED)),
+  '/deflate-raw': (res) => res.writeHead(200, { 'Content-Encoding': 'deflate' }).end(deflateRawSync(FEED)),
+  '/br': (res) => res.writeHead(200, { 'Content-Encoding': 'br' }).end(brotliCompressSync(FEED)),
+  '/gzip-then-br': (res) => res.writeHead(200, { 'Content-Encoding': 'gzip, br' }).end(brotliCompressSync(gzipSync(FEED))),
+  // An unknown coding: the bytes as they came (the parser then says what they are).
+  '/unknown-coding': (res) => res.writeHead(200, { 'Content-Encoding': 'zstd' }).end('raw bytes'),
+  '/broken-gzip': (res) => {
+    trackClose('/broken-gzip', res);
+    res.writeHead(200, { 'Content-Encoding': 'gzip' }).end(Buffer.from('not gzip at all'));
+  },
+  '/six-codings': (res) => res.writeHead(200, { 'Content-Encoding': 'gzip, gzip, gzip, gzip, gzip, gzip' }).end(''),
+  '/socket': (res, headers) => {
+    if (headers['if-none-match'] === ETAG) res.writeHead(304, { ETag: ETAG }).end();
+    else res.writeHead(200, { ETag: ETAG }).end(FEED);
+  },
   '/echo': (res, headers) => {
     lastHeaders = headers;
     res.writeHead(200, { 'Content-Type': 'application/rss+xml' }).end(FEED);
@@ -105,6 +124,7 @@ beforeAll(async () => {
       return;
     }
     const route = routes[url.pathname];
+    if (url.pathname === '/socket') socketPorts.push(req.socket.remotePort ?? 0);
     if (route) route(res, req.headers);
     else res.writeHead(404).end();
   });
@@ -164,6 +184,31 @@ describe('http', () => {
 
   it('decodes a gzip body', async () => {
     expect(text(fetched(await fetcher.fetch({ url: `${base}/gzip` })).body)).toBe(FEED);
+  });
+
+  it('decodes x-gzip, deflate (zlib-wrapped or raw), br and several codings in turn, as fetch() does', async () => {
+    for (const path of ['/x-gzip', '/deflate', '/deflate-raw', '/br', '/gzip-then-br']) {
+      expect(text(fetched(await fetcher.fetch({ url: `${base}${path}` })).body), path).toBe(FEED);
+    }
+  });
+
+  it('passes a body with an unknown coding through as it came', async () => {
+    expect(text(fetched(await fetcher.fetch({ url: `${base}/unknown-coding` })).body)).toBe('raw bytes');
+  });
+
+  it('maps a body that does not decode to network, and releases the socket', async () => {
+    await failure(fetcher.fetch({ url: `${base}/broken-gzip` }), 'network');
+    await closed.get('/broken-gzip');
+    await failure(fetcher.fetch({ url: `${base}/six-codings` }), 'network');
+  }, SOCKET_RELEASE_TIMEOUT);
+
+  it('keeps the connection for the next poll after a 304 and after a body read to its end', async () => {
+    socketPorts.length = 0;
+    await fetcher.fetch({ url: `${base}/socket` });
+    expect(await fetcher.fetch({ url: `${base}/socket`, etag: ETAG })).toEqual({ kind: 'not-modified' });
+    await fetcher.fetch({ url: `${base}/socket`, etag: ETAG });
+    expect(socketPorts).toHaveLength(3);
+    expect(new Set(socketPorts).size).toBe(1);
   });
 
   it('maps a 500 to http-status with the status', async () => {

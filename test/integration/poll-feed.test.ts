@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pollFeed, type PolledFeed } from '../../src/app/poll-feed.js';
+import { pollFeed, type PolledFeed, type PollOutcome } from '../../src/app/poll-feed.js';
+import { FeedError } from '../../src/domain/errors.js';
+import type { ItemDecision } from '../../src/domain/item-decision.js';
+import type { FeedPostJob } from '../../src/ports.js';
 import { ROUTINE_PER_FEED } from '../../src/adapters/redis/redis-decision-log.js';
 import { createHarness, TestClock, type Harness } from '../helpers/poller-harness.js';
 import { startFeedServer, rssFeed, type FeedServer, type TestItem } from '../helpers/feed-server.js';
@@ -271,7 +274,7 @@ describe('pollFeed re-polls: only what is new is read', () => {
   function measured(): { deps: typeof h.deps; parsed: number[] } {
     const parsed: number[] = [];
     const inner = h.deps.parser;
-    return { parsed, deps: { ...h.deps, parser: { parse: (body, source) => (parsed.push(body.byteLength), inner.parse(body, source)) } } };
+    return { parsed, deps: { ...h.deps, parser: { parse: (body, source, options) => (parsed.push(body.byteLength), inner.parse(body, source, options)) } } };
   }
 
   it('parses only the new item of a changed feed, and decides as a whole read would', async () => {
@@ -318,5 +321,113 @@ describe('pollFeed re-polls: only what is new is read', () => {
     server.set('/delta2', { body: twinBody });
     expect(await pollFeed(f, deps)).toMatchObject({ items: 50, newItems: 1, queued: 0 });
     expect(parsed.at(-1)).toBe(Buffer.byteLength(twinBody));
+  });
+});
+
+describe('pollFeed: a feed of more than 500 items is read in parts', () => {
+  /** Every parse, every decision and every queued post of the polls made with these deps, in order. */
+  function recorded(deps: typeof h.deps, options: { wholeOnly: boolean }) {
+    const parsed: { bytes: number; strict: boolean }[] = [];
+    const decisions: ItemDecision[] = [];
+    const jobs: FeedPostJob[] = [];
+    const recording: typeof h.deps = {
+      ...deps,
+      parser: {
+        parse: (body, source, parseOptions) => {
+          parsed.push({ bytes: body.byteLength, strict: parseOptions?.repair === false });
+          // The whole read as before the parts: a read without repair is refused, so the poll reads the whole body.
+          if (options.wholeOnly && parseOptions?.repair === false) return Promise.reject(new FeedError('malformed', 'whole reads only'));
+          return deps.parser.parse(body, source, parseOptions);
+        },
+      },
+      decisions: { ...deps.decisions, record: (d) => (decisions.push(...d), deps.decisions.record(d)) },
+      queue: { ...deps.queue, enqueueFeedPosts: (j) => (jobs.push(...j), deps.queue.enqueueFeedPosts(j)) },
+    };
+    return { deps: recording, parsed, decisions, jobs };
+  }
+
+  /** 1,300 items, shuffled, with what a listing drops or decides otherwise: repeats, a guid reused, undated, old, filtered, a long link. */
+  function bigFeed(): TestItem[] {
+    const list: TestItem[] = items(1290).map(({ pubDate: _date, ...item }, i) => ({
+      ...item,
+      // Not in date order (posting order comes from the dates), some undated (they keep their place), some old.
+      ...(i % 97 === 5 ? {} : { pubDate: new Date(Date.parse('2026-11-20T09:00:00Z') - ((i * 7919) % 1290) * 60_000 - (i % 10 === 3 ? 80 * HOUR : 0)) }),
+      title: i % 61 === 7 ? `Sport: match ${i}` : item.title,
+    }));
+    list.splice(10, 0, { guid: 'post-3', title: 'Same guid, another link', link: 'https://news.example/elsewhere', pubDate: new Date('2026-11-20T08:00:00Z') });
+    list.splice(620, 0, { guid: 'copy-of-4', title: 'Another guid, the same link', link: 'https://news.example/story-4?utm_source=x', pubDate: new Date('2026-11-20T08:01:00Z') });
+    list.splice(900, 0, { ...list[899]! });
+    list.splice(1000, 0, { guid: 'long', title: 'Long link', link: `https://news.example/${'x'.repeat(2100)}`, pubDate: new Date('2026-11-20T08:02:00Z') });
+    list.push(...items(6, 5000).map(({ guid: _guid, ...i }) => i), { title: 'No guid, no link', pubDate: new Date('2026-11-20T08:03:00Z') });
+    return list;
+  }
+
+  it('decides, queues and records exactly what a whole read does, in the same order, and remembers for the next poll', async () => {
+    const otherPrefix = uniquePrefix();
+    const other = createHarness(otherPrefix, clock);
+    try {
+      const body = rssFeed(bigFeed());
+      server.set('/big-parts', { body });
+      const f = feed('/big-parts', { firstRun: { latest: 1200 }, channels: ['main', 'second'], exclude: ['sport'], maxAgeHours: 72 });
+      const parts = recorded(h.deps, { wholeOnly: false });
+      const whole = recorded(other.deps, { wholeOnly: true });
+      const inParts = await pollFeed(f, parts.deps);
+      const asWhole = await pollFeed(f, whole.deps);
+
+      expect(inParts).toEqual(asWhole);
+      expect(inParts).toMatchObject({ result: 'processed', items: 1298, newItems: 1298, firstRun: true });
+      const outcome = inParts as Extract<PollOutcome, { result: 'processed' }>;
+      for (const kind of ['queued', 'baseline', 'filtered', 'too-old', 'link-too-long', 'guid-reused']) expect(outcome.decisions[kind], kind).toBeGreaterThan(0);
+      expect(parts.decisions).toEqual(whole.decisions);
+      expect(parts.jobs).toEqual(whole.jobs);
+      expect(parts.jobs.length).toBeGreaterThan(2000);
+      expect(await h.redis.zrange(`${prefix}:feed:big-parts:items`, '0', '-1', 'WITHSCORES')).toEqual(await other.redis.zrange(`${otherPrefix}:feed:big-parts:items`, '0', '-1', 'WITHSCORES'));
+      // Read in parts: the head and tail alone, 3 parts of at most 500 items, then the 1,200 items to post again, 500 at a time.
+      const size = Buffer.byteLength(body);
+      expect(parts.parsed.every((p) => p.strict && p.bytes < size / 2)).toBe(true);
+      expect(parts.parsed).toHaveLength(1 + 3 + 3);
+      expect(whole.parsed.map((p) => p.bytes)).toEqual([parts.parsed[0]?.bytes, size]);
+
+      // The next poll reads only what is new, as after a whole read.
+      const next = rssFeed([...items(1, 0), ...bigFeed()], 2);
+      server.set('/big-parts', { body: next });
+      clock.advance(60_000);
+      const again = await pollFeed(f, parts.deps);
+      expect(await pollFeed(f, whole.deps)).toEqual(again);
+      expect(again).toMatchObject({ newItems: 1, queued: 2 });
+      expect(parts.parsed.at(-1)?.bytes).toBeLessThan(Buffer.byteLength(next) / 20);
+      expect(parts.jobs).toEqual(whole.jobs);
+    } finally {
+      await other.close();
+      await removePrefix(otherPrefix);
+    }
+  });
+
+  it('reads the whole body, as before, when an item needs repair, when a link has a fragment, or when the tail closes an item', async () => {
+    // Other articles for each body, so the harness that reads them all has seen none of them before.
+    const bodies: Record<string, string> = {
+      repair: rssFeed(items(700, 1)).replace('<title>Story 650</title>', '<title>Story 650 & co</title>'),
+      fragment: rssFeed(items(700, 1001).map((i, n) => (n === 600 ? { ...i, link: 'https://news.example/page#part-2' } : i))),
+      // The last item's bytes end inside a comment that the tail closes: not a whole element on its own.
+      tail: rssFeed(items(700, 2001)).replace(/<\/item>\s*<\/channel>/, '<!-- </item> --></item></channel>'),
+    };
+    for (const [name, body] of Object.entries(bodies)) {
+      const otherPrefix = uniquePrefix();
+      const other = createHarness(otherPrefix, clock);
+      try {
+        server.set(`/whole-${name}`, { body });
+        const f = feed(`/whole-${name}`);
+        const parts = recorded(h.deps, { wholeOnly: false });
+        const whole = recorded(other.deps, { wholeOnly: true });
+        const outcome = await pollFeed(f, parts.deps);
+        expect(outcome, name).toMatchObject({ result: 'processed', newItems: 700 });
+        expect(outcome, name).toEqual(await pollFeed(f, whole.deps));
+        expect(parts.jobs, name).toEqual(whole.jobs);
+        expect(parts.parsed.at(-1), name).toMatchObject({ bytes: Buffer.byteLength(body), strict: false });
+      } finally {
+        await other.close();
+        await removePrefix(otherPrefix);
+      }
+    }
   });
 });

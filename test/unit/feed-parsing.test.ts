@@ -183,6 +183,15 @@ describe('repairXml', () => {
 });
 
 describe('createRssFeedParser', () => {
+  it('reads without repair only what it reads as it is (repair: false), and repairs by default', async () => {
+    const broken = rss('<item><title>Fish & Chips</title><guid>a</guid></item>');
+    const source = { url: 'https://example.com/feed', contentType: null };
+    expect((await parser.parse(utf8(broken), source)).items[0]?.title).toBe('Fish & Chips');
+    await expect(parser.parse(utf8(broken), source, { repair: false })).rejects.toMatchObject({ kind: 'malformed' });
+    const fine = rss('<item><title>Fish &amp; Chips</title><guid>a</guid></item>');
+    expect(await parser.parse(utf8(fine), source, { repair: false })).toEqual(await parser.parse(utf8(fine), source));
+  });
+
   it('maps an RSS 2.0 item with every field the normaliser needs', async () => {
     const feed = await parse(
       rss(`<item xml:base="https://example.com/news/">

@@ -32,9 +32,9 @@ export function createRssFeedParser(options: RssFeedParserOptions = {}): FeedPar
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const read = options.readXml ?? parseFeedXml;
   return {
-    parse: async (body, source) => {
+    parse: async (body, source, parseOptions) => {
       try {
-        return await parseFeed(read, body, source.contentType, maxBytes);
+        return await parseFeed(read, body, source.contentType, maxBytes, parseOptions?.repair ?? true);
       } catch (error) {
         if (error instanceof FeedError) throw error;
         throw new FeedError('malformed', `the feed could not be read: ${oneLine(error)}`, { cause: error });
@@ -43,7 +43,7 @@ export function createRssFeedParser(options: RssFeedParserOptions = {}): FeedPar
   };
 }
 
-async function parseFeed(read: ReadFeedXml, body: Uint8Array, contentType: string | null, maxBytes: number): Promise<RawFeed> {
+async function parseFeed(read: ReadFeedXml, body: Uint8Array, contentType: string | null, maxBytes: number, repair: boolean): Promise<RawFeed> {
   if (body.byteLength > maxBytes) {
     throw new FeedError('too-large', `the feed is ${body.byteLength} bytes, more than the ${maxBytes} allowed`);
   }
@@ -57,6 +57,7 @@ async function parseFeed(read: ReadFeedXml, body: Uint8Array, contentType: strin
   const preparedRoot = findRootTag(prepared);
   const first = await attempt(read, prepared, preparedRoot);
   if (first !== undefined) return first;
+  if (!repair) throw new FeedError('malformed', 'the feed is not read as it is, and repair was not asked for');
   const repaired = repairXml(prepared);
   const repairedRoot = repaired === prepared ? preparedRoot : findRootTag(repaired);
   const second = repaired === prepared ? undefined : await attempt(read, repaired, repairedRoot);

@@ -3,9 +3,6 @@
  * auth of its own and "dashboard access is Redis access", so the guard sits in an encapsulated scope
  * that holds nothing but the board.
  */
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { refuseBearer, sendTokenNotSet, type BearerCheck } from './auth.js';
@@ -23,6 +20,20 @@ export interface BullBoardOptions {
 }
 
 export async function registerBullBoard(app: FastifyInstance, options: BullBoardOptions): Promise<void> {
+  if (options.adminToken === undefined) {
+    // Without the admin token nothing reaches the board (the guard says why on every path): bull-board itself
+    // (~5 MB once loaded) is not loaded, and its paths answer as the guard would.
+    await app.register((scope, _options, done) => {
+      for (const url of [BULL_BOARD_PATH, `${BULL_BOARD_PATH}/*`]) scope.all(url, (_request, reply) => sendTokenNotSet(reply));
+      done();
+    });
+    return;
+  }
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/fastify'),
+  ]);
   await app.register(async (scope) => {
     scope.addHook('onRequest', guard(options));
     scope.addHook('onRequest', (_request, reply, done) => {
