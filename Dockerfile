@@ -53,4 +53,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # dumb-init as PID 1: forwards SIGTERM/SIGINT to node and reaps Chromium's orphaned children.
 ENTRYPOINT ["dumb-init", "--"]
 # The node flags of scripts/node-flags.json (what npm start uses): a small young generation keeps the idle bot lean.
-CMD ["node", "--enable-source-maps", "--max-semi-space-size=1", "--heap-growing-percent=10", "dist/main.js", "start"]
+CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=10", "--no-sparkplug", "dist/main.js", "start"]

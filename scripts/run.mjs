@@ -30,12 +30,16 @@ if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(path.join(root, 
 }
 
 // The bot's node flags, shared with the Dockerfile's CMD, the fault suite and the benchmark. A bot idles
-// between polls, so memory matters more than peak speed (docs/benchmarks.md, (d)):
+// between polls, so memory matters more than peak speed (docs/benchmarks.md):
 // --max-semi-space-size=1 (MB): V8's default young generation holds tens of MB of RSS the bot never needs;
 // --heap-growing-percent=10: the old generation grows by 10 % after a full GC, so one big poll (10,000 items)
 //   no longer leaves ~150 MB of heap the process keeps long after its garbage is gone. It replaced
-//   --optimize-for-size, which held memory the same way but also made V8 pick slower code everywhere:
-//   parsing ran at ~0.6x the speed, 10,000 posts took 16 s instead of 11 (docs/benchmarks.md).
+//   --optimize-for-size, which held memory the same way but also made V8 pick slower code everywhere
+//   (parsing ran at ~0.6x the speed, 10,000 posts took 16 s instead of 11);
+// --no-sparkplug: no baseline machine code for every function that runs a little (start-up code above all);
+//   hot code is still optimised. 2-6 MB less at the peak, no CPU cost the benchmark could see.
+// Not --enable-source-maps: it keeps every module's source map in memory (~2.5 MB at the peak). Stack traces
+// name dist/*.js lines (tsc's readable output); NODE_OPTIONS=--enable-source-maps npm start maps them to src/.
 const BOT_NODE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8'));
 
 // MALLOC_ARENA_MAX=2 (unless set): glibc gives each thread that allocates (libuv's pool, V8's GC helpers) an

@@ -1,4 +1,4 @@
-// The bot as it runs in production (`node --enable-source-maps <js>/main.js`), not under tsx: memory limits
+// The bot as it runs in production (`node <scripts/node-flags.json> <js>/main.js`), not under tsx: memory limits
 // are about the bot, not the transpiler (tsx adds ~20–30 MB of RSS). src/ is transpiled file by file with
 // esbuild, exactly as tsx would, into a private
 // directory laid out like the package: package.json and config/ beside it, node_modules linked.
