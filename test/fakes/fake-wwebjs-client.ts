@@ -9,8 +9,8 @@
  * registry of every client the factory built.
  */
 import { EventEmitter } from 'node:events';
-import { rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Channel as WwebjsChannel, Message as WwebjsMessage, MessageMedia as WwebjsMessageMedia } from 'whatsapp-web.js';
 import type { BrowserProcessLike, ClientLike, SendOptionsLike } from '../../src/adapters/whatsapp/client-like.js';
@@ -124,7 +124,8 @@ export class FakeWhatsApp {
    */
   profileDir: string | null = null;
   logoutCleanupMs: number | 'never' = 0;
-  /** performance.now() when the last logout cleanup finished deleting the profile. */
+  /** performance.now() when the last logout cleanup started deleting the profile, and when its rm resolved. */
+  cleanupStartedAt: number | null = null;
   cleanupDoneAt: number | null = null;
   /** getChannels answers [] this many more times (still syncing after ready). */
   emptyChannelLists = 0;
@@ -240,6 +241,8 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
   destroyed = false;
   /** performance.now() of the first destroy() call. */
   destroyedAt: number | null = null;
+  /** The profile folder's entries when this client was first destroyed (null: no folder, or none given). */
+  profileAtDestroy: string[] | null = null;
   /** destroy() never settles (the adapter must kill Chromium). */
   hangOnDestroy = false;
   /** What getState answers: a WAState, an Error to throw, or 'hang' (never answers). */
@@ -316,9 +319,9 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
       if (wait === 'never') return;
       await new Promise((r) => setTimeout(r, wait));
       if (dir) {
-        // Deleted at once, so the stamp is the moment the folder went (an awaited rm removes it some time before
-        // it resolves, and a publisher polling the folder could see it gone before a later stamp).
-        rmSync(dir, { recursive: true, force: true });
+        // As LocalAuth.logout: an awaited recursive rm, so the folder empties and goes some time before it resolves.
+        this.world.cleanupStartedAt = performance.now();
+        await rm(dir, { recursive: true, force: true, maxRetries: 4 });
         this.world.cleanupDoneAt = performance.now();
         await mkdir(dir, { recursive: true });
       }
@@ -335,7 +338,10 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
 
   destroy(): Promise<void> {
     this.destroyCalls += 1;
-    this.destroyedAt ??= performance.now();
+    if (this.destroyedAt === null) {
+      this.destroyedAt = performance.now();
+      this.profileAtDestroy = profileListing(this.world.profileDir);
+    }
     if (this.hangOnDestroy) return never();
     this.destroyed = true;
     for (const timer of this.timers) clearTimeout(timer);
@@ -447,3 +453,8 @@ export class FakeWwebjsClient extends EventEmitter implements ClientLike {
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);
+
+/** A folder's entries, or null when it does not exist (or no folder is given). */
+export function profileListing(dir: string | null): string[] | null {
+  return dir !== null && existsSync(dir) ? readdirSync(dir) : null;
+}

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FakeWhatsApp } from '../fakes/fake-wwebjs-client.js';
+import { FakeWhatsApp, profileListing } from '../fakes/fake-wwebjs-client.js';
 import { until } from '../helpers/wait.js';
 import { closeHarnesses, NEWS_ID, quitHarnessRedis, ready } from '../helpers/whatsapp-harness.js';
 
@@ -16,7 +16,7 @@ afterEach(async () => {
 afterAll(quitHarnessRedis);
 
 /** A world whose LocalAuth profile holds a stored session. */
-async function worldWithProfile(): Promise<{ world: FakeWhatsApp; built: number[]; factory: () => ReturnType<FakeWhatsApp['factory']> }> {
+async function worldWithProfile(): Promise<{ world: FakeWhatsApp; built: number[]; atBuild: (string[] | null)[]; factory: () => ReturnType<FakeWhatsApp['factory']> }> {
   const root = await mkdtemp(path.join(tmpdir(), 'cc-wa-profile-'));
   dirs.push(root);
   const profileDir = path.join(root, 'session-test');
@@ -26,20 +26,26 @@ async function worldWithProfile(): Promise<{ world: FakeWhatsApp; built: number[
   world.addChannel({ id: NEWS_ID, name: 'News' });
   world.profileDir = profileDir;
   const built: number[] = [];
-  return { world, built, factory: () => (built.push(performance.now()), world.factory()) };
+  /** The profile folder's entries when each client was built (null: gone). */
+  const atBuild: (string[] | null)[] = [];
+  return { world, built, atBuild, factory: () => (built.push(performance.now()), atBuild.push(profileListing(profileDir)), world.factory()) };
 }
 
 describe('WhatsApp publisher: LOGOUT cleanup', () => {
   it('waits for the library to delete the session folder before destroying the old client and building a new one', async () => {
-    const { world, built, factory } = await worldWithProfile();
+    const { world, built, atBuild, factory } = await worldWithProfile();
     world.logoutCleanupMs = 150;
     const h = await ready({ world, clientFactory: factory, reconnect: { initialMs: 10, maxMs: 80 } });
     const first = world.latest();
     first.logout();
     await until(() => world.clients.length === 2, 3_000, 'a new client');
     expect(world.cleanupDoneAt).not.toBeNull();
-    expect(built[1]!).toBeGreaterThanOrEqual(world.cleanupDoneAt!);
-    expect(first.destroyedAt!).toBeGreaterThanOrEqual(world.cleanupDoneAt!);
+    // The library's rm empties and removes the folder before its promise resolves: what the publisher must
+    // wait for is the folder gone (or empty), so that is what is checked when it rebuilt and destroyed.
+    expect(built[1]!).toBeGreaterThanOrEqual(world.cleanupStartedAt!);
+    expect(atBuild[1] ?? []).toEqual([]);
+    expect(first.destroyedAt!).toBeGreaterThanOrEqual(world.cleanupStartedAt!);
+    expect(first.profileAtDestroy ?? []).toEqual([]);
     expect(await readdir(world.profileDir!)).toEqual([]);
     expect(h.logs.some((l) => l.msg === 'session folder cleared after LOGOUT')).toBe(true);
     await until(() => h.publisher.state().status === 'awaiting-qr', 3_000, 'the new QR');
