@@ -4,7 +4,7 @@
 // Progress goes to stderr; stdout gets one JSON line, a PipelineResults.
 import { rssFeed, startFeedServer } from '../../test/helpers/feed-server.js';
 import { benchItems, cleanupAll, fmt, progress } from './common.js';
-import { feedJobsOf, runBare, runPipeline, runPipelineParts, type BareRun, type PipelineParts, type PipelineRun } from './pipeline.js';
+import { feedJobsOf, runBare, runFloorPipeline, runPipeline, runPipelineParts, type BareRun, type PipelineParts, type PipelineRun } from './pipeline.js';
 
 export interface PipelineSpec {
   readonly items: number;
@@ -21,7 +21,7 @@ export interface PipelineResults {
   readonly oursAlt: PipelineRun;
   readonly bareAlt: BareRun[];
   /** Each part measured right after a bare run of its own, so a ratio never spans a change in the machine's load. */
-  readonly parts: { bare: BareRun; floor: BareRun; parts: PipelineParts }[];
+  readonly parts: { bare: BareRun; floor: BareRun; floorFedMs: number; parts: PipelineParts }[];
   readonly execArgv: string[];
 }
 
@@ -51,12 +51,13 @@ async function main(spec: PipelineSpec): Promise<PipelineResults> {
     const bareAlt: BareRun[] = [];
     for (let i = 0; i < spec.runs; i++) bareAlt.push(await runBare(altJobs, spec.altConcurrency));
     const oursAlt = await runPipeline(server, altBody, spec.altItems, spec.altConcurrency, 300_000);
-    progress(`(a) parts: poll alone, then the worker alone, ${spec.runs}×`);
+    progress(`(a) parts: bare, the floor, the floor fed by our poll, then our poll alone and our worker alone, ${spec.runs}×`);
     const parts: PipelineResults['parts'] = [];
     for (let i = 0; i < spec.runs; i++) {
       const pairedBare = await runBare(jobs, spec.concurrency);
       const floor = await runBare(jobs, spec.concurrency, { floor: true });
-      parts.push({ bare: pairedBare, floor, parts: await runPipelineParts(server, body, spec.items, spec.concurrency, 300_000) });
+      const floorFedMs = await runFloorPipeline(server, body, spec.items, spec.concurrency);
+      parts.push({ bare: pairedBare, floor, floorFedMs, parts: await runPipelineParts(server, body, spec.items, spec.concurrency, 300_000) });
     }
     return { ours, bare, oursAlt, bareAlt, parts, execArgv: process.execArgv };
   } finally {

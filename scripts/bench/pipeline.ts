@@ -2,7 +2,7 @@
 // config loader, openBackend/pollFeedDepsFor/publishDepsFor (as main.ts builds them), pollFeed, startPublishWorker
 // and the file publisher (one JSON line per post, one write(2) each). Pacing is off everywhere.
 import path from 'node:path';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { POSTS_QUEUE, PRIORITY, postJobOptions } from '../../src/adapters/bullmq/post-queue.js';
 import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
 import { pollFeed } from '../../src/app/poll-feed.js';
@@ -220,39 +220,14 @@ export async function runBare(batches: readonly (readonly FeedPostJob[])[], conc
   const settings = bareSettings(concurrency);
   const n = batches.reduce((sum, b) => sum + b.length, 0);
   const queue = new Queue<FeedPostJob>(POSTS_QUEUE, { connection: { url: redisUrl }, prefix, defaultJobOptions: postJobOptions(settings.attempts) });
-  // The floor: what any send that is recorded before and after (exactly once across crashes) must add to a
-  // no-op job, two sequential writes of the post's record that are awaited, and nothing else.
-  const records = options.floor ? connect() : undefined;
-  const processor = records
-    ? async (job: Job<FeedPostJob>): Promise<void> => {
-        const key = `${prefix}:record:${job.data.postId}`;
-        await records.hset(key, 'state', 'sending', 'at', Date.now());
-        await records.hset(key, 'state', 'sent', 'at', Date.now());
-      }
-    : () => Promise.resolve();
-  const worker = new Worker<FeedPostJob>(POSTS_QUEUE, processor, {
-    connection: { url: redisUrl, maxRetriesPerRequest: null },
-    prefix,
-    concurrency,
-    lockDuration: settings.lockMs,
-    stalledInterval: settings.lockMs,
-    maxStalledCount: 1000,
-  });
+  const records = options.floor ? floorRecords(prefix) : undefined;
+  const worker = bareWorker(prefix, concurrency, { url: redisUrl, maxRetriesPerRequest: null }, records?.processor);
   try {
     await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
     const bulk = batches.map((b) =>
       b.map((job) => ({ name: 'feed', data: job, opts: { jobId: job.postId, deduplication: { id: job.postId, ttl: settings.dedupTtlMs }, priority: PRIORITY.feed } })),
     );
-    let completed = 0;
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no-op worker: ${completed}/${n} after 120 s`)), 120_000);
-      worker.on('completed', () => {
-        if (++completed === n) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    const done = completions(worker, n);
     const t0 = performance.now();
     for (const jobs of bulk) await queue.addBulk(jobs);
     const addMs = performance.now() - t0;
@@ -263,9 +238,71 @@ export async function runBare(batches: readonly (readonly FeedPostJob[])[], conc
   } finally {
     await worker.close();
     await queue.close();
-    await records?.quit();
+    await records?.close();
     const redis = connect();
     await deleteKeys(redis, prefix).finally(() => redis.quit());
+  }
+}
+
+/**
+ * The floor's processor: what any send that is recorded before and after (exactly once across crashes) must
+ * add to a no-op job, two sequential writes of the post's record that are awaited, and nothing else.
+ */
+function floorRecords(prefix: string) {
+  const redis = connect();
+  return {
+    processor: async (job: Job<FeedPostJob>): Promise<void> => {
+      const key = `${prefix}:record:${job.data.postId}`;
+      await redis.hset(key, 'state', 'sending', 'at', Date.now());
+      await redis.hset(key, 'state', 'sent', 'at', Date.now());
+    },
+    close: () => redis.quit(),
+  };
+}
+
+/** A Worker on the `posts` queue with the bot's worker settings and `processor` (a no-op by default). */
+function bareWorker(prefix: string, concurrency: number, connection: ConnectionOptions, processor: (job: Job<FeedPostJob>) => Promise<void> = () => Promise.resolve()) {
+  const lockMs = bareSettings(concurrency).lockMs;
+  return new Worker<FeedPostJob>(POSTS_QUEUE, processor, { connection, prefix, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 1000 });
+}
+
+/** Resolves at the worker's `n`th completed job; rejects after 120 s. */
+function completions(worker: Worker<FeedPostJob>, n: number): Promise<void> {
+  let completed = 0;
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bare worker: ${completed}/${n} after 120 s`)), 120_000);
+    worker.on('completed', () => {
+      if (++completed === n) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+/**
+ * The floor worker fed by the bot's real poll: the bot's poll of the `n`-item feed (fetch, parse, decide,
+ * queue, record) with the floor's processor in place of the bot's worker, timed from the poll's start to the
+ * `n`th completed job. What the pipeline would score if the worker did nothing per post but record it twice.
+ */
+export async function runFloorPipeline(server: FeedServer, body: string, n: number, concurrency: number): Promise<number> {
+  const prefix = uniquePrefix('floor-poll');
+  server.set(`/${prefix}`, { body });
+  const bot = await openBot(prefix, server.url(`/${prefix}`), concurrency, { startWorker: false });
+  const records = floorRecords(prefix);
+  const worker = bareWorker(prefix, concurrency, bot.backend.workerConnection(), records.processor);
+  try {
+    await worker.waitUntilReady();
+    const done = completions(worker, n);
+    const t0 = performance.now();
+    const outcome = await bot.poll();
+    if (outcome.result !== 'processed' || outcome.queued !== n) throw new Error(`poll queued ${JSON.stringify(outcome)}, expected ${n}`);
+    await done;
+    return performance.now() - t0;
+  } finally {
+    await worker.close();
+    await records.close();
+    await bot.close();
   }
 }
 

@@ -218,6 +218,11 @@ function report(info: Record<string, string>, r: Results, elapsedS: number): str
           fmt(median(r.parts.map((x) => x.floor.totalMs))),
           fmt(median(r.parts.map((x) => x.floor.jobsPerSec / x.bare.jobsPerSec)), 3),
         ],
+        [
+          `the floor fed by the bot's own poll: that processor in place of the bot's worker, poll start → ${fmt(PIPELINE_ITEMS)}th job done (what the pipeline would score if the worker did nothing per post but record it twice)`,
+          fmt(median(r.parts.map((x) => x.floorFedMs))),
+          fmt(median(r.parts.map((x) => asRatio(x.floorFedMs, x.bare))), 3),
+        ],
       ],
     ),
     '',
