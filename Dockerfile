@@ -30,7 +30,8 @@ ENV NODE_ENV=production \
     CHROME_PATH=/usr/bin/chromium \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080 \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072
 
 WORKDIR /app
 # Code and dependencies stay root-owned (read-only for the bot); only /app/data is the bot's to write.

@@ -42,10 +42,16 @@ if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(path.join(root, 
 // name dist/*.js lines (tsc's readable output); NODE_OPTIONS=--enable-source-maps npm start maps them to src/.
 const BOT_NODE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8'));
 
-// MALLOC_ARENA_MAX=2 (unless set): glibc gives each thread that allocates (libuv's pool, V8's GC helpers) an
-// arena of its own, which keeps freed memory resident; two arenas lowered the bot's idle RSS by ~6 MB and its
-// peak over a 10,000-item poll by ~3-7 MB, at no CPU cost we could measure (docs/benchmarks.md).
-const env = { MALLOC_ARENA_MAX: '2', ...process.env };
+// glibc malloc settings (scripts/node-env.json, each unless already set; the Dockerfile sets the same):
+// MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (libuv's pool, V8's GC helpers) an arena of its
+//   own, which keeps freed memory resident; two arenas lowered the bot's idle RSS by ~6 MB and its peak over
+//   a 10,000-item poll by ~3-7 MB, at no CPU cost we could measure (docs/benchmarks.md);
+// MALLOC_MMAP_THRESHOLD_=131072: a fixed threshold, so every block of 128 KiB or more (a feed body, its
+//   decoded text) is its own mapping, given back when freed. By default glibc raises the threshold to the
+//   size of the last such block freed, and later big blocks then come from the heap, which keeps them
+//   resident: ~3.5 MB less at the peak over a 10,000-item poll, same posting time (docs/benchmarks.md).
+const BOT_NODE_ENV = JSON.parse(readFileSync(path.join(root, 'scripts/node-env.json'), 'utf8'));
+const env = { ...BOT_NODE_ENV, ...process.env };
 const child = spawn(process.execPath, [...BOT_NODE_FLAGS, entry, ...process.argv.slice(2)], { stdio: 'inherit', env });
 // Forward stop signals so the bot shuts down in order when this wrapper is the one signalled (`npm start`
 // runs `exec node scripts/run.mjs`, so a process manager's `kill <npm pid>` reaches npm, which relays it here).
