@@ -55,6 +55,8 @@ export interface Bot {
 export function createBot(options: BotOptions): Bot {
   const faultsVia = options.publishFaults ? 'main.ts wiring' : 'off';
   const env: NodeJS.ProcessEnv = {
+    // The malloc settings npm start gives the bot, unless the environment sets them (as scripts/run.mjs does).
+    ...botNodeEnv(),
     ...process.env,
     REDIS_URL: options.redisUrl,
     REDIS_PREFIX: options.prefix,
@@ -68,7 +70,7 @@ export function createBot(options: BotOptions): Bot {
     [FAULT_ENV.unknownOutcomeShare]: String(options.publishFaults?.unknownOutcomeShare ?? ''),
     [FAULT_ENV.delayMs]: String(options.publishFaults?.delayMs ?? ''),
   };
-  // The node flags production uses (npm start, the Docker image), so memory is measured as it will be.
+  // The node flags and malloc settings production uses (npm start, the Docker image), so memory is measured as it will be.
   const args = [...botNodeFlags(), options.build.main, 'start', '--config', options.configPath, `--dry-run=${options.outFile}`];
 
   let child: ChildProcess | undefined;
@@ -182,4 +184,8 @@ export function readPosted(file: string): { posts: PostedLine[]; partialLines: n
 
 function botNodeFlags(): string[] {
   return JSON.parse(readFileSync(new URL('../../scripts/node-flags.json', import.meta.url), 'utf8')) as string[];
+}
+
+function botNodeEnv(): Record<string, string> {
+  return JSON.parse(readFileSync(new URL('../../scripts/node-env.json', import.meta.url), 'utf8')) as Record<string, string>;
 }
