@@ -21,7 +21,7 @@ export interface PipelineResults {
   readonly oursAlt: PipelineRun;
   readonly bareAlt: BareRun[];
   /** Each part measured right after a bare run of its own, so a ratio never spans a change in the machine's load. */
-  readonly parts: { bare: BareRun; floor: BareRun; floorFedMs: number; parts: PipelineParts }[];
+  readonly parts: { bare: BareRun; floor: BareRun; floorFedMs: number; floorPostFedMs: number; parts: PipelineParts }[];
   readonly execArgv: string[];
 }
 
@@ -51,13 +51,14 @@ async function main(spec: PipelineSpec): Promise<PipelineResults> {
     const bareAlt: BareRun[] = [];
     for (let i = 0; i < spec.runs; i++) bareAlt.push(await runBare(altJobs, spec.altConcurrency));
     const oursAlt = await runPipeline(server, altBody, spec.altItems, spec.altConcurrency, 300_000);
-    progress(`(a) parts: bare, the floor, the floor fed by our poll, then our poll alone and our worker alone, ${spec.runs}×`);
+    progress(`(a) parts: bare, the floor, the floor fed by our poll (alone and with the post's own work), then our poll alone and our worker alone, ${spec.runs}×`);
     const parts: PipelineResults['parts'] = [];
     for (let i = 0; i < spec.runs; i++) {
       const pairedBare = await runBare(jobs, spec.concurrency);
       const floor = await runBare(jobs, spec.concurrency, { floor: true });
       const floorFedMs = await runFloorPipeline(server, body, spec.items, spec.concurrency);
-      parts.push({ bare: pairedBare, floor, floorFedMs, parts: await runPipelineParts(server, body, spec.items, spec.concurrency, 300_000) });
+      const floorPostFedMs = await runFloorPipeline(server, body, spec.items, spec.concurrency, { withPost: true });
+      parts.push({ bare: pairedBare, floor, floorFedMs, floorPostFedMs, parts: await runPipelineParts(server, body, spec.items, spec.concurrency, 300_000) });
     }
     return { ours, bare, oursAlt, bareAlt, parts, execArgv: process.execArgv };
   } finally {

@@ -6,9 +6,10 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { POSTS_QUEUE, PRIORITY, postJobOptions } from '../../src/adapters/bullmq/post-queue.js';
 import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
 import { pollFeed } from '../../src/app/poll-feed.js';
-import type { Config } from '../../src/config.js';
+import { postFormatOf, type Config } from '../../src/config.js';
+import { formatPost, type PostFormat } from '../../src/domain/format-post.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
-import type { FeedPostJob } from '../../src/ports.js';
+import type { ChannelTarget, FeedPostJob, Publisher } from '../../src/ports.js';
 import { openBackend, pollFeedDepsFor, publishWorkerOptions } from '../../src/wiring.js';
 import { rssFeed, type FeedServer } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, benchMetrics, connect, counting, deleteKeys, fileLines, noPacing, redisUrl, runtime, sleep, tmpDir, uniquePrefix } from './common.js';
@@ -244,19 +245,38 @@ export async function runBare(batches: readonly (readonly FeedPostJob[])[], conc
   }
 }
 
+/** The post's own work, for the floor that does it: the channel's format, and a file publisher to write its line. */
+interface PostWork {
+  readonly format: PostFormat;
+  readonly target: ChannelTarget;
+  readonly publisher: Publisher;
+}
+
 /**
  * The floor's processor: what any send that is recorded before and after (exactly once across crashes) must
- * add to a no-op job, two sequential writes of the post's record that are awaited, and nothing else.
+ * add to a no-op job, two sequential writes of the post's record that are awaited, and nothing else. With
+ * `post`, also the post's own work between them, as the bot's worker does it: formatPost with the channel's
+ * format (the text goes into the `sending` write) and the file publisher writing the post's line.
  */
-function floorRecords(prefix: string) {
+function floorRecords(prefix: string, post?: PostWork) {
   const redis = connect();
   return {
     processor: async (job: Job<FeedPostJob>): Promise<void> => {
       const key = `${prefix}:record:${job.data.postId}`;
-      await redis.hset(key, 'state', 'sending', 'at', Date.now());
+      if (!post) {
+        await redis.hset(key, 'state', 'sending', 'at', Date.now());
+        await redis.hset(key, 'state', 'sent', 'at', Date.now());
+        return;
+      }
+      const text = formatPost(job.data.item, post.format);
+      await redis.hset(key, 'state', 'sending', 'at', Date.now(), 'text', text);
+      await post.publisher.publish(post.target, { text, postId: job.data.postId });
       await redis.hset(key, 'state', 'sent', 'at', Date.now());
     },
-    close: () => redis.quit(),
+    close: async () => {
+      await redis.quit();
+      await post?.publisher.close();
+    },
   };
 }
 
@@ -283,13 +303,18 @@ function completions(worker: Worker<FeedPostJob>, n: number): Promise<void> {
 /**
  * The floor worker fed by the bot's real poll: the bot's poll of the `n`-item feed (fetch, parse, decide,
  * queue, record) with the floor's processor in place of the bot's worker, timed from the poll's start to the
- * `n`th completed job. What the pipeline would score if the worker did nothing per post but record it twice.
+ * `n`th completed job. What the pipeline would score if the worker did nothing per post but record it twice;
+ * with `withPost`, nothing but that and the post's own work (formatted, its line written).
  */
-export async function runFloorPipeline(server: FeedServer, body: string, n: number, concurrency: number): Promise<number> {
-  const prefix = uniquePrefix('floor-poll');
+export async function runFloorPipeline(server: FeedServer, body: string, n: number, concurrency: number, options: { withPost?: boolean } = {}): Promise<number> {
+  const prefix = uniquePrefix(options.withPost ? 'floor-post' : 'floor-poll');
   server.set(`/${prefix}`, { body });
   const bot = await openBot(prefix, server.url(`/${prefix}`), concurrency, { startWorker: false });
-  const records = floorRecords(prefix);
+  const channel = bot.cfg.channels[0]!;
+  const post: PostWork | undefined = options.withPost
+    ? { format: postFormatOf(channel), target: { channelId: channel.id, whatsappId: channel.whatsappId, linkPreview: channel.linkPreview }, publisher: createFilePublisher({ path: `${bot.file}.floor` }) }
+    : undefined;
+  const records = floorRecords(prefix, post);
   const worker = bareWorker(prefix, concurrency, bot.backend.workerConnection(), records.processor);
   try {
     await worker.waitUntilReady();

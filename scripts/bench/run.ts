@@ -223,6 +223,11 @@ function report(info: Record<string, string>, r: Results, elapsedS: number): str
           fmt(median(r.parts.map((x) => x.floorFedMs))),
           fmt(median(r.parts.map((x) => asRatio(x.floorFedMs, x.bare))), 3),
         ],
+        [
+          "the same, plus the post's own work between the two writes: formatted as the bot formats it (the text in the `sending` write) and its line written by the file publisher; no lock, no reads, no history or indexes, no log line, no metrics",
+          fmt(median(r.parts.map((x) => x.floorPostFedMs))),
+          fmt(median(r.parts.map((x) => asRatio(x.floorPostFedMs, x.bare))), 3),
+        ],
       ],
     ),
     '',
