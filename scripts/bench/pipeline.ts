@@ -6,11 +6,11 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { POSTS_QUEUE, PRIORITY, postJobOptions } from '../../src/adapters/bullmq/post-queue.js';
 import { createFilePublisher } from '../../src/adapters/publishers/file-publisher.js';
 import { pollFeed } from '../../src/app/poll-feed.js';
-import { postFormatOf, type Config } from '../../src/config.js';
-import { formatPost, type PostFormat } from '../../src/domain/format-post.js';
+import { postText, type ChannelSettings } from '../../src/app/publish-post.js';
+import type { Config } from '../../src/config.js';
 import { startPublishWorker, type PublishWorker } from '../../src/entrypoints/publish-worker.js';
-import type { ChannelTarget, FeedPostJob, Publisher } from '../../src/ports.js';
-import { openBackend, pollFeedDepsFor, publishWorkerOptions } from '../../src/wiring.js';
+import type { FeedPostJob, Publisher } from '../../src/ports.js';
+import { openBackend, pollFeedDepsFor, publishDepsFor, publishWorkerOptions } from '../../src/wiring.js';
 import { rssFeed, type FeedServer } from '../../test/helpers/feed-server.js';
 import { benchConfig, benchItems, benchLog, benchMetrics, connect, counting, deleteKeys, fileLines, noPacing, redisUrl, runtime, sleep, tmpDir, uniquePrefix } from './common.js';
 
@@ -37,6 +37,14 @@ function edgeRates(lines: readonly { publishedAt: string }[], k: number): { firs
   const m = Math.min(k, t.length);
   if (m < 2) return { first: NaN, last: NaN };
   return { first: (m - 1) / ((t[m - 1]! - t[0]!) / 1000), last: (m - 1) / ((t[t.length - 1]! - t[t.length - m]!) / 1000) };
+}
+
+/** The publisher file holds exactly `n` lines, one per distinct post: else throws. */
+function checkedLines(file: string, n: number) {
+  const lines = fileLines(file);
+  const ids = new Set(lines.map((l) => l.postId));
+  if (lines.length !== n || ids.size !== n) throw new Error(`${path.basename(file)} has ${lines.length} lines, ${ids.size} distinct posts; expected ${n}`);
+  return { lines, ids };
 }
 
 function pipelineConfig(prefix: string, url: string, concurrency: number): Config {
@@ -92,12 +100,7 @@ async function openBot(prefix: string, url: string, concurrency: number, options
       }
     },
     /** The file holds exactly `n` lines, one per distinct post: else throws. */
-    checkedLines(n: number) {
-      const lines = fileLines(file);
-      const ids = new Set(lines.map((l) => l.postId));
-      if (lines.length !== n || ids.size !== n) throw new Error(`file has ${lines.length} lines, ${ids.size} distinct posts; expected ${n}`);
-      return { lines, ids };
-    },
+    checkedLines: (n: number) => checkedLines(file, n),
     async close() {
       await worker?.close();
       await counter.publisher.close();
@@ -245,18 +248,17 @@ export async function runBare(batches: readonly (readonly FeedPostJob[])[], conc
   }
 }
 
-/** The post's own work, for the floor that does it: the channel's format, and a file publisher to write its line. */
+/** The post's own work, for the floor that does it: the channel's settings as the bot's worker gets them, and a file publisher to write its line. */
 interface PostWork {
-  readonly format: PostFormat;
-  readonly target: ChannelTarget;
+  readonly settings: ChannelSettings;
   readonly publisher: Publisher;
 }
 
 /**
  * The floor's processor: what any send that is recorded before and after (exactly once across crashes) must
  * add to a no-op job, two sequential writes of the post's record that are awaited, and nothing else. With
- * `post`, also the post's own work between them, as the bot's worker does it: formatPost with the channel's
- * format (the text goes into the `sending` write) and the file publisher writing the post's line.
+ * `post`, also the post's own work between them, as the bot's worker does it: its text made by the worker's
+ * own postText (it goes into the `sending` write) and the file publisher writing the post's line.
  */
 function floorRecords(prefix: string, post?: PostWork) {
   const redis = connect();
@@ -268,9 +270,9 @@ function floorRecords(prefix: string, post?: PostWork) {
         await redis.hset(key, 'state', 'sent', 'at', Date.now());
         return;
       }
-      const text = formatPost(job.data.item, post.format);
+      const text = postText(job.data, post.settings);
       await redis.hset(key, 'state', 'sending', 'at', Date.now(), 'text', text);
-      await post.publisher.publish(post.target, { text, postId: job.data.postId });
+      await post.publisher.publish(post.settings.target, { text, postId: job.data.postId });
       await redis.hset(key, 'state', 'sent', 'at', Date.now());
     },
     close: async () => {
@@ -310,10 +312,15 @@ export async function runFloorPipeline(server: FeedServer, body: string, n: numb
   const prefix = uniquePrefix(options.withPost ? 'floor-post' : 'floor-poll');
   server.set(`/${prefix}`, { body });
   const bot = await openBot(prefix, server.url(`/${prefix}`), concurrency, { startWorker: false });
-  const channel = bot.cfg.channels[0]!;
-  const post: PostWork | undefined = options.withPost
-    ? { format: postFormatOf(channel), target: { channelId: channel.id, whatsappId: channel.whatsappId, linkPreview: channel.linkPreview }, publisher: createFilePublisher({ path: `${bot.file}.floor` }) }
-    : undefined;
+  const floorFile = `${bot.file}.floor`;
+  let post: PostWork | undefined;
+  if (options.withPost) {
+    const publisher = createFilePublisher({ path: floorFile });
+    // The channel's settings as main.ts wires them for the bot's worker.
+    const settings = publishDepsFor(bot.cfg, bot.backend, publisher, runtime).channel(bot.cfg.channels[0]!.id);
+    if (!settings) throw new Error('bench channel missing from its config');
+    post = { settings, publisher };
+  }
   const records = floorRecords(prefix, post);
   const worker = bareWorker(prefix, concurrency, bot.backend.workerConnection(), records.processor);
   try {
@@ -323,7 +330,10 @@ export async function runFloorPipeline(server: FeedServer, body: string, n: numb
     const outcome = await bot.poll();
     if (outcome.result !== 'processed' || outcome.queued !== n) throw new Error(`poll queued ${JSON.stringify(outcome)}, expected ${n}`);
     await done;
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    // Checked like the bot's run: every post's line written once.
+    if (post) checkedLines(floorFile, n);
+    return ms;
   } finally {
     await worker.close();
     await records.close();
